@@ -1,0 +1,1 @@
+"""wageguard: the wage-payment supervision platform for migrant construction workers."""

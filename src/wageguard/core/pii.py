@@ -1,0 +1,154 @@
+"""Personal data at rest: SM4-GCM field encryption, HMAC-SM3 blind indexes, masking.
+
+Ciphertext format: "<key version>:<base64(nonce | ciphertext | tag)>". The key version lets
+old rows be read while `wageguard pii_rekey` moves them to the current key (docs/pii.md).
+Encryption and blind-index keys are both derived from WAGEGUARD_FIELD_KEY with HMAC-SM3 so
+that one secret is configured, yet the two uses never share a key.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import os
+
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+NONCE_BYTES = 12
+TAG_BYTES = 16
+
+
+def hmac_sm3(key: bytes, data: bytes) -> bytes:
+    mac = hmac.HMAC(key, hashes.SM3())
+    mac.update(data)
+    return mac.finalize()
+
+
+def sm3_hex(data: bytes) -> str:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def _parse_master_key(value: str, name: str) -> bytes:
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be hex encoded (32 hex characters, a 16-byte SM4 key).")
+    if len(key) != 16:
+        raise ImproperlyConfigured(f"{name} must be 16 bytes (32 hex characters); got {len(key)} bytes.")
+    return key
+
+
+@functools.lru_cache(maxsize=None)
+def _keyring() -> tuple[str, dict[str, bytes]]:
+    """Current key version and every known master key by version."""
+    current_version = os.environ.get("WAGEGUARD_FIELD_KEY_VERSION", "1")
+    keys = {current_version: _parse_master_key(settings.FIELD_KEY, "WAGEGUARD_FIELD_KEY")}
+    for pair in filter(None, (p.strip() for p in settings.FIELD_KEYS_OLD.split(","))):
+        version, _, hex_key = pair.partition(":")
+        keys.setdefault(version, _parse_master_key(hex_key, "WAGEGUARD_FIELD_KEYS_OLD"))
+    return current_version, keys
+
+
+def check_keys() -> None:
+    _keyring.cache_clear()
+    _keyring()
+
+
+def _subkey(master: bytes, purpose: bytes) -> bytes:
+    return hmac_sm3(master, b"wageguard:" + purpose)[:16]
+
+
+def _current() -> tuple[str, bytes]:
+    version, keys = _keyring()
+    return version, keys[version]
+
+
+def encrypt(plaintext: str) -> str:
+    version, master = _current()
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(_subkey(master, b"enc")), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(plaintext.encode()) + encryptor.finalize()
+    return f"{version}:{base64.b64encode(nonce + body + encryptor.tag).decode()}"
+
+
+def decrypt(token: str) -> str:
+    version, _, payload = token.partition(":")
+    keys = _keyring()[1]
+    if version not in keys:
+        raise ImproperlyConfigured(f"No field key for version {version!r}; set WAGEGUARD_FIELD_KEYS_OLD.")
+    raw = base64.b64decode(payload)
+    nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(_subkey(keys[version], b"enc")), modes.GCM(nonce, tag)).decryptor()
+    return (decryptor.update(body) + decryptor.finalize()).decode()
+
+
+def key_version(token: str) -> str:
+    return token.partition(":")[0]
+
+
+def blind_index(value: str) -> str:
+    """Keyed HMAC-SM3 of the normalised value: exact lookup and uniqueness without plaintext."""
+    _, master = _current()
+    return hmac_sm3(_subkey(master, b"idx"), value.encode()).hex()
+
+
+def mask(value: str | None, keep_start: int = 6, keep_end: int = 4) -> str:
+    """370102********1234; short values keep less so that something is always hidden."""
+    if not value:
+        return ""
+    if len(value) <= keep_start + keep_end:
+        keep_start, keep_end = min(keep_start, len(value) // 4), min(keep_end, len(value) // 4)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
+
+
+def mask_phone(value: str | None) -> str:
+    return mask(value, 3, 4)
+
+
+class EncryptedField(models.TextField):
+    """A text field stored SM4-GCM encrypted; Python code sees plaintext."""
+
+    def __init__(self, *args, masker=mask, **kwargs):
+        self.masker = masker
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(value)
+
+    def get_lookup(self, lookup_name):
+        # Ciphertexts are randomised: equality lookups would silently never match.
+        if lookup_name not in ("isnull",):
+            raise TypeError(f"Encrypted field {self.name!r} only supports isnull lookups; use its blind index.")
+        return super().get_lookup(lookup_name)
+
+
+class BlindIndexField(models.CharField):
+    """HMAC-SM3 of another field, recomputed on every save (bulk_create included)."""
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        plaintext = getattr(model_instance, self.source)
+        value = blind_index(plaintext) if plaintext else None
+        setattr(model_instance, self.attname, value)
+        return value

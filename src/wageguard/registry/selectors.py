@@ -1,0 +1,129 @@
+"""Reads of the registry, always through the person's data scope."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from wageguard.core.models import INDUSTRY_AGENCY, Region, Role
+from wageguard.core.pii import blind_index
+
+from .models import Employment, Enterprise, LabourContract, Participation, Project, Team, Worker
+from .validators import normalise_id_number
+
+
+@dataclass
+class ProjectFilters:
+    region: str = ""  # a region code: the project's county or any region above it
+    industry: str = ""
+    status: str = ""
+    q: str = ""
+    onboarded: str = ""  # "yes" / "no" / ""
+
+
+def project_list(*, user, filters: ProjectFilters | None = None) -> QuerySet[Project]:
+    qs = Project.objects.visible_to(user).select_related("region", "region__parent", "general_contractor")
+    f = filters or ProjectFilters()
+    if f.region:
+        region = Region.objects.filter(code=f.region).first()
+        qs = qs.filter(region__code__startswith=region.subtree_prefix) if region else qs.none()
+    if f.industry:
+        qs = qs.filter(industry=f.industry)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(code__icontains=f.q))
+    if f.onboarded == "yes":
+        qs = qs.filter(onboarded_at__isnull=False)
+    elif f.onboarded == "no":
+        qs = qs.filter(onboarded_at__isnull=True)
+    return qs.order_by("code")
+
+
+def project_get(*, user, pk: int | None = None, code: str | None = None) -> Project:
+    """A project in the person's scope, or 404 — also for ids that exist elsewhere."""
+    lookup = {"pk": pk} if pk is not None else {"code": code}
+    project = Project.objects.visible_to(user).select_related("region", "owner", "general_contractor").filter(**lookup).first()
+    if project is None:
+        raise Http404("project")
+    return project
+
+
+def onboarding_todo(*, user) -> QuerySet[Project]:
+    """Qualifying projects not yet onboarded that this official's department is responsible for."""
+    qs = project_list(user=user).filter(is_qualifying=True, onboarded_at__isnull=True)
+    if user.is_platform_admin:
+        return qs
+    if user.role != Role.OFFICIAL or user.department is None:
+        return qs.none()
+    industries = [ind for ind, agency in INDUSTRY_AGENCY.items() if agency == user.department.agency]
+    return qs.filter(industry__in=industries)
+
+
+def participations(*, user, project: Project) -> QuerySet[Participation]:
+    project_get(user=user, pk=project.pk)
+    return project.participations.select_related("enterprise", "reviewed_by").order_by("role", "id")
+
+
+def teams(*, user, project: Project) -> QuerySet[Team]:
+    project_get(user=user, pk=project.pk)
+    visible = Employment.objects.visible_to(user).filter(team_id=OuterRef("pk"))
+    return project.teams.select_related("enterprise").filter(Exists(visible)).annotate(
+        headcount=Count("employments", filter=Q(employments__exited_on__isnull=True))
+    )
+
+
+def roster(*, user, project: Project, include_exited: bool = True) -> QuerySet[Employment]:
+    project_get(user=user, pk=project.pk)
+    qs = Employment.objects.visible_to(user).filter(project=project).with_overlap()
+    if not include_exited:
+        qs = qs.filter(exited_on__isnull=True)
+    has_contract = Exists(LabourContract.objects.filter(employment_id=OuterRef("pk")))
+    return qs.select_related("worker", "enterprise", "team").annotate(has_contract=has_contract).order_by("entered_on", "id")
+
+
+def worker_get(*, user, pk: int) -> Worker:
+    worker = Worker.objects.visible_to(user).filter(pk=pk).first()
+    if worker is None:
+        raise Http404("worker")
+    return worker
+
+
+def worker_by_id_number(id_number: str) -> Worker | None:
+    """Exact lookup by the blind index: whoever holds the card's number may find its worker."""
+    number = normalise_id_number(id_number)
+    return Worker.objects.filter(id_number_index=blind_index(number)).first() if number else None
+
+
+def worker_employments(*, user, worker: Worker) -> QuerySet[Employment]:
+    return Employment.objects.visible_to(user).filter(worker=worker).with_overlap().select_related(
+        "project", "enterprise", "team"
+    ).prefetch_related("contracts").order_by("-entered_on")
+
+
+def employment_get(*, user, pk: int) -> Employment:
+    employment = Employment.objects.visible_to(user).select_related("project", "enterprise", "worker").filter(pk=pk).first()
+    if employment is None:
+        raise Http404("employment")
+    return employment
+
+
+def enterprise_get(*, user, uscc: str) -> Enterprise:
+    enterprise = Enterprise.objects.filter(uscc=(uscc or "").strip().upper()).first()
+    if enterprise is None:
+        raise Http404("enterprise")
+    return enterprise
+
+
+def dashboard_counts(*, user) -> dict[str, int]:
+    projects = Project.objects.visible_to(user)
+    on_roster = Employment.objects.visible_to(user).filter(exited_on__isnull=True)
+    return {
+        "projects": projects.count(),
+        "onboarded": projects.filter(onboarded_at__isnull=False).count(),
+        "todo": onboarding_todo(user=user).count(),
+        "on_roster": on_roster.count(),
+        "without_contract": on_roster.exclude(Exists(LabourContract.objects.filter(employment_id=OuterRef("pk")))).count(),
+        "overlapping": on_roster.with_overlap().filter(overlapping=True).count(),
+    }

@@ -1,0 +1,570 @@
+"""Write paths of the registry. Each public function is one transaction with its audit entry."""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wageguard.core import audit
+from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
+from wageguard.core.models import INDUSTRY_AGENCY, Industry, Region, RegionLevel, Role
+from wageguard.core.pii import blind_index
+
+from .models import (
+    Employment,
+    Enterprise,
+    EnterpriseKind,
+    FilingStatus,
+    IdCardReading,
+    LabourContract,
+    Participation,
+    ParticipationRole,
+    Project,
+    ProjectStatus,
+    ReviewStatus,
+    Sex,
+    Team,
+    WageBasis,
+    Worker,
+)
+from .validators import normalise_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
+from stdnum.cn import ric
+
+
+# ---------------------------------------------------------------- who may act
+
+
+def _is_filing_official(actor, project: Project) -> bool:
+    """The industry department responsible for the project's county (or a level above it)."""
+    department = actor.department
+    return (
+        actor.role == Role.OFFICIAL
+        and department is not None
+        and department.agency == INDUSTRY_AGENCY[project.industry]
+        and project.region.code.startswith(department.region.subtree_prefix)
+    )
+
+
+def _require_filing_official(actor, project: Project) -> None:
+    if not (actor.is_platform_admin or _is_filing_official(actor, project)):
+        raise PermissionDenied(_("Only the industry department of the project's region may do this."))
+
+
+def _enterprise_acts_on(actor, project: Project, enterprise: Enterprise | None = None) -> bool:
+    """Enterprise staff act for their own enterprise; the general contractor for the whole project."""
+    if actor.is_platform_admin:
+        return True
+    if actor.role not in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) or not actor.enterprise_id:
+        return False
+    if actor.role == Role.WAGE_OFFICER and actor.project_id != project.pk:
+        return False
+    if not project.participations.filter(enterprise_id=actor.enterprise_id).exists():
+        return False
+    return enterprise is None or actor.enterprise_id in (enterprise.pk, project.general_contractor_id)
+
+
+def _require_enterprise_acts_on(actor, project: Project, enterprise: Enterprise | None = None) -> None:
+    if not _enterprise_acts_on(actor, project, enterprise):
+        raise PermissionDenied(_("You may only manage workers of your own enterprise on its projects."))
+
+
+# ---------------------------------------------------------------- enterprises
+
+
+@transaction.atomic
+def enterprise_register(
+    *, actor, uscc: str, name: str, kind: str = EnterpriseKind.CONSTRUCTION, region: Region | None = None,
+    legal_representative: str = "",
+) -> Enterprise:
+    code = validate_uscc(uscc)
+    if not (name or "").strip():
+        raise ServiceError("required", _("Enterprise name is required."), "name")
+    if kind not in EnterpriseKind.values:
+        raise ServiceError("invalid_choice", _("Unknown enterprise kind."), "kind")
+    if Enterprise.objects.filter(uscc=code).exists():
+        raise ServiceError("enterprise_exists", _("An enterprise with this unified social credit code is already registered."), "uscc")
+    enterprise = Enterprise.objects.create(
+        uscc=code, name=name.strip(), kind=kind, region=region, legal_representative=legal_representative
+    )
+    audit.record(actor=actor, action="registry.enterprise_register", obj=enterprise, after=audit.snapshot(enterprise))
+    return enterprise
+
+
+# ---------------------------------------------------------------- projects and onboarding
+
+
+def _next_project_code(region: Region, year: int) -> str:
+    prefix = f"{region.code}{year}"
+    last = Project.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
+    seq = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def _decimal(value, field_name: str, *, places: int = 2) -> Decimal:
+    try:
+        number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ServiceError("invalid_number", _("Must be a number."), field_name)
+    if number < 0:
+        raise ServiceError("invalid_number", _("Must not be negative."), field_name)
+    return number
+
+
+@dataclass
+class ProjectData:
+    name: str
+    region: Region
+    industry: str
+    owner: Enterprise
+    general_contractor: Enterprise
+    contract_amount: Decimal
+    labour_cost_ratio: Decimal
+    permit_no: str = ""
+    started_on: datetime.date | None = None
+    planned_end: datetime.date | None = None
+    status: str = ProjectStatus.UNDER_CONSTRUCTION
+    is_qualifying: bool = True
+    code: str = ""
+
+
+def _validated_project(data: ProjectData) -> dict:
+    if not (data.name or "").strip():
+        raise ServiceError("required", _("Project name is required."), "name")
+    if data.region.level != RegionLevel.COUNTY:
+        raise ServiceError("invalid_region", _("A project belongs to a county-level region."), "region")
+    if data.industry not in Industry.values:
+        raise ServiceError("invalid_choice", _("Unknown industry."), "industry")
+    if data.status not in ProjectStatus.values:
+        raise ServiceError("invalid_choice", _("Unknown project status."), "status")
+    ratio = _decimal(data.labour_cost_ratio, "labour_cost_ratio", places=4)
+    if not Decimal(0) < ratio <= Decimal(1):
+        raise ServiceError("invalid_number", _("Labour-cost ratio must be between 0 and 1."), "labour_cost_ratio")
+    if data.started_on and data.planned_end and data.planned_end < data.started_on:
+        raise ServiceError("invalid_date", _("Planned end must not be before the start date."), "planned_end")
+    if data.code and Project.objects.filter(code=data.code).exists():
+        raise ServiceError("project_exists", _("A project with this code already exists."), "code")
+    return {
+        "code": data.code or _next_project_code(data.region, (data.started_on or timezone.localdate()).year),
+        "name": data.name.strip(),
+        "region": data.region,
+        "industry": data.industry,
+        "owner": data.owner,
+        "general_contractor": data.general_contractor,
+        "contract_amount": _decimal(data.contract_amount, "contract_amount"),
+        "labour_cost_ratio": ratio,
+        "permit_no": data.permit_no,
+        "started_on": data.started_on,
+        "planned_end": data.planned_end,
+        "status": data.status,
+        "is_qualifying": data.is_qualifying,
+    }
+
+
+def _create_project(actor, data: ProjectData, filing_status: str, action: str) -> Project:
+    project = Project.objects.create(filing_status=filing_status, **_validated_project(data))
+    Participation.objects.create(project=project, enterprise=data.owner, role=ParticipationRole.OWNER)
+    Participation.objects.create(project=project, enterprise=data.general_contractor, role=ParticipationRole.GENERAL_CONTRACTOR)
+    audit.record(actor=actor, action=action, obj=project, after=audit.snapshot(project))
+    return project
+
+
+@transaction.atomic
+def project_file(*, actor, data: ProjectData) -> Project:
+    """建档: the industry department of the county files a project."""
+    probe = Project(region=data.region, industry=data.industry)
+    _require_filing_official(actor, probe)
+    return _create_project(actor, data, FilingStatus.FILED, "registry.project_file")
+
+
+@transaction.atomic
+def project_propose(*, actor, data: ProjectData) -> Project:
+    """The general contractor proposes its project; the department accepts it (project_accept)."""
+    if not (actor.is_platform_admin or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == data.general_contractor.pk)):
+        raise PermissionDenied(_("Only the general contractor may propose its project."))
+    return _create_project(actor, data, FilingStatus.PROPOSED, "registry.project_propose")
+
+
+@transaction.atomic
+def project_accept(*, actor, project: Project) -> Project:
+    _require_filing_official(actor, project)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.filing_status != FilingStatus.PROPOSED:
+        raise ServiceError("invalid_state", _("Only a proposed project can be accepted."), "filing_status")
+    before = audit.snapshot(project)
+    project.filing_status = FilingStatus.FILED
+    project.save(update_fields=["filing_status"])
+    audit.record(actor=actor, action="registry.project_accept", obj=project, before=before, after=audit.snapshot(project))
+    return project
+
+
+@transaction.atomic
+def participation_add(*, actor, project: Project, enterprise: Enterprise, role: str) -> Participation:
+    if not (actor.is_platform_admin or _is_filing_official(actor, project)
+            or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id)):
+        raise PermissionDenied(_("Only the general contractor or the department may add participating enterprises."))
+    if role not in (ParticipationRole.SUBCONTRACTOR, ParticipationRole.LABOUR_SUBCONTRACTOR):
+        raise ServiceError("invalid_choice", _("Only subcontractors can be added to a filed project."), "role")
+    participation, created = Participation.objects.get_or_create(project=project, enterprise=enterprise, role=role)
+    if created:
+        audit.record(actor=actor, action="registry.participation_add", obj=participation, after=audit.snapshot(participation))
+    return participation
+
+
+@transaction.atomic
+def participation_review(*, actor, participation: Participation, approve: bool, reason: str = "") -> Participation:
+    """审核: approve a participating enterprise's information or return it with a reason."""
+    _require_filing_official(actor, participation.project)
+    if not approve and not reason.strip():
+        raise ServiceError("reason_required", _("A reason is required to return the information."), "reason")
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
+    before = audit.snapshot(participation)
+    participation.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
+    participation.review_reason = reason.strip()
+    participation.reviewed_by = actor
+    participation.reviewed_at = timezone.now()
+    participation.save()
+    audit.record(actor=actor, action="registry.participation_review", obj=participation, before=before,
+                 after=audit.snapshot(participation), reason=reason)
+    return participation
+
+
+@transaction.atomic
+def project_onboard(*, actor, project: Project) -> Project:
+    """备案: the project counts as supervised from now on."""
+    _require_filing_official(actor, project)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if project.filing_status != FilingStatus.FILED:
+        raise ServiceError("invalid_state", _("Only a filed project that is not yet onboarded can be onboarded."), "filing_status")
+    if project.participations.exclude(review_status=ReviewStatus.APPROVED).exists():
+        raise ServiceError("review_pending", _("Every participating enterprise must be approved first."), "participations")
+    before = audit.snapshot(project)
+    project.filing_status = FilingStatus.ONBOARDED
+    project.onboarded_at = timezone.now()
+    project.save(update_fields=["filing_status", "onboarded_at"])
+    audit.record(actor=actor, action="registry.project_onboard", obj=project, before=before, after=audit.snapshot(project))
+    return project
+
+
+@transaction.atomic
+def team_create(*, actor, project: Project, enterprise: Enterprise, name: str, leader: Worker | None = None) -> Team:
+    _require_enterprise_acts_on(actor, project, enterprise)
+    if not (name or "").strip():
+        raise ServiceError("required", _("Team name is required."), "name")
+    team, created = Team.objects.get_or_create(project=project, enterprise=enterprise, name=name.strip(), defaults={"leader": leader})
+    if created:
+        audit.record(actor=actor, action="registry.team_create", obj=team, after=audit.snapshot(team))
+    return team
+
+
+# ---------------------------------------------------------------- workers
+
+
+READER_FIELDS = ("name", "sex", "ethnicity", "birth_date", "address", "id_number", "issuing_authority",
+                 "valid_from", "valid_until", "photo")
+SEX_WORDS = {"男": Sex.MALE, "女": Sex.FEMALE, "male": Sex.MALE, "female": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE}
+LONG_TERM = {"长期", "long-term", "long_term", ""}
+
+
+def parse_date(value, field_name: str, *, required: bool = True) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip().replace(".", "-").replace("/", "-")
+    if not text:
+        if required:
+            raise ServiceError("required", _("This date is required."), field_name)
+        return None
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ServiceError("invalid_date", _("Date must be written as YYYY-MM-DD."), field_name)
+
+
+@dataclass
+class IdCard:
+    """The facts of one resident ID card, checked against each other."""
+
+    id_number: str
+    name: str
+    sex: str
+    ethnicity: str
+    birth_date: datetime.date
+    address: str
+    id_authority: str
+    id_valid_from: datetime.date | None
+    id_valid_until: datetime.date | None
+    photo: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict, *, today: datetime.date | None = None) -> "IdCard":
+        if not isinstance(payload, dict):
+            raise ServiceError("invalid_payload", _("The reader payload must be a JSON object."), "payload")
+        number = validate_id_number(str(payload.get("id_number", "")))
+        name = str(payload.get("name", "")).strip()
+        if not name:
+            raise ServiceError("required", _("Name is required."), "name")
+        sex = SEX_WORDS.get(str(payload.get("sex", "")).strip().lower())
+        if sex is None:
+            raise ServiceError("invalid_choice", _("Sex must be 男 or 女."), "sex")
+        if sex != (Sex.MALE if int(number[16]) % 2 else Sex.FEMALE):
+            raise ServiceError("id_mismatch", _("Sex does not match the ID number."), "sex")
+        birth = parse_date(payload.get("birth_date") or number[6:14], "birth_date")
+        if birth != ric.get_birth_date(number):
+            raise ServiceError("id_mismatch", _("Birth date does not match the ID number."), "birth_date")
+        valid_until_raw = str(payload.get("valid_until", "")).strip()
+        valid_until = None if valid_until_raw in LONG_TERM else parse_date(valid_until_raw, "valid_until")
+        card = cls(
+            id_number=number, name=name, sex=sex, ethnicity=str(payload.get("ethnicity", "")).strip(),
+            birth_date=birth, address=str(payload.get("address", "")).strip(),
+            id_authority=str(payload.get("issuing_authority", "")).strip(),
+            id_valid_from=parse_date(payload.get("valid_from"), "valid_from", required=False),
+            id_valid_until=valid_until, photo=str(payload.get("photo", "") or ""),
+        )
+        if card.id_valid_until and card.id_valid_until < (today or timezone.localdate()):
+            raise ServiceError("id_card_expired", _("The ID card expired on %(date)s.") % {"date": card.id_valid_until.isoformat()}, "valid_until")
+        return card
+
+
+def _native_place(number: str) -> str:
+    try:
+        place = ric.get_birth_place(number)
+    except Exception:  # noqa: BLE001 - the number was validated; a missing name is not an error
+        return ""
+    return place.get("province", "")
+
+
+def _upsert_worker(actor, card: IdCard, action: str) -> tuple[Worker, bool]:
+    worker = Worker.objects.select_for_update().filter(id_number_index=blind_index(card.id_number)).first()
+    created = worker is None
+    before = None if created else audit.snapshot(worker)
+    worker = worker or Worker(id_number=card.id_number)
+    for name in ("name", "sex", "ethnicity", "birth_date", "address", "id_authority", "id_valid_from", "id_valid_until"):
+        setattr(worker, name, getattr(card, name))
+    if card.photo:
+        worker.photo = card.photo
+    worker.native_place = _native_place(card.id_number)
+    try:
+        with transaction.atomic():
+            worker.save()
+    except IntegrityError:
+        # Registered concurrently by another request: retry as an update.
+        return _upsert_worker(actor, card, action)
+    audit.record(actor=actor, action=action, obj=worker, before=before, after=audit.snapshot(worker))
+    return worker, created
+
+
+def worker_register_from_reading(*, actor, payload: dict, device_id: str = "") -> tuple[Worker, bool]:
+    """Register (or update) a worker from an ID-card reader payload, keeping the raw payload.
+
+    A refused reading (expired card, mismatching facts) is still kept, with its reason, so that
+    officials can see attempts; the error is then raised to the caller.
+    """
+    raw = json.dumps(payload, ensure_ascii=False, default=str) if isinstance(payload, dict) else str(payload)
+    try:
+        card = IdCard.from_payload(payload)
+    except ServiceError as error:
+        number = normalise_id_number(str(payload.get("id_number", ""))) if isinstance(payload, dict) else ""
+        with transaction.atomic():
+            IdCardReading.objects.create(
+                payload=raw, id_number_index=blind_index(number) if number else "", captured_by=_user_or_none(actor),
+                device_id=device_id, accepted=False, refusal_code=error.code, refusal_reason=str(error.message),
+            )
+        raise
+    with transaction.atomic():
+        worker, created = _upsert_worker(actor, card, "registry.worker_register")
+        IdCardReading.objects.create(
+            payload=raw, id_number_index=worker.id_number_index, worker=worker, captured_by=_user_or_none(actor),
+            device_id=device_id,
+        )
+    return worker, created
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_card: str | None = None,
+                       bank_name: str | None = None) -> Worker:
+    """Phone and wage card. A card's holder is confirmed by the bank later (payroll checks)."""
+    if not (actor.is_platform_admin or Worker.objects.visible_to(actor).filter(pk=worker.pk).exists()):
+        raise NotFound()
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    before = audit.snapshot(worker)
+    if phone is not None:
+        worker.phone = validate_phone(phone) if phone else ""
+    if bank_card is not None:
+        worker.bank_card = validate_bank_card(bank_card) if bank_card else ""
+    if bank_name is not None:
+        worker.bank_name = bank_name.strip()
+    worker.save()
+    audit.record(actor=actor, action="registry.worker_set_contact", obj=worker, before=before, after=audit.snapshot(worker))
+    return worker
+
+
+PII_FIELDS = {"id_number", "bank_card", "phone", "address"}
+
+
+@transaction.atomic
+def worker_reveal(*, actor, worker: Worker, field_name: str) -> str:
+    """An unmasked read: needs the permission and the scope, and is written to the audit log."""
+    if field_name not in PII_FIELDS:
+        raise ServiceError("invalid_choice", _("This field cannot be revealed."), "field")
+    if not Worker.objects.visible_to(actor).filter(pk=worker.pk).exists():
+        raise NotFound()
+    if not actor.has_perm("core.unmask_pii"):
+        raise PermissionDenied(_("You do not have permission to read personal data unmasked."), field_name)
+    audit.record(actor=actor, action="registry.worker_reveal", obj=worker, reason=field_name)
+    return getattr(worker, field_name)
+
+
+# ---------------------------------------------------------------- employment and contracts
+
+
+@dataclass
+class EntryResult:
+    employment: Employment
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Enterprise, trade: str,
+                     entered_on: datetime.date, team: Team | None = None,
+                     exited_on: datetime.date | None = None) -> EntryResult:
+    """进场. Overlap with another project is recorded and flagged, never refused."""
+    _require_enterprise_acts_on(actor, project, enterprise)
+    if not project.participations.filter(enterprise=enterprise).exists():
+        raise ServiceError("not_participating", _("The enterprise does not participate in this project."), "enterprise")
+    if team is not None and (team.project_id != project.pk or team.enterprise_id != enterprise.pk):
+        raise ServiceError("invalid_team", _("The team belongs to another project or enterprise."), "team")
+    if not (trade or "").strip():
+        raise ServiceError("required", _("Trade is required."), "trade")
+    if exited_on and exited_on < entered_on:
+        raise ServiceError("invalid_date", _("Exit date must not be before the entry date."), "exited_on")
+    Worker.objects.select_for_update().filter(pk=worker.pk).exists()  # serialise entries of one worker
+    same_project = Employment.objects.filter(worker=worker, project=project).filter(
+        _overlaps(entered_on, exited_on)
+    )
+    if same_project.exists():
+        raise ServiceError("already_employed", _("The worker is already on this project's roster for these days."), "entered_on")
+    employment = Employment.objects.create(
+        worker=worker, project=project, enterprise=enterprise, team=team, trade=trade.strip(),
+        entered_on=entered_on, exited_on=exited_on,
+    )
+    warnings = []
+    others = Employment.objects.filter(worker=worker).exclude(project=project).filter(_overlaps(entered_on, exited_on))
+    if others.exists():
+        warnings.append("worker_on_two_sites")
+    audit.record(actor=actor, action="registry.employment_enter", obj=employment, after=audit.snapshot(employment),
+                 reason=",".join(warnings))
+    return EntryResult(employment, warnings)
+
+
+def _overlaps(start: datetime.date, end: datetime.date | None):
+    from django.db.models import Q
+
+    q = Q(exited_on__isnull=True) | Q(exited_on__gte=start)
+    if end is not None:
+        q &= Q(entered_on__lte=end)
+    return q
+
+
+@transaction.atomic
+def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) -> Employment:
+    """退场."""
+    _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
+    employment = Employment.objects.select_for_update().get(pk=employment.pk)
+    if employment.exited_on is not None:
+        raise ServiceError("already_exited", _("The worker has already exited this project."), "exited_on")
+    if exited_on < employment.entered_on:
+        raise ServiceError("invalid_date", _("Exit date must not be before the entry date."), "exited_on")
+    before = audit.snapshot(employment)
+    employment.exited_on = exited_on
+    employment.save(update_fields=["exited_on"])
+    audit.record(actor=actor, action="registry.employment_exit", obj=employment, before=before, after=audit.snapshot(employment))
+    return employment
+
+
+def _check_contract_file(upload) -> str:
+    size = getattr(upload, "size", None) or 0
+    if size > settings.CONTRACT_FILE_MAX_BYTES:
+        raise ServiceError("file_too_large", _("The contract file must not exceed %(mb)d MB.") % {"mb": settings.CONTRACT_FILE_MAX_BYTES // 2**20}, "file")
+    if size == 0:
+        raise ServiceError("file_empty", _("The contract file is empty."), "file")
+    head = upload.read(8)
+    upload.seek(0)
+    # Judge by content, not by the name or the declared type, which the sender controls.
+    for content_type, magic in (("application/pdf", b"%PDF-"), ("image/jpeg", b"\xff\xd8\xff"), ("image/png", b"\x89PNG\r\n\x1a\n")):
+        if head.startswith(magic) and content_type in settings.CONTRACT_FILE_TYPES:
+            return content_type
+    raise ServiceError("file_type", _("The contract file must be a PDF, JPEG or PNG."), "file")
+
+
+@transaction.atomic
+def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, wage_basis: str, wage_rate,
+                    pay_day: int, term_end: datetime.date | None = None, upload=None) -> LabourContract:
+    _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
+    if wage_basis not in WageBasis.values:
+        raise ServiceError("invalid_choice", _("Wage terms must be daily, monthly or piece rate."), "wage_basis")
+    rate = _decimal(wage_rate, "wage_rate")
+    if rate <= 0:
+        raise ServiceError("invalid_number", _("Wage rate must be above zero."), "wage_rate")
+    try:
+        pay_day = int(pay_day)
+    except (TypeError, ValueError):
+        raise ServiceError("invalid_number", _("Pay day must be a day of the month (1-31)."), "pay_day")
+    if not 1 <= pay_day <= 31:
+        raise ServiceError("invalid_number", _("Pay day must be a day of the month (1-31)."), "pay_day")
+    if term_end and term_end < signed_on:
+        raise ServiceError("invalid_date", _("Contract end must not be before it was signed."), "term_end")
+    contract = LabourContract(employment=employment, signed_on=signed_on, term_end=term_end, wage_basis=wage_basis,
+                              wage_rate=rate, pay_day=pay_day)
+    if upload is not None:
+        contract.file_type = _check_contract_file(upload)
+        contract.file_size = upload.size
+        ext = settings.CONTRACT_FILE_TYPES[contract.file_type]
+        contract.file.save(f"contract-{employment.pk}-{signed_on:%Y%m%d}{ext}", upload, save=False)
+    contract.save()
+    audit.record(actor=actor, action="registry.contract_attach", obj=contract, after=audit.snapshot(contract))
+    return contract
+
+
+# ---------------------------------------------------------------- imports
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@transaction.atomic
+def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
+    """Keep the uploaded workbook and queue its import; progress is shown while it runs."""
+    from .models import ImportJob
+    from .tasks import run_roster_import
+
+    _require_enterprise_acts_on(actor, project)
+    head = upload.read(4)
+    upload.seek(0)
+    if head != XLSX_MAGIC:
+        raise ServiceError("invalid_file", _("The file is not a readable Excel (.xlsx) workbook."), "file")
+    job = ImportJob(project=project, uploaded_by=actor)
+    job.file.save(f"roster-{project.pk}-{timezone.now():%Y%m%d%H%M%S}.xlsx", upload, save=False)
+    job.save()
+    audit.record(actor=actor, action="registry.roster_import_start", obj=job, after=audit.snapshot(job))
+    transaction.on_commit(lambda: run_roster_import(job.pk))
+    return job
+
+
+@transaction.atomic
+def roster_export_record(*, actor, project: Project) -> None:
+    """An unmasked export is an unmasked read of every row: one audit entry for the file."""
+    if not actor.has_perm("core.unmask_pii"):
+        raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
+    audit.record(actor=actor, action="registry.roster_export_unmasked", obj=project)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/todo/", views.onboarding_todo, name="onboarding_todo"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/accept/", views.project_accept, name="project_accept"),
+    path("projects/<int:pk>/onboard/", views.project_onboard, name="project_onboard"),
+    path("participations/<int:pk>/review/", views.participation_review, name="participation_review"),
+    path("projects/<int:pk>/roster.xlsx", views.roster_export, name="roster_export"),
+    path("projects/<int:pk>/import/", views.roster_import, name="roster_import"),
+    path("imports/<int:pk>/", views.import_status, name="import_status"),
+    path("registry/roster-template.xlsx", views.roster_template, name="roster_template"),
+    path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
+    path("workers/<int:pk>/reveal/<str:field>/", views.worker_reveal, name="worker_reveal"),
+]

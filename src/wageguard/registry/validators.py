@@ -1,0 +1,75 @@
+"""Validators for identifiers. Each returns the normalised value or raises ServiceError."""
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from wageguard.core.errors import ServiceError
+
+
+def normalise_id_number(value: str) -> str:
+    return re.sub(r"\s", "", value or "").upper()
+
+
+def validate_id_number(value: str, field: str = "id_number") -> str:
+    """A second-generation resident ID number: length, checksum, birth date, region prefix."""
+    number = normalise_id_number(value)
+    if not number:
+        raise ServiceError("required", _("ID number is required."), field)
+    try:
+        if len(number) != 18:
+            raise InvalidLength()
+        if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+            raise InvalidFormat()
+        if number[-1] != ric.calc_check_digit(number):
+            raise InvalidChecksum()
+        birth = ric.get_birth_date(number)
+        ric.get_birth_place(number)
+    except InvalidLength:
+        raise ServiceError("invalid_id_number", _("ID number must have 18 characters."), field)
+    except InvalidFormat:
+        raise ServiceError("invalid_id_number", _("ID number must be 17 digits followed by a digit or X."), field)
+    except InvalidChecksum:
+        raise ServiceError("invalid_id_number", _("ID number check digit is wrong."), field)
+    except InvalidComponent:
+        raise ServiceError("invalid_id_number", _("ID number contains an invalid birth date or region code."), field)
+    except ValidationError:
+        raise ServiceError("invalid_id_number", _("ID number is not valid."), field)
+    if birth > datetime.date.today() or birth.year < 1900:
+        raise ServiceError("invalid_id_number", _("ID number contains an invalid birth date or region code."), field)
+    return number
+
+
+def validate_uscc(value: str, field: str = "uscc") -> str:
+    number = re.sub(r"\s", "", value or "").upper()
+    if not number:
+        raise ServiceError("required", _("Unified social credit code is required."), field)
+    try:
+        return uscc.validate(number)
+    except InvalidLength:
+        raise ServiceError("invalid_uscc", _("Unified social credit code must have 18 characters."), field)
+    except InvalidChecksum:
+        raise ServiceError("invalid_uscc", _("Unified social credit code check character is wrong."), field)
+    except ValidationError:
+        raise ServiceError("invalid_uscc", _("Unified social credit code is not valid."), field)
+
+
+def validate_phone(value: str, field: str = "phone") -> str:
+    number = re.sub(r"[\s-]", "", value or "")
+    if number.startswith("+86"):
+        number = number[3:]
+    if not re.fullmatch(r"1[3-9]\d{9}", number):
+        raise ServiceError("invalid_phone", _("Mobile number must be 11 digits starting with 13-19."), field)
+    return number
+
+
+def validate_bank_card(value: str, field: str = "bank_card") -> str:
+    number = re.sub(r"\s", "", value or "")
+    if not re.fullmatch(r"\d{16,19}", number) or not luhn.is_valid(number):
+        raise ServiceError("invalid_bank_card", _("Bank card number must be 16-19 digits with a valid check digit."), field)
+    return number

@@ -1,0 +1,169 @@
+"""Console pages of the registry. Thin: read through selectors, write through services."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wageguard.core.errors import ServiceError
+from wageguard.core.models import Industry, Region, RegionLevel
+
+from . import excel, selectors, services
+from .models import ImportJob, Participation, ProjectStatus
+from .tasks import import_progress
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def _service_call(request, fn, success: str, **kwargs):
+    try:
+        fn(actor=request.user, **kwargs)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, success)
+
+
+@login_required
+def home(request):
+    if request.user.role == "worker" and request.user.worker_id:
+        return redirect("worker_detail", pk=request.user.worker_id)
+    return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user)})
+
+
+@login_required
+def project_list(request):
+    filters = selectors.ProjectFilters(
+        region=request.GET.get("region", ""), industry=request.GET.get("industry", ""),
+        status=request.GET.get("status", ""), q=request.GET.get("q", "").strip(),
+        onboarded=request.GET.get("onboarded", ""),
+    )
+    page = Paginator(selectors.project_list(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/project_list.html", {
+        "page": page, "filters": filters, "querystring": query.urlencode(),
+        "regions": Region.objects.exclude(level=RegionLevel.COUNTY).order_by("code"),
+        "industries": Industry.choices, "statuses": ProjectStatus.choices,
+    })
+
+
+@login_required
+def onboarding_todo(request):
+    projects = selectors.onboarding_todo(user=request.user)
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/onboarding_todo.html", {"page": page})
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    roster = selectors.roster(user=request.user, project=project)
+    page = Paginator(roster, 100).get_page(request.GET.get("page"))
+    return render(request, "registry/project_detail.html", {
+        "project": project,
+        "participations": selectors.participations(user=request.user, project=project),
+        "teams": selectors.teams(user=request.user, project=project),
+        "page": page,
+        "can_onboard": services._is_filing_official(request.user, project) or request.user.is_platform_admin,
+        "can_import": services._enterprise_acts_on(request.user, project),
+    })
+
+
+@login_required
+@require_POST
+def project_accept(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    _service_call(request, services.project_accept, _("The project has been accepted and filed."), project=project)
+    return redirect("project_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def project_onboard(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    _service_call(request, services.project_onboard, _("The project is onboarded and now supervised."), project=project)
+    return redirect("project_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def participation_review(request, pk: int):
+    participation = Participation.objects.select_related("project").filter(pk=pk).first()
+    project = selectors.project_get(user=request.user, pk=participation.project_id if participation else -1)
+    approve = request.POST.get("decision") == "approve"
+    _service_call(request, services.participation_review, _("Review recorded."), participation=participation,
+                  approve=approve, reason=request.POST.get("reason", ""))
+    return redirect("project_detail", pk=project.pk)
+
+
+@login_required
+def roster_export(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    employments = selectors.roster(user=request.user, project=project).prefetch_related("contracts")
+    unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm("core.unmask_pii")
+    if unmasked:
+        services.roster_export_record(actor=request.user, project=project)
+    return _xlsx_response(excel.export_roster(employments, unmasked=unmasked), f"roster-{project.code}.xlsx")
+
+
+@login_required
+def roster_template(request):
+    return _xlsx_response(excel.template_workbook(), "roster-template.xlsx")
+
+
+@login_required
+def roster_import(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an Excel file to import."))
+        else:
+            try:
+                job = services.roster_import_start(actor=request.user, project=project, upload=upload)
+            except ServiceError as error:
+                messages.error(request, str(error.message))
+            else:
+                return redirect("import_status", pk=job.pk)
+    jobs = ImportJob.objects.filter(project=project, uploaded_by=request.user)[:10]
+    return render(request, "registry/roster_import.html", {"project": project, "jobs": jobs})
+
+
+@login_required
+def import_status(request, pk: int):
+    job = ImportJob.objects.select_related("project").filter(pk=pk, uploaded_by=request.user).first()
+    project = selectors.project_get(user=request.user, pk=job.project_id if job else -1)
+    template = "registry/_import_progress.html" if request.headers.get("HX-Request") else "registry/import_status.html"
+    return render(request, template, {"job": job, "project": project, "progress": import_progress(job)})
+
+
+@login_required
+def worker_detail(request, pk: int):
+    worker = selectors.worker_get(user=request.user, pk=pk)
+    return render(request, "registry/worker_detail.html", {
+        "worker": worker,
+        "employments": selectors.worker_employments(user=request.user, worker=worker),
+        "can_reveal": request.user.has_perm("core.unmask_pii"),
+    })
+
+
+@login_required
+@require_POST
+def worker_reveal(request, pk: int, field: str):
+    worker = selectors.worker_get(user=request.user, pk=pk)
+    try:
+        value = services.worker_reveal(actor=request.user, worker=worker, field_name=field)
+    except ServiceError as error:
+        return HttpResponse(str(error.message), status=error.status)
+    return render(request, "registry/_revealed.html", {"value": value})

@@ -1,0 +1,15 @@
+from django.db import models
+
+
+class SimulationRun(models.Model):
+    """A generated province: running the same parameters again is a no-op."""
+
+    seed = models.IntegerField()
+    params = models.JSONField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    labels = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]

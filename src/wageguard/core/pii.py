@@ -118,7 +118,7 @@ class EncryptedField(models.TextField):
         super().__init__(*args, **kwargs)
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else decrypt(value)
+        return value if not value else decrypt(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

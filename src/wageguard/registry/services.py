@@ -33,7 +33,7 @@ from .models import (
     WageBasis,
     Worker,
 )
-from .validators import normalise_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
+from .validators import region_of_id_number, normalise_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
 from stdnum.cn import ric
 
 
@@ -335,11 +335,7 @@ class IdCard:
 
 
 def _native_place(number: str) -> str:
-    try:
-        place = ric.get_birth_place(number)
-    except Exception:  # noqa: BLE001 - the number was validated; a missing name is not an error
-        return ""
-    return place.get("province", "")
+    return region_of_id_number(number).get("province", "")
 
 
 def _upsert_worker(actor, card: IdCard, action: str) -> tuple[Worker, bool]:

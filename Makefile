@@ -1,0 +1,44 @@
+# wageguard — the two commands: `make run` (demo province on SQLite) and `make test` (SQLite, then PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/wageguard
+export WAGEGUARD_ENV ?= dev
+
+.PHONY: setup run test test-sqlite test-pg bench lock messages clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+run: setup
+	$(BIN)/wageguard demo $(DEMO_ARGS)
+
+test: test-sqlite test-pg
+
+test-sqlite: setup
+	@echo "== test suite on SQLite =="
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+
+test-pg: setup
+	@echo "== test suite on PostgreSQL ($(PG_URL)) =="
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/simulate.py
+
+lock:
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --extra test --no-emit-index-url --no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
+
+messages: setup
+	cd src/wageguard && ../../$(BIN)/wageguard makemessages -l zh_Hans -l en --no-obsolete && ../../$(BIN)/wageguard compilemessages
+
+clean:
+	rm -rf $(VENV) var

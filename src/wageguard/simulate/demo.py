@@ -1,0 +1,47 @@
+"""The demo province: data from the simulator and one login per role, all idempotent."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department, Role
+from wageguard.core.services import user_create
+from wageguard.registry.models import Employment, Project
+
+DEMO_PASSWORD = "wageguard-demo"
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    sees: str
+
+
+def demo_users_create() -> list[DemoLogin]:
+    """One login per role, chosen from the generated data so that each has something to see."""
+    project = Project.objects.filter(onboarded_at__isnull=False).select_related("region__parent", "general_contractor").order_by("code").first()
+    if project is None:
+        raise RuntimeError("no onboarded project: run the simulator first")
+    city = project.region.parent
+    province = city.parent
+    worker_employment = Employment.objects.filter(project=project).select_related("worker").order_by("id").first()
+    department = lambda region, agency: Department.objects.get(region=region, agency=agency)  # noqa: E731
+    industry_agency = INDUSTRY_AGENCY[project.industry]
+    logins = [
+        ("admin", Role.PLATFORM_ADMIN, {"unmask_pii": True}, "平台管理员：全部数据"),
+        ("hrss_province", Role.OFFICIAL, {"department": department(province, Agency.HRSS), "unmask_pii": True}, "山东省人社厅：全省所有行业"),
+        (f"{industry_agency}_city", Role.OFFICIAL, {"department": department(city, industry_agency)},
+         f"{city.name}{department(city, industry_agency).get_agency_display()}：本市本行业项目"),
+        ("pboc_province", Role.OFFICIAL, {"department": department(province, Agency.PBOC)}, "人民银行：项目与专户，不含个人信息"),
+        ("enterprise_admin", Role.ENTERPRISE_ADMIN, {"enterprise": project.general_contractor, "unmask_pii": True},
+         f"{project.general_contractor.name}：本企业参建项目"),
+        ("wage_officer", Role.WAGE_OFFICER, {"enterprise": project.general_contractor, "project": project}, f"劳资专管员：{project.name}"),
+        ("bank_operator", Role.BANK_OPERATOR, {"bank_code": "ICBC"}, "协议银行：本行专户（账户功能上线后）"),
+        ("worker", Role.WORKER, {"worker": worker_employment.worker}, f"农民工 {worker_employment.worker.name}：本人信息"),
+        ("police", Role.POLICE, {"department": department(province, Agency.POLICE)}, "公安：证据包（信用功能上线后）"),
+    ]
+    result = []
+    for username, role, links, sees in logins:
+        user_create(username=username, password=DEMO_PASSWORD, role=role, full_name=sees.split("：")[0], **links)
+        result.append(DemoLogin(username, role, sees))
+    return result

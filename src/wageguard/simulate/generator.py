@@ -1,0 +1,325 @@
+"""A province generator: plausible enterprises, projects, workers, teams, contracts, entries, exits.
+
+Everything is written through the registry services (so the audit trail, validation and scope are
+exercised exactly as in production) and is deterministic for a seed and a `today`. Anomalies are
+injected on purpose and each is written as a label {kind, subject, period} so that tests and
+benchmarks can check that the platform catches it.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Callable, TextIO
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum import luhn, numdb
+from stdnum.cn import ric, uscc
+
+from wageguard.core.errors import ServiceError
+from wageguard.core.models import Region, RegionLevel, Role
+from wageguard.core.services import regions_load, user_create
+from wageguard.registry import services
+from wageguard.registry.validators import region_of_id_number
+from wageguard.registry.models import Enterprise, EnterpriseKind, ParticipationRole, Project, ProjectStatus, Team
+
+from . import names
+from .models import SimulationRun
+
+# Label kinds (later issues add theirs; each names the rule that must catch it).
+MISSING_CONTRACT = "missing_contract"
+WORKER_ON_TWO_SITES = "worker_on_two_sites"
+EXPIRED_ID_CARD = "expired_id_card"
+
+ORG_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+SIMULATOR_USERNAME = "simulator"
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int = 1
+    projects: int = 40
+    workers: int = 2000
+    months: int = 3
+    today: datetime.date | None = None
+    # Anomaly rates.
+    missing_contract_rate: float = 0.03
+    two_sites_rate: float = 0.01
+    expired_card_rate: float = 0.005
+
+    def key(self) -> dict:
+        data = asdict(self)
+        data["today"] = (self.today or timezone.localdate()).isoformat()
+        return data
+
+
+@dataclass
+class Summary:
+    run_id: int | None = None
+    skipped: bool = False
+    enterprises: int = 0
+    projects: int = 0
+    workers: int = 0
+    employments: int = 0
+    contracts: int = 0
+    labels: list[dict] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.enterprises + self.projects + self.workers + self.employments + self.contracts
+
+
+Progress = Callable[[str, int, int], None]
+
+
+# ---------------------------------------------------------------- identifiers
+
+
+@functools.lru_cache(maxsize=None)
+def county_codes(province: str) -> tuple[str, ...]:
+    """County-level codes still in use (stdnum's location table)."""
+    top = next(p for p in numdb.get("cn/loc").prefixes if p[1] == province)
+    codes = []
+    for _len, low, high, props, _children in top[4]:
+        name = props.get("county", "")
+        if low != high or low.endswith("00") or "市辖区" in name or "," in name:
+            continue
+        if name.startswith("["):
+            span = name[1:].split("]")[0]
+            if span.partition("-")[2]:
+                continue
+        codes.append(province + low)
+    return tuple(sorted(codes))
+
+
+def make_id_number(rng: random.Random, province: str, birth: datetime.date, sex: str) -> str:
+    order = rng.randrange(0, 500) * 2 + (1 if sex == "male" else 0)  # odd for men, even for women
+    body = f"{rng.choice(county_codes(province))}{birth:%Y%m%d}{order:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def make_uscc(rng: random.Random, region_code: str) -> str:
+    digits = [rng.randrange(10) for _ in range(8)]
+    check = 11 - sum(d * w for d, w in zip(digits, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
+    org = "".join(map(str, digits)) + {10: "X", 11: "0"}.get(check, str(check))
+    body = "91" + region_code + org
+    return body + uscc.calc_check_digit(body)
+
+
+def make_bank_card(rng: random.Random, bin_prefix: str) -> str:
+    body = bin_prefix + "".join(str(rng.randrange(10)) for _ in range(12))
+    return body + luhn.calc_check_digit(body)
+
+
+def make_phone(rng: random.Random) -> str:
+    return rng.choice(["13", "15", "17", "18", "19"]) + "".join(str(rng.randrange(10)) for _ in range(9))
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _month(day: datetime.date) -> str:
+    return f"{day:%Y-%m}"
+
+
+# ---------------------------------------------------------------- the generator
+
+
+class Province:
+    def __init__(self, params: Params, progress: Progress | None = None, labels_out: TextIO | None = None):
+        self.p = params
+        self.today = params.today or timezone.localdate()
+        self.rng = random.Random(params.seed)
+        self.progress = progress or (lambda phase, done, total: None)
+        self.labels_out = labels_out
+        self.summary = Summary()
+        self.window_start = (self.today.replace(day=1) - datetime.timedelta(days=31 * (params.months - 1))).replace(day=1)
+
+    # -- plumbing
+
+    def label(self, kind: str, subject: dict, period: str) -> None:
+        record = {"kind": kind, "subject": subject, "period": period}
+        self.summary.labels.append(record)
+        if self.labels_out is not None:
+            self.labels_out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def actor(self):
+        return user_create(username=SIMULATOR_USERNAME, password=f"sim-{self.rng.random()}", role=Role.PLATFORM_ADMIN,
+                           full_name="模拟数据生成器")
+
+    # -- entry point
+
+    @transaction.atomic
+    def run(self) -> Summary:
+        """One transaction: a run that fails leaves nothing behind, so it can simply be run again."""
+        existing = SimulationRun.objects.filter(params=self.p.key(), finished_at__isnull=False).first()
+        if existing is not None:
+            return Summary(run_id=existing.pk, skipped=True)
+        regions_load()
+        run = SimulationRun.objects.create(seed=self.p.seed, params=self.p.key())
+        self.sim = self.actor()
+        self.counties_by_city = {}
+        for county in Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent"):
+            self.counties_by_city.setdefault(county.parent.code, []).append(county)
+        projects = self.make_projects()
+        self.make_workers(projects)
+        SimulationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=self.summary.rows,
+                                                       labels=len(self.summary.labels))
+        self.summary.run_id = run.pk
+        return self.summary
+
+    # -- enterprises and projects
+
+    def enterprise(self, kind: str, suffixes: list[str], region: Region) -> Enterprise:
+        rng = self.rng
+        name = f"{region.parent.name.removesuffix('市') if region.parent else '山东'}{''.join(rng.sample(names.BRAND_WORDS, 2))}{rng.choice(suffixes)}"
+        code = make_uscc(rng, region.code)
+        found = Enterprise.objects.filter(uscc=code).first()
+        if found:
+            return found
+        self.summary.enterprises += 1
+        return services.enterprise_register(actor=self.sim, uscc=code, name=name, kind=kind, region=region,
+                                            legal_representative=rng.choice(names.SURNAMES) + rng.choice(names.GIVEN))
+
+    def make_projects(self) -> list[Project]:
+        rng, p = self.rng, self.p
+        contractors: list[Enterprise] = []
+        labour: list[Enterprise] = []
+        projects = []
+        for i in range(p.projects):
+            self.progress("projects", i + 1, p.projects)
+            city = _weighted(rng, names.CITY_WEIGHTS)
+            county = rng.choice(self.counties_by_city[city])
+            industry = _weighted(rng, names.INDUSTRY_WEIGHTS)
+            owner = self.enterprise(EnterpriseKind.DEVELOPER, names.OWNER_SUFFIX, county)
+            if not contractors or rng.random() < 0.6:
+                contractors.append(self.enterprise(EnterpriseKind.CONSTRUCTION, names.CONTRACTOR_SUFFIX, county))
+            gc = rng.choice(contractors)
+            started = self.window_start - datetime.timedelta(days=rng.randrange(0, 400))
+            amount = Decimal(int(rng.lognormvariate(17.5, 1.0))).quantize(Decimal("1")) + Decimal("3000000")
+            pattern = rng.choice(names.PROJECT_PATTERNS[industry])
+            data = services.ProjectData(
+                name=pattern.format(place=rng.choice(names.PLACE_WORDS), county=county.name, n=rng.randint(1, 9)),
+                region=county, industry=industry, owner=owner, general_contractor=gc, contract_amount=amount,
+                labour_cost_ratio=Decimal(rng.randint(15, 35)) / 100, permit_no=f"{county.code}{started:%Y%m}{rng.randrange(10000):04d}",
+                started_on=started, planned_end=started + datetime.timedelta(days=rng.randint(365, 1100)),
+                status=ProjectStatus.UNDER_CONSTRUCTION, is_qualifying=rng.random() < 0.97,
+            )
+            proposed = rng.random() < 0.05
+            project = (services.project_propose if proposed else services.project_file)(actor=self.sim, data=data)
+            if proposed:
+                self.summary.projects += 1
+                projects.append(project)
+                continue
+            if not labour or rng.random() < 0.5:
+                labour.append(self.enterprise(EnterpriseKind.LABOUR_SERVICE, names.LABOUR_SUFFIX, county))
+            for sub in rng.sample(labour, k=min(len(labour), rng.randint(1, 2))):
+                services.participation_add(actor=self.sim, project=project, enterprise=sub,
+                                           role=ParticipationRole.LABOUR_SUBCONTRACTOR)
+            if project.is_qualifying and rng.random() < 0.85:
+                for participation in project.participations.all():
+                    services.participation_review(actor=self.sim, participation=participation, approve=True)
+                services.project_onboard(actor=self.sim, project=project)
+            self.summary.projects += 1
+            projects.append(project)
+        return projects
+
+    # -- workers
+
+    def reader_payload(self, *, expired: bool = False) -> dict:
+        rng = self.rng
+        sex = rng.choice(["male"] * 4 + ["female"])
+        birth = datetime.date(rng.randint(1962, 2004), rng.randint(1, 12), rng.randint(1, 28))
+        province = _weighted(rng, names.NATIVE_PROVINCE_WEIGHTS)
+        number = make_id_number(rng, province, birth, sex)
+        if expired:
+            valid_from = self.today - datetime.timedelta(days=365 * 10 + rng.randint(30, 400))
+            valid_until = valid_from.replace(year=valid_from.year + 10)
+        else:
+            valid_from = self.today - datetime.timedelta(days=rng.randint(100, 3000))
+            valid_until = valid_from.replace(year=valid_from.year + 20)
+        place = region_of_id_number(number)
+        county = place["county"]
+        return {
+            "name": rng.choice(names.SURNAMES) + "".join(rng.sample(names.GIVEN, rng.choice([1, 2]))),
+            "sex": "男" if sex == "male" else "女", "ethnicity": rng.choice(names.ETHNICITIES),
+            "birth_date": birth.strftime("%Y%m%d"), "address": f"{place.get('province', '')}{county}{rng.randint(1, 200)}号",
+            "id_number": number, "issuing_authority": f"{county}公安局",
+            "valid_from": valid_from.strftime("%Y%m%d"), "valid_until": valid_until.strftime("%Y%m%d"),
+        }
+
+    def entry_date(self, project: Project) -> datetime.date:
+        start = max(self.window_start, project.started_on or self.window_start)
+        span = max(1, (self.today - start).days - 3)
+        return start + datetime.timedelta(days=self.rng.randrange(span))
+
+    def make_workers(self, projects: list[Project]) -> None:
+        rng, p = self.rng, self.p
+        sized = [(proj, max(1, int(rng.paretovariate(1.5)))) for proj in projects if proj.filing_status != "proposed"]
+        total_weight = sum(w for _, w in sized) or 1
+        teams: dict[int, list[Team]] = {}
+        placed: list[tuple] = []
+        for i in range(p.workers):
+            if rng.random() < p.expired_card_rate:
+                payload = self.reader_payload(expired=True)
+                try:
+                    services.worker_register_from_reading(actor=self.sim, payload=payload, device_id="SIM-READER")
+                except ServiceError:
+                    self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id_number_masked": payload["id_number"][:6] + "********" + payload["id_number"][-4:]},
+                               _month(self.today))
+                continue
+            worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
+                                                                     device_id="SIM-READER")
+            bank, bin_prefix = rng.choice(names.BANKS)
+            services.worker_set_contact(actor=self.sim, worker=worker, phone=make_phone(rng),
+                                        bank_card=make_bank_card(rng, bin_prefix), bank_name=bank)
+            project = rng.choices([s[0] for s in sized], weights=[s[1] / total_weight for s in sized])[0]
+            employment = self.employ(worker, project, teams)
+            placed.append((worker, employment))
+            self.progress("workers", i + 1, p.workers)
+        self.summary.workers = len(placed)
+        for worker, employment in placed:
+            if rng.random() < p.two_sites_rate and len(sized) > 1:
+                other = rng.choice([s[0] for s in sized if s[0].pk != employment.project_id])
+                second = self.employ(worker, other, teams, around=employment.entered_on)
+                self.label(WORKER_ON_TWO_SITES, {"type": "worker", "id": worker.pk, "employments": [employment.pk, second.pk]},
+                           _month(max(employment.entered_on, second.entered_on)))
+
+    def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None):
+        rng = self.rng
+        participations = [pt for pt in project.participations.all() if pt.role in (ParticipationRole.LABOUR_SUBCONTRACTOR, ParticipationRole.GENERAL_CONTRACTOR)]
+        enterprise = rng.choice(participations).enterprise
+        team_list = teams.setdefault(project.pk, [])
+        mine = [t for t in team_list if t.enterprise_id == enterprise.pk]
+        if not mine or (len(mine) < 4 and rng.random() < 0.1):
+            team = services.team_create(actor=self.sim, project=project, enterprise=enterprise,
+                                        name=f"{rng.choice(names.SURNAMES)}{rng.choice(names.TEAM_WORDS)}", leader=worker)
+            team_list.append(team)
+        else:
+            team = rng.choice(mine)
+        entered = around + datetime.timedelta(days=rng.randint(0, 5)) if around else self.entry_date(project)
+        entered = min(entered, self.today)
+        exited = None
+        if around is None and rng.random() < 0.2:
+            exited = min(self.today, entered + datetime.timedelta(days=rng.randint(10, 90)))
+        result = services.employment_enter(actor=self.sim, worker=worker, project=project, enterprise=enterprise, team=team,
+                                           trade=rng.choice(names.TRADES), entered_on=entered, exited_on=exited)
+        self.summary.employments += 1
+        if rng.random() < self.p.missing_contract_rate:
+            self.label(MISSING_CONTRACT, {"type": "employment", "id": result.employment.pk}, _month(entered))
+        else:
+            basis = rng.choice(["daily"] * 6 + ["monthly"] * 3 + ["piece_rate"])
+            rate = {"daily": rng.randint(200, 450), "monthly": rng.randint(5000, 11000), "piece_rate": rng.randint(20, 120)}[basis]
+            services.contract_attach(actor=self.sim, employment=result.employment, signed_on=entered, wage_basis=basis,
+                                     wage_rate=rate, pay_day=rng.choice([5, 10, 15, 20, 25]))
+            self.summary.contracts += 1
+        return result.employment
+
+
+def simulate(params: Params, *, progress: Progress | None = None, labels_out: TextIO | None = None) -> Summary:
+    return Province(params, progress, labels_out).run()

@@ -1,0 +1,61 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from wageguard.simulate.demo import DEMO_PASSWORD, demo_users_create
+
+
+class Command(BaseCommand):
+    help = ("Set up the demo province (migrate, regions, simulator, one login per role) and serve the console "
+            "with the background worker. Safe to run again.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--projects", type=int, default=40)
+        parser.add_argument("--workers", type=int, default=2000)
+        parser.add_argument("--months", type=int, default=3)
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the servers")
+
+    def handle(self, *args, seed, projects, workers, months, addr, no_serve, **options):
+        if not settings.DEV:
+            raise CommandError("The demo runs only with WAGEGUARD_ENV=dev (it prints its passwords).")
+        self.stdout.write("1/4 migrating the database …")
+        call_command("migrate", verbosity=0, interactive=False)
+        self.stdout.write("2/4 loading regions and departments …")
+        call_command("load_regions", stdout=self.stdout)
+        self.stdout.write("3/4 generating the demo province …")
+        call_command("simulate", seed=seed, projects=projects, workers=workers, months=months, stdout=self.stdout)
+        self.stdout.write("4/4 demo logins (password for each: %s)" % DEMO_PASSWORD)
+        for login in demo_users_create():
+            self.stdout.write(f"    {login.username:<18} {login.role:<17} {login.sees}")
+        if no_serve:
+            return
+        self.serve(addr)
+
+    def serve(self, addr: str) -> None:
+        python = sys.executable
+        worker = subprocess.Popen([python, "-m", "wageguard.cli", "run_huey", "--workers", "2", "--worker-type", "thread"])
+        web = subprocess.Popen([python, "-m", "wageguard.cli", "runserver", addr, "--noreload"])
+        self.stdout.write(self.style.SUCCESS(f"console at http://{addr}/  (Ctrl-C stops the web server and the worker)"))
+        try:
+            while web.poll() is None and worker.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for proc in (web, worker):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            for proc in (web, worker):
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        self.stdout.write("stopped")

@@ -1,0 +1,133 @@
+"""Test data built through the real services (never hand-inserted rows)."""
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import factory
+
+from wageguard.core.models import Agency, Department, Region, Role
+from wageguard.core.services import user_create
+from wageguard.registry import services
+from wageguard.registry.models import Enterprise, EnterpriseKind, ParticipationRole, Project
+from wageguard.simulate.generator import make_id_number, make_uscc
+
+_rng = random.Random(12345)
+_counter = itertools.count(1)
+
+
+def system_admin():
+    from wageguard.core.models import User
+
+    return User.objects.filter(username="test-system").first() or user_create(
+        username="test-system", password="x", role=Role.PLATFORM_ADMIN)
+
+
+def id_number(sex: str = "male", province: str = "37", birth: datetime.date = datetime.date(1985, 6, 15)) -> str:
+    return make_id_number(_rng, province, birth, sex)
+
+
+def reader_payload(**overrides) -> dict:
+    number = overrides.pop("id_number", None) or id_number()
+    payload = {
+        "name": f"工人{next(_counter)}", "sex": "男" if int(number[16]) % 2 else "女", "ethnicity": "汉",
+        "birth_date": number[6:14], "address": "山东省济南市历下区某路1号", "id_number": number,
+        "issuing_authority": "济南市公安局历下分局", "valid_from": "20200101", "valid_until": "20400101",
+    }
+    payload.update(overrides)
+    return payload
+
+
+class EnterpriseFactory(factory.Factory):
+    class Meta:
+        model = Enterprise
+
+    uscc = factory.LazyFunction(lambda: make_uscc(_rng, "370102"))
+    name = factory.Sequence(lambda n: f"测试建设{n}有限公司")
+    kind = EnterpriseKind.CONSTRUCTION
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.enterprise_register(actor=system_admin(), **kwargs)
+
+
+def project(*, county: str, industry: str, gc: Enterprise, owner: Enterprise | None = None, onboard: bool = True,
+            subcontractors: tuple[Enterprise, ...] = ()) -> Project:
+    admin = system_admin()
+    data = services.ProjectData(
+        name=f"测试项目{next(_counter)}", region=Region.objects.get(code=county), industry=industry,
+        owner=owner or EnterpriseFactory(kind=EnterpriseKind.DEVELOPER), general_contractor=gc,
+        contract_amount=Decimal("12000000"), labour_cost_ratio=Decimal("0.25"),
+        started_on=datetime.date(2026, 1, 1), planned_end=datetime.date(2027, 12, 31),
+    )
+    p = services.project_file(actor=admin, data=data)
+    for sub in subcontractors:
+        services.participation_add(actor=admin, project=p, enterprise=sub, role=ParticipationRole.LABOUR_SUBCONTRACTOR)
+    if onboard:
+        for participation in p.participations.all():
+            services.participation_review(actor=admin, participation=participation, approve=True)
+        p = services.project_onboard(actor=admin, project=p)
+    return p
+
+
+def employ(project: Project, enterprise: Enterprise, *, entered_on=datetime.date(2026, 3, 1), contract: bool = True, **payload):
+    admin = system_admin()
+    worker, _ = services.worker_register_from_reading(actor=admin, payload=reader_payload(**payload))
+    result = services.employment_enter(actor=admin, worker=worker, project=project, enterprise=enterprise,
+                                       trade="钢筋工", entered_on=entered_on)
+    if contract:
+        services.contract_attach(actor=admin, employment=result.employment, signed_on=entered_on, wage_basis="daily",
+                                 wage_rate="300", pay_day=15)
+    return result.employment
+
+
+def official(username: str, region_code: str, agency: str, **kw):
+    department = Department.objects.get(region__code=region_code, agency=agency)
+    role = Role.POLICE if agency == Agency.POLICE else Role.OFFICIAL
+    return user_create(username=username, password="pw", role=role, department=department, **kw)
+
+
+@dataclass
+class World:
+    """Two cities, two industries, two contractors and a subcontractor: enough to test every scope."""
+
+    gc_a: Enterprise
+    gc_b: Enterprise
+    sub_a: Enterprise
+    jinan_building: Project      # 济南 历下区, building, GC A with subcontractor
+    jinan_transport: Project     # 济南 历下区, transport, GC B
+    qingdao_building: Project    # 青岛 市南区, building, GC B
+    gc_a_worker_emp: object
+    sub_worker_emp: object
+    qingdao_emp: object
+    users: dict = field(default_factory=dict)
+
+    @classmethod
+    def build(cls) -> "World":
+        gc_a, gc_b, sub_a = EnterpriseFactory(), EnterpriseFactory(), EnterpriseFactory(kind=EnterpriseKind.LABOUR_SERVICE)
+        jb = project(county="370102", industry="building", gc=gc_a, subcontractors=(sub_a,))
+        jt = project(county="370102", industry="transport", gc=gc_b)
+        qb = project(county="370202", industry="building", gc=gc_b)
+        w = cls(gc_a, gc_b, sub_a, jb, jt, qb, employ(jb, gc_a), employ(jb, sub_a), employ(qb, gc_b))
+        employ(jt, gc_b)
+        w.users = {
+            "platform_admin": user_create(username="u-admin", password="pw", role=Role.PLATFORM_ADMIN),
+            "hrss_province": official("u-hrss-prov", "370000", Agency.HRSS, unmask_pii=True),
+            "hrss_jinan": official("u-hrss-jinan", "370100", Agency.HRSS),
+            "housing_jinan": official("u-housing-jinan", "370100", Agency.HOUSING),
+            "housing_lixia": official("u-housing-lixia", "370102", Agency.HOUSING),
+            "transport_jinan": official("u-transport-jinan", "370100", Agency.TRANSPORT),
+            "housing_qingdao": official("u-housing-qingdao", "370200", Agency.HOUSING),
+            "pboc_province": official("u-pboc", "370000", Agency.PBOC),
+            "police": official("u-police", "370000", Agency.POLICE),
+            "gc_a_admin": user_create(username="u-gc-a", password="pw", role=Role.ENTERPRISE_ADMIN, enterprise=gc_a, unmask_pii=True),
+            "sub_a_admin": user_create(username="u-sub-a", password="pw", role=Role.ENTERPRISE_ADMIN, enterprise=sub_a),
+            "gc_b_admin": user_create(username="u-gc-b", password="pw", role=Role.ENTERPRISE_ADMIN, enterprise=gc_b),
+            "wage_officer_jb": user_create(username="u-wo", password="pw", role=Role.WAGE_OFFICER, enterprise=gc_a, project=jb),
+            "bank_operator": user_create(username="u-bank", password="pw", role=Role.BANK_OPERATOR, bank_code="ICBC"),
+            "worker": user_create(username="u-worker", password="pw", role=Role.WORKER, worker=w.sub_worker_emp.worker),
+        }
+        return w

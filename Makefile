@@ -38,7 +38,10 @@ lock:
 	$(BIN)/pip-compile -q --extra test --no-emit-index-url --no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
 
 messages: setup
-	cd src/wageguard && ../../$(BIN)/wageguard makemessages -l zh_Hans -l en --no-obsolete && ../../$(BIN)/wageguard compilemessages
+	$(BIN)/pip install -q polib
+	cd src/wageguard && ../../$(BIN)/wageguard makemessages -l zh_Hans --no-obsolete -i "migrations/*"
+	$(BIN)/python scripts/translations_zh.py src/wageguard/locale/zh_Hans/LC_MESSAGES/django.po
+	cd src/wageguard && ../../$(BIN)/wageguard compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from wageguard.core.errors import ServiceError
@@ -67,7 +67,7 @@ class RosterLine(Schema):
 @router.post("/workers/id-card-readings", response={201: WorkerOut}, summary="Register a worker from an ID-card reader payload")
 def register_worker(request, body: ReadingIn):
     worker, created = services.worker_register_from_reading(actor=request.user, payload=body.payload, device_id=body.device_id)
-    return 201, WorkerOut(worker_id=worker.pk, created=created, name=worker.name, id_number_masked=worker.id_number_masked)
+    return Status(201, WorkerOut(worker_id=worker.pk, created=created, name=worker.name, id_number_masked=worker.id_number_masked))
 
 
 @router.post("/projects/{code}/employments", response={201: EntryOut}, summary="Record a worker's entry to a project")
@@ -82,7 +82,7 @@ def enter(request, code: str, body: EntryIn):
         team = services.team_create(actor=request.user, project=project, enterprise=enterprise, name=body.team)
     result = services.employment_enter(actor=request.user, worker=worker, project=project, enterprise=enterprise,
                                        team=team, trade=body.trade, entered_on=body.entered_on)
-    return 201, EntryOut(employment_id=result.employment.pk, warnings=result.warnings)
+    return Status(201, EntryOut(employment_id=result.employment.pk, warnings=result.warnings))
 
 
 @router.post("/employments/{employment_id}/exit", response=EntryOut, summary="Record a worker's exit")
@@ -101,7 +101,7 @@ def attach_contract(
     contract = services.contract_attach(actor=request.user, employment=employment, signed_on=signed_on,
                                         wage_basis=wage_basis, wage_rate=wage_rate, pay_day=pay_day,
                                         term_end=term_end, upload=file)
-    return 201, ContractOut(contract_id=contract.pk, file_type=contract.file_type, file_size=contract.file_size)
+    return Status(201, ContractOut(contract_id=contract.pk, file_type=contract.file_type, file_size=contract.file_size))
 
 
 @router.get("/projects/{code}/roster", response=list[RosterLine], summary="A project's roster")

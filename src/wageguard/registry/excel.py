@@ -194,12 +194,12 @@ def import_roster(*, actor, project: Project, data: bytes, progress: Progress = 
 
 def _apply_row(actor, project: Project, row: RosterRow) -> None:
     worker, _created = services._upsert_worker(actor, row.card, "registry.worker_import")
-    if row.phone or row.bank_card:
-        services.worker_set_contact(actor=actor, worker=worker, phone=row.phone or None, bank_card=row.bank_card or None,
-                                    bank_name=row.bank_name or None)
     team = services.team_create(actor=actor, project=project, enterprise=row.enterprise, name=row.team) if row.team else None
     result = services.employment_enter(actor=actor, worker=worker, project=project, enterprise=row.enterprise,
                                        team=team, trade=row.trade, entered_on=row.entered_on, exited_on=row.exited_on)
+    if row.phone or row.bank_card:  # after the entry: the worker is now in the importer's scope
+        services.worker_set_contact(actor=actor, worker=worker, phone=row.phone or None, bank_card=row.bank_card or None,
+                                    bank_name=row.bank_name or None)
     if row.contract:
         services.contract_attach(actor=actor, employment=result.employment, **row.contract)
 

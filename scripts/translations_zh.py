@@ -112,6 +112,7 @@ ZH = {
     "Rows": "行数", "Show (audited)": "查看明文（留痕）", "Sex": "性别", "Ethnicity": "民族", "Birth date": "出生日期",
     "Native place": "籍贯", "ID card valid until": "身份证有效期至", "long-term": "长期", "Phone": "手机号码", "Wage card": "工资卡",
     "Employments": "用工记录", "Project": "项目", "No employments.": "没有用工记录。", "Sign in to continue.": "请先登录。",
+    "This person was registered at the same moment elsewhere; please retry.": "此人刚刚在别处被同时登记，请重试。",
     "An enterprise with this unified social credit code is already registered.": "该统一社会信用代码的企业已登记。",
     "Only the general contractor or the department may add participating enterprises.": "只有施工总承包企业或主管部门可以增加参建单位。",
 }

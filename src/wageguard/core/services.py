@@ -7,13 +7,15 @@ from pathlib import Path
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from .transactions import service
+
 from . import audit
 from .models import Agency, Department, Region, RegionLevel, Role, User
 
 REGIONS_CSV = Path(__file__).resolve().parent / "data" / "regions_shandong.csv"
 
 
-@transaction.atomic
+@service
 def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> tuple[int, int]:
     """Load (or refresh) regions and create a department per agency at every region. Idempotent."""
     with open(path, encoding="utf-8") as handle:
@@ -41,7 +43,7 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> tuple[int, int]:
     return len(existing), Department.objects.count()
 
 
-@transaction.atomic
+@service
 def user_create(*, actor=None, username: str, password: str, role: str, full_name: str = "",
                 department: Department | None = None, enterprise=None, project=None, worker=None,
                 bank_code: str = "", unmask_pii: bool = False) -> User:

@@ -10,13 +10,13 @@ import io
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from wageguard.core import audit
+from wageguard.core.transactions import service_transaction
 from wageguard.core.errors import FieldError, ServiceError, ValidationFailed
 
 from . import services
@@ -179,7 +179,7 @@ def import_roster(*, actor, project: Project, data: bytes, progress: Progress = 
     rows = validate_roster(data, project, progress)
     total = len(rows)
     try:
-        with transaction.atomic():
+        with service_transaction():
             for i, row in enumerate(rows, start=1):
                 _apply_row(actor, project, row)
                 if i % 100 == 0 or i == total:

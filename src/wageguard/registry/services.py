@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+
+from wageguard.core.transactions import service, service_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,7 +79,7 @@ def _require_enterprise_acts_on(actor, project: Project, enterprise: Enterprise 
 # ---------------------------------------------------------------- enterprises
 
 
-@transaction.atomic
+@service
 def enterprise_register(
     *, actor, uscc: str, name: str, kind: str = EnterpriseKind.CONSTRUCTION, region: Region | None = None,
     legal_representative: str = "",
@@ -174,7 +176,7 @@ def _create_project(actor, data: ProjectData, filing_status: str, action: str) -
     return project
 
 
-@transaction.atomic
+@service
 def project_file(*, actor, data: ProjectData) -> Project:
     """建档: the industry department of the county files a project."""
     probe = Project(region=data.region, industry=data.industry)
@@ -182,7 +184,7 @@ def project_file(*, actor, data: ProjectData) -> Project:
     return _create_project(actor, data, FilingStatus.FILED, "registry.project_file")
 
 
-@transaction.atomic
+@service
 def project_propose(*, actor, data: ProjectData) -> Project:
     """The general contractor proposes its project; the department accepts it (project_accept)."""
     if not (actor.is_platform_admin or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == data.general_contractor.pk)):
@@ -190,7 +192,7 @@ def project_propose(*, actor, data: ProjectData) -> Project:
     return _create_project(actor, data, FilingStatus.PROPOSED, "registry.project_propose")
 
 
-@transaction.atomic
+@service
 def project_accept(*, actor, project: Project) -> Project:
     _require_filing_official(actor, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -203,7 +205,7 @@ def project_accept(*, actor, project: Project) -> Project:
     return project
 
 
-@transaction.atomic
+@service
 def participation_add(*, actor, project: Project, enterprise: Enterprise, role: str) -> Participation:
     if not (actor.is_platform_admin or _is_filing_official(actor, project)
             or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id)):
@@ -216,7 +218,7 @@ def participation_add(*, actor, project: Project, enterprise: Enterprise, role: 
     return participation
 
 
-@transaction.atomic
+@service
 def participation_review(*, actor, participation: Participation, approve: bool, reason: str = "") -> Participation:
     """审核: approve a participating enterprise's information or return it with a reason."""
     _require_filing_official(actor, participation.project)
@@ -234,7 +236,7 @@ def participation_review(*, actor, participation: Participation, approve: bool, 
     return participation
 
 
-@transaction.atomic
+@service
 def project_onboard(*, actor, project: Project) -> Project:
     """备案: the project counts as supervised from now on."""
     _require_filing_official(actor, project)
@@ -251,7 +253,7 @@ def project_onboard(*, actor, project: Project) -> Project:
     return project
 
 
-@transaction.atomic
+@service
 def team_create(*, actor, project: Project, enterprise: Enterprise, name: str, leader: Worker | None = None) -> Team:
     _require_enterprise_acts_on(actor, project, enterprise)
     if not (name or "").strip():
@@ -349,11 +351,12 @@ def _upsert_worker(actor, card: IdCard, action: str) -> tuple[Worker, bool]:
         worker.photo = card.photo
     worker.native_place = _native_place(card.id_number)
     try:
-        with transaction.atomic():
-            worker.save()
+        worker.save()
     except IntegrityError:
-        # Registered concurrently by another request: retry as an update.
-        return _upsert_worker(actor, card, action)
+        # The same person registered by another request at this very moment. No savepoint is
+        # kept per row (see core/transactions.py), so the transaction is lost: ask for a retry.
+        raise ServiceError("concurrent_registration", _("This person was registered at the same moment elsewhere; please retry."),
+                           "id_number", status=409)
     audit.record(actor=actor, action=action, obj=worker, before=before, after=audit.snapshot(worker))
     return worker, created
 
@@ -375,7 +378,7 @@ def worker_register_from_reading(*, actor, payload: dict, device_id: str = "") -
                 device_id=device_id, accepted=False, refusal_code=error.code, refusal_reason=str(error.message),
             )
         raise
-    with transaction.atomic():
+    with service_transaction():
         worker, created = _upsert_worker(actor, card, "registry.worker_register")
         IdCardReading.objects.create(
             payload=raw, id_number_index=worker.id_number_index, worker=worker, captured_by=_user_or_none(actor),
@@ -388,7 +391,7 @@ def _user_or_none(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
-@transaction.atomic
+@service
 def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_card: str | None = None,
                        bank_name: str | None = None) -> Worker:
     """Phone and wage card. A card's holder is confirmed by the bank later (payroll checks)."""
@@ -410,7 +413,7 @@ def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_
 PII_FIELDS = {"id_number", "bank_card", "phone", "address"}
 
 
-@transaction.atomic
+@service
 def worker_reveal(*, actor, worker: Worker, field_name: str) -> str:
     """An unmasked read: needs the permission and the scope, and is written to the audit log."""
     if field_name not in PII_FIELDS:
@@ -432,7 +435,7 @@ class EntryResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
+@service
 def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Enterprise, trade: str,
                      entered_on: datetime.date, team: Team | None = None,
                      exited_on: datetime.date | None = None) -> EntryResult:
@@ -474,7 +477,7 @@ def _overlaps(start: datetime.date, end: datetime.date | None):
     return q
 
 
-@transaction.atomic
+@service
 def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) -> Employment:
     """退场."""
     _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
@@ -505,7 +508,7 @@ def _check_contract_file(upload) -> str:
     raise ServiceError("file_type", _("The contract file must be a PDF, JPEG or PNG."), "file")
 
 
-@transaction.atomic
+@service
 def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, wage_basis: str, wage_rate,
                     pay_day: int, term_end: datetime.date | None = None, upload=None) -> LabourContract:
     _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
@@ -539,7 +542,7 @@ def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, 
 XLSX_MAGIC = b"PK\x03\x04"
 
 
-@transaction.atomic
+@service
 def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
     """Keep the uploaded workbook and queue its import; progress is shown while it runs."""
     from .models import ImportJob
@@ -558,7 +561,7 @@ def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
     return job
 
 
-@transaction.atomic
+@service
 def roster_export_record(*, actor, project: Project) -> None:
     """An unmasked export is an unmasked read of every row: one audit entry for the file."""
     if not actor.has_perm("core.unmask_pii"):

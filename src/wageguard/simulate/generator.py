@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Callable, TextIO
 
-from django.db import transaction
+from wageguard.core.transactions import service
 from django.utils import timezone
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
@@ -154,7 +154,7 @@ class Province:
 
     # -- entry point
 
-    @transaction.atomic
+    @service
     def run(self) -> Summary:
         """One transaction: a run that fails leaves nothing behind, so it can simply be run again."""
         existing = SimulationRun.objects.filter(params=self.p.key(), finished_at__isnull=False).first()

@@ -11,6 +11,10 @@ from django.core.management.base import BaseCommand, CommandError
 from wageguard.simulate.demo import DEMO_PASSWORD, demo_users_create
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = ("Set up the demo province (migrate, regions, simulator, one login per role) and serve the console "
             "with the background worker. Safe to run again.")
@@ -40,6 +44,9 @@ class Command(BaseCommand):
         self.serve(addr)
 
     def serve(self, addr: str) -> None:
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops both children like Ctrl-C does
+        if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # started in the background by a shell
+            signal.signal(signal.SIGINT, _interrupt)
         python = sys.executable
         worker = subprocess.Popen([python, "-m", "wageguard.cli", "run_huey", "--workers", "2", "--worker-type", "thread"])
         web = subprocess.Popen([python, "-m", "wageguard.cli", "runserver", addr, "--noreload"])
@@ -52,7 +59,7 @@ class Command(BaseCommand):
         finally:
             for proc in (web, worker):
                 if proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
+                    proc.terminate()  # SIGTERM: both stop cleanly, even where SIGINT is ignored
             for proc in (web, worker):
                 try:
                     proc.wait(timeout=10)

@@ -96,3 +96,15 @@ def test_platform_admin_reaches_django_admin(world):
     client = _client(world.users["platform_admin"])
     assert client.get("/admin/").status_code == 200
     assert _client(world.users["hrss_province"]).get("/admin/").status_code == 302
+
+
+def test_console_stays_chinese_on_an_english_browser_but_the_api_follows_the_request(world):
+    client = _client(world.users["hrss_province"])
+    assert "辖区内项目" in client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    from tests.factories import reader_payload
+
+    gc = _client(world.users["gc_a_admin"])
+    body = {"payload": reader_payload(valid_until="20200101")}
+    english = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json")
+    assert "expired" in english.json()["detail"] and "过期" in chinese.json()["detail"]

@@ -36,12 +36,22 @@ def _sees_personal_data(user) -> bool:
     return not (user.role == Role.OFFICIAL and user.department and user.department.agency == Agency.PBOC)
 
 
-class ProjectQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):
+    """`visible_to(user)`: nothing for anonymous people, everything for platform admins, else `_scoped`."""
+
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
         if user.is_platform_admin:
             return self.all()
+        return self._scoped(user)
+
+    def _scoped(self, user):
+        raise NotImplementedError
+
+
+class ProjectQuerySet(ScopedQuerySet):
+    def _scoped(self, user):
         if user.role in (Role.OFFICIAL, Role.POLICE):
             return self.filter(_official_project_q(user))
         if user.role == Role.ENTERPRISE_ADMIN and user.enterprise_id:
@@ -53,12 +63,8 @@ class ProjectQuerySet(models.QuerySet):
         return self.none()
 
 
-class EmploymentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
+class EmploymentQuerySet(ScopedQuerySet):
+    def _scoped(self, user):
         if user.role in (Role.OFFICIAL, Role.POLICE):
             if not _sees_personal_data(user):
                 return self.none()
@@ -83,28 +89,20 @@ class EmploymentQuerySet(models.QuerySet):
         return self.annotate(overlapping=Exists(other))
 
 
-class WorkerQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class WorkerQuerySet(ScopedQuerySet):
+    def _scoped(self, user):
         from .models import Employment
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
         if user.role == Role.WORKER:
             return self.filter(pk=user.worker_id) if user.worker_id else self.none()
         employments = Employment.objects.visible_to(user).filter(worker_id=OuterRef("pk"))
         return self.filter(Exists(employments))
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class EnterpriseQuerySet(ScopedQuerySet):
+    def _scoped(self, user):
         from .models import Participation, Project
 
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
         if user.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER):
             return self.filter(pk=user.enterprise_id) if user.enterprise_id else self.none()
         projects = Project.objects.visible_to(user)

@@ -108,3 +108,45 @@ def test_console_stays_chinese_on_an_english_browser_but_the_api_follows_the_req
     english = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     chinese = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json")
     assert "expired" in english.json()["detail"] and "过期" in chinese.json()["detail"]
+
+
+def test_an_official_files_a_project_registering_new_enterprises(world):
+    import random
+
+    from wageguard.core.models import Region
+    from wageguard.registry.models import Enterprise, Project
+    from wageguard.simulate.generator import make_uscc
+
+    client = _client(world.users["housing_lixia"])
+    owner, contractor = make_uscc(random.Random(5), "370102"), make_uscc(random.Random(6), "370102")
+    form = {"name": "历下区新建学校", "region": Region.objects.get(code="370102").pk, "industry": "building",
+            "owner_uscc": owner, "owner_name": "济南某置业有限公司", "contractor_uscc": contractor, "contractor_name": "",
+            "contract_amount": "25000000", "labour_cost_ratio": "0.25", "status": "under_construction", "is_qualifying": "on"}
+    page = client.post("/projects/new/", form).content.decode()
+    assert "该企业尚未登记，请填写企业名称以便登记。" in page  # contractor unknown and no name: shown on its field
+    assert not Project.objects.filter(name="历下区新建学校").exists()
+    assert not Enterprise.objects.filter(uscc=owner).exists()  # nothing half-written
+    form["contractor_name"] = "济南某建设集团有限公司"
+    response = client.post("/projects/new/", form)
+    project = Project.objects.get(name="历下区新建学校")
+    assert response.status_code == 302 and project.filing_status == "filed" and project.general_contractor.uscc == contractor
+
+
+def test_a_general_contractor_proposes_and_a_subcontractor_is_added_and_a_worker_exits(world):
+    from wageguard.core.models import Region
+    from wageguard.registry.models import Employment, Project
+
+    client = _client(world.users["gc_a_admin"])
+    form = {"name": "总包申报项目", "region": Region.objects.get(code="370102").pk, "industry": "building",
+            "owner_uscc": world.gc_b.uscc, "owner_name": "", "contractor_uscc": world.gc_a.uscc, "contractor_name": "",
+            "contract_amount": "9000000", "labour_cost_ratio": "0.2", "status": "under_construction"}
+    client.post("/projects/new/", form)
+    assert Project.objects.get(name="总包申报项目").filing_status == "proposed"
+    client.post(f"/projects/{world.jinan_building.pk}/participations/",
+                {"uscc": world.gc_b.uscc, "name": "", "role": "subcontractor"})
+    assert world.jinan_building.participations.filter(enterprise=world.gc_b, role="subcontractor").exists()
+    client.post(f"/employments/{world.gc_a_worker_emp.pk}/exit/", {"exited_on": "2026-10-31"})
+    assert str(Employment.objects.get(pk=world.gc_a_worker_emp.pk).exited_on) == "2026-10-31"
+    # a subcontractor cannot record exits of the contractor's workers
+    sub = _client(world.users["sub_a_admin"])
+    assert sub.post(f"/employments/{world.gc_a_worker_emp.pk}/exit/", {"exited_on": "2026-11-01"}).status_code == 404

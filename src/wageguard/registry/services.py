@@ -205,10 +205,14 @@ def project_accept(*, actor, project: Project) -> Project:
     return project
 
 
+def may_add_participant(actor, project: Project) -> bool:
+    return (actor.is_platform_admin or _is_filing_official(actor, project)
+            or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id))
+
+
 @service
 def participation_add(*, actor, project: Project, enterprise: Enterprise, role: str) -> Participation:
-    if not (actor.is_platform_admin or _is_filing_official(actor, project)
-            or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id)):
+    if not may_add_participant(actor, project):
         raise PermissionDenied(_("Only the general contractor or the department may add participating enterprises."))
     if role not in (ParticipationRole.SUBCONTRACTOR, ParticipationRole.LABOUR_SUBCONTRACTOR):
         raise ServiceError("invalid_choice", _("Only subcontractors can be added to a filed project."), "role")
@@ -567,3 +571,35 @@ def roster_export_record(*, actor, project: Project) -> None:
     if not actor.has_perm("core.unmask_pii"):
         raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
     audit.record(actor=actor, action="registry.roster_export_unmasked", obj=project)
+
+
+@service
+def enterprise_get_or_register(*, actor, uscc: str, name: str = "", field: str = "uscc", kind: str = EnterpriseKind.CONSTRUCTION) -> Enterprise:
+    """The enterprise with this USCC, registering it when a name is given and it is new."""
+    code = validate_uscc(uscc, field)
+    enterprise = Enterprise.objects.filter(uscc=code).first()
+    if enterprise is not None:
+        return enterprise
+    if not (name or "").strip():
+        raise ServiceError("enterprise_unknown", _("This enterprise is not registered yet; give its name to register it."), field)
+    return enterprise_register(actor=actor, uscc=code, name=name, kind=kind)
+
+
+@service
+def project_create(*, actor, owner_uscc: str, owner_name: str, contractor_uscc: str, contractor_name: str,
+                   **fields) -> Project:
+    """The console's new-project form: a department files it, a general contractor proposes it."""
+    owner = enterprise_get_or_register(actor=actor, uscc=owner_uscc, name=owner_name, field="owner_uscc",
+                                       kind=EnterpriseKind.DEVELOPER)
+    contractor = enterprise_get_or_register(actor=actor, uscc=contractor_uscc, name=contractor_name, field="contractor_uscc")
+    data = ProjectData(owner=owner, general_contractor=contractor, **fields)
+    if actor.role == Role.ENTERPRISE_ADMIN:
+        return project_propose(actor=actor, data=data)
+    return project_file(actor=actor, data=data)
+
+
+@service
+def participation_add_by_uscc(*, actor, project: Project, uscc: str, name: str, role: str) -> Participation:
+    enterprise = enterprise_get_or_register(actor=actor, uscc=uscc, name=name, kind=EnterpriseKind.LABOUR_SERVICE
+                                            if role == ParticipationRole.LABOUR_SUBCONTRACTOR else EnterpriseKind.CONSTRUCTION)
+    return participation_add(actor=actor, project=project, enterprise=enterprise, role=role)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from wageguard.core.errors import ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel
 
 from . import excel, selectors, services
+from .forms import ExitForm, ParticipationForm, ProjectForm
 from .models import ImportJob, Participation, ProjectStatus
 from .tasks import import_progress
 
@@ -59,6 +60,53 @@ def project_list(request):
 
 
 @login_required
+def project_create(request):
+    """建档 by a department official, or a general contractor's proposal."""
+    user = request.user
+    if not (user.is_platform_admin or (user.role == "official" and user.department) or (user.role == "enterprise_admin" and user.enterprise)):
+        raise Http404
+    prefix = user.department.region.subtree_prefix if user.department_id else ""
+    initial = {"contractor_uscc": user.enterprise.uscc} if user.enterprise_id else {}
+    form = ProjectForm(request.POST or None, region_prefix=prefix, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(actor=user, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
+            return redirect("project_detail", pk=project.pk)
+    return render(request, "registry/project_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def participation_add(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = ParticipationForm(request.POST)
+    if form.is_valid():
+        _service_call(request, services.participation_add_by_uscc, _("Participating enterprise added."), project=project,
+                      **form.cleaned_data)
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+    return redirect("project_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def employment_exit(request, pk: int):
+    employment = selectors.employment_get(user=request.user, pk=pk)
+    form = ExitForm(request.POST)
+    if form.is_valid():
+        _service_call(request, services.employment_exit, _("Exit recorded."), employment=employment,
+                      exited_on=form.cleaned_data["exited_on"])
+    else:
+        messages.error(request, _("Give a valid exit date."))
+    return redirect("project_detail", pk=employment.project_id)
+
+
+@login_required
 def onboarding_todo(request):
     projects = selectors.onboarding_todo(user=request.user)
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
@@ -77,6 +125,8 @@ def project_detail(request, pk: int):
         "page": page,
         "can_onboard": services._is_filing_official(request.user, project) or request.user.is_platform_admin,
         "can_import": services._enterprise_acts_on(request.user, project),
+        "can_add_participant": services.may_add_participant(request.user, project),
+        "participation_form": ParticipationForm(),
     })
 
 

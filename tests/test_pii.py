@@ -89,6 +89,9 @@ def test_key_rotation_re_encrypts_and_keeps_lookups(world, monkeypatch, settings
             cursor.execute("SELECT id_number FROM registry_worker WHERE id = %s", [worker.pk])
             assert cursor.fetchone()[0].startswith("2:")
         assert selectors.worker_by_id_number(number).pk == worker.pk
+        from wageguard.registry.models import IdCardReading
+
+        assert IdCardReading.objects.filter(id_number_index=pii.blind_index(number)).count() == 1
     finally:
         monkeypatch.delenv("WAGEGUARD_FIELD_KEY_VERSION")
         settings.FIELD_KEY, settings.FIELD_KEYS_OLD = old_key, ""

@@ -37,6 +37,9 @@ def test_expired_card_is_refused_with_that_reason_and_the_reading_kept():
     assert Worker.objects.count() == 0
     reading = IdCardReading.objects.get()
     assert not reading.accepted and reading.refusal_code == "id_card_expired"
+    from wageguard.core.pii import blind_index
+
+    assert IdCardReading.objects.filter(id_number_index=blind_index(payload["id_number"])).get() == reading
 
 
 @pytest.mark.parametrize("field,value,code", [

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -189,7 +192,7 @@ class IdCardReading(models.Model):
     """The ID-card reader's payload exactly as received (encrypted), and what became of it."""
 
     payload = EncryptedField(_("raw reader payload (JSON)"))
-    id_number_index = models.CharField(max_length=64, db_index=True)
+    id_number_index = BlindIndexField(source="payload_id_number", null=True, db_index=True)
     worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="readings")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     captured_at = models.DateTimeField(auto_now_add=True)
@@ -197,6 +200,15 @@ class IdCardReading(models.Model):
     accepted = models.BooleanField(default=True)
     refusal_code = models.CharField(max_length=32, blank=True)
     refusal_reason = models.TextField(blank=True)
+
+    @property
+    def payload_id_number(self) -> str:
+        """The ID number as the reader sent it, normalised; '' when the payload has none."""
+        try:
+            number = json.loads(self.payload).get("id_number", "")
+        except (ValueError, AttributeError):
+            return ""
+        return re.sub(r"\s", "", str(number)).upper()
 
     class Meta:
         ordering = ["-captured_at"]

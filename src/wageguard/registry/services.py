@@ -35,7 +35,7 @@ from .models import (
     WageBasis,
     Worker,
 )
-from .validators import region_of_id_number, normalise_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
+from .validators import region_of_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
 from stdnum.cn import ric
 
 
@@ -375,17 +375,16 @@ def worker_register_from_reading(*, actor, payload: dict, device_id: str = "") -
     try:
         card = IdCard.from_payload(payload)
     except ServiceError as error:
-        number = normalise_id_number(str(payload.get("id_number", ""))) if isinstance(payload, dict) else ""
         with transaction.atomic():
             IdCardReading.objects.create(
-                payload=raw, id_number_index=blind_index(number) if number else "", captured_by=_user_or_none(actor),
+                payload=raw, captured_by=_user_or_none(actor),
                 device_id=device_id, accepted=False, refusal_code=error.code, refusal_reason=str(error.message),
             )
         raise
     with service_transaction():
         worker, created = _upsert_worker(actor, card, "registry.worker_register")
         IdCardReading.objects.create(
-            payload=raw, id_number_index=worker.id_number_index, worker=worker, captured_by=_user_or_none(actor),
+            payload=raw, worker=worker, captured_by=_user_or_none(actor),
             device_id=device_id,
         )
     return worker, created

@@ -25,7 +25,7 @@ from wageguard.core.models import Region, RegionLevel, Role
 from wageguard.core.services import regions_load, user_create
 from wageguard.registry import services
 from wageguard.registry.validators import region_of_id_number
-from wageguard.registry.models import Enterprise, EnterpriseKind, ParticipationRole, Project, ProjectStatus, Team
+from wageguard.registry.models import IdCardReading, Enterprise, EnterpriseKind, ParticipationRole, Project, ProjectStatus, Team
 
 from . import names
 from .models import SimulationRun
@@ -270,8 +270,8 @@ class Province:
                 try:
                     services.worker_register_from_reading(actor=self.sim, payload=payload, device_id="SIM-READER")
                 except ServiceError:
-                    self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id_number_masked": payload["id_number"][:6] + "********" + payload["id_number"][-4:]},
-                               _month(self.today))
+                    reading = IdCardReading.objects.filter(accepted=False).latest("id")
+                    self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id": reading.pk}, _month(self.today))
                 continue
             worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
                                                                      device_id="SIM-READER")

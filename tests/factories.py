@@ -131,3 +131,47 @@ class World:
             "worker": user_create(username="u-worker", password="pw", role=Role.WORKER, worker=w.sub_worker_emp.worker),
         }
         return w
+
+
+# ---------------------------------------------------------------- machine clients and punches
+
+import json as _json
+
+from django.test import Client as _DjangoClient
+
+from wageguard.exchange.client import Client as SigningClient
+
+
+def api_client(kind: str = "gate_system", **scope):
+    from wageguard.exchange.services import apiclient_create
+
+    client, secret = apiclient_create(actor=None, kind=kind, **scope)
+    return client, secret
+
+
+class Machine:
+    """A machine client in tests: signs with the shipped client, sends through Django's test client."""
+
+    def __init__(self, client, secret: str):
+        self.client, self.secret = client, secret
+        self.signer = SigningClient("http://testserver", client.key_id, secret)
+        self.http = _DjangoClient()
+
+    def post(self, path: str, payload, *, headers: dict | None = None, body: bytes | None = None):
+        body = body if body is not None else _json.dumps(payload, ensure_ascii=False).encode()
+        signed = self.signer.headers("POST", path, "", body)
+        signed.update(headers or {})
+        return self.http.post(path, body, content_type="application/json", headers=signed)
+
+    def get(self, path: str, query: str = ""):
+        signed = self.signer.headers("GET", path, query, b"")
+        return self.http.get(path + (f"?{query}" if query else ""), headers=signed)
+
+
+def punch(employment, *, at: str = "2026-06-01T07:58:00+08:00", device: str = "GATE-1", direction: str = "in",
+          method: str = "face", record_id: str | None = None, **extra) -> dict:
+    record = {"client_record_id": record_id or f"r-{next(_counter)}", "id_number": employment.worker.id_number,
+              "project_code": employment.project.code, "device_id": device, "occurred_at": at, "direction": direction,
+              "method": method}
+    record.update(extra)
+    return record

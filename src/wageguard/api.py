@@ -74,4 +74,7 @@ def _unexpected(request, exc):
 
 from wageguard.registry.api import router as registry_router  # noqa: E402
 
+from wageguard.attendance.api import router as attendance_router  # noqa: E402
+
 api.add_router("/v1", registry_router)
+api.add_router("/v1", attendance_router)

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "wageguard.core",
     "wageguard.registry",
+    "wageguard.exchange",
+    "wageguard.attendance",
     "wageguard.simulate",
 ]
 

@@ -50,6 +50,13 @@ def project_get(*, user, pk: int | None = None, code: str | None = None) -> Proj
     return project
 
 
+def project_from_queryset(projects: QuerySet[Project], *, code: str) -> Project:
+    project = projects.filter(code=code).first()
+    if project is None:
+        raise Http404("project")
+    return project
+
+
 def onboarding_todo(*, user) -> QuerySet[Project]:
     """Qualifying projects not yet onboarded that this official's department is responsible for."""
     qs = project_list(user=user).filter(is_qualifying=True, onboarded_at__isnull=True)

@@ -1,0 +1,366 @@
+"""Attendance batches from site gates: validate, store idempotently, roll up days — in one transaction.
+
+The answer lists a verdict for every record in the order sent. See docs/api.md, "Attendance batches".
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils import timezone
+
+from wageguard.core.errors import ServiceError
+from wageguard.core.pii import blind_index, mask
+from wageguard.core.transactions import service_transaction
+from wageguard.exchange.models import ApiClient
+from wageguard.exchange.scope import client_projects
+from wageguard.exchange.signing import sm3_hex
+from wageguard.registry.models import Employment, Project, Worker
+from wageguard.registry.validators import validate_id_number
+
+from .models import MANUAL_METHODS, AttendanceDay, AttendanceRecord, BatchStatus, Direction, GateDevice, IngestionBatch, IngestionRejection, Method
+
+MAX_RECORDS = 5000
+MODES = ("all_or_nothing", "partial")
+FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+LATE_AFTER = datetime.timedelta(days=1)
+INSERT_CHUNK = 1000
+STRING_LIMITS = {"client_record_id": 64, "device_id": 64, "face_hash": 128, "card_hash": 128}
+
+
+class BatchError(ServiceError):
+    """The envelope itself is wrong: the whole request is refused, nothing stored."""
+
+
+@dataclass
+class Punch:
+    index: int
+    client_record_id: str
+    id_number: str = ""
+    project_code: str = ""
+    device_id: str = ""
+    occurred_at: datetime.datetime | None = None
+    direction: str = ""
+    method: str = ""
+    face_hash: str = ""
+    card_hash: str = ""
+    liveness_score: float | None = None
+    status: str = "accepted"
+    reason: str | None = None
+    field: str | None = None
+    worker_id: int | None = None
+    project_id: int | None = None
+    day: datetime.date | None = None
+    is_late: bool = False
+
+    def reject(self, reason: str, field_name: str | None = None) -> None:
+        if self.status != "rejected":
+            self.status, self.reason, self.field = "rejected", reason, field_name
+
+    def verdict(self) -> dict:
+        answer = {"client_record_id": self.client_record_id, "status": self.status}
+        if self.reason:
+            answer["reason"] = self.reason
+        if self.field:
+            answer["field"] = self.field
+        return answer
+
+
+@dataclass
+class Envelope:
+    batch_id: str
+    mode: str
+    punches: list[Punch] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- parsing (no database)
+
+
+def parse_envelope(body: bytes) -> Envelope:
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise BatchError("invalid_json", "the body is not valid JSON", "body")
+    if not isinstance(data, dict):
+        raise BatchError("invalid_request", "the body must be a JSON object", "body")
+    batch_id = data.get("batch_id")
+    if not isinstance(batch_id, str) or not 1 <= len(batch_id) <= 64:
+        raise BatchError("invalid_request", "batch_id must be a string of 1-64 characters", "batch_id")
+    mode = data.get("mode", "all_or_nothing")
+    if mode not in MODES:
+        raise BatchError("invalid_request", "mode must be all_or_nothing or partial", "mode")
+    records = data.get("records")
+    if not isinstance(records, list) or not records:
+        raise BatchError("invalid_request", "records must be a non-empty list", "records")
+    if len(records) > MAX_RECORDS:
+        raise BatchError("too_many_records", f"at most {MAX_RECORDS} records per batch", "records")
+    envelope = Envelope(batch_id, mode)
+    seen_ids: set[str] = set()
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise BatchError("invalid_request", "each record must be a JSON object", f"records[{index}]")
+        record_id = record.get("client_record_id")
+        if not isinstance(record_id, str) or not 1 <= len(record_id) <= 64:
+            raise BatchError("invalid_request", "client_record_id must be a string of 1-64 characters",
+                             f"records[{index}].client_record_id")
+        if record_id in seen_ids:
+            raise BatchError("duplicate_record_id", "client_record_id must be unique within a batch",
+                             f"records[{index}].client_record_id")
+        seen_ids.add(record_id)
+        envelope.punches.append(_parse_record(index, record_id, record))
+    return envelope
+
+
+def _parse_record(index: int, record_id: str, record: dict) -> Punch:
+    punch = Punch(index, record_id)
+    for name in ("id_number", "project_code", "device_id"):
+        value = record.get(name)
+        if not isinstance(value, str) or not value.strip():
+            punch.reject("required", name)
+            return punch
+        setattr(punch, name, value.strip())
+    for name in ("face_hash", "card_hash"):
+        value = record.get(name) or ""
+        if not isinstance(value, str):
+            punch.reject("invalid_value", name)
+            return punch
+        setattr(punch, name, value.strip())
+    for name, limit in STRING_LIMITS.items():
+        if len(getattr(punch, name, "") or "") > limit:
+            punch.reject("too_long", name)
+            return punch
+    try:
+        punch.id_number = validate_id_number(punch.id_number)
+    except ServiceError:
+        punch.reject("invalid_id_number", "id_number")
+        return punch
+    occurred = record.get("occurred_at")
+    try:
+        punch.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
+    except ValueError:
+        punch.occurred_at = None
+    if punch.occurred_at is None or punch.occurred_at.tzinfo is None:
+        punch.reject("invalid_datetime", "occurred_at")
+        return punch
+    punch.direction = record.get("direction", Direction.UNKNOWN)
+    if punch.direction not in Direction.values:
+        punch.reject("invalid_choice", "direction")
+        return punch
+    punch.method = record.get("method")
+    if punch.method not in Method.values:
+        punch.reject("invalid_choice", "method")
+        return punch
+    score = record.get("liveness_score")
+    if score is not None:
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+            punch.reject("invalid_value", "liveness_score")
+            return punch
+        punch.liveness_score = float(score)
+    return punch
+
+
+# ---------------------------------------------------------------- the service
+
+
+def ingest_batch(*, client: ApiClient, body: bytes) -> dict:
+    """Apply one batch and return its answer; a repeated delivery returns the first answer."""
+    envelope = parse_envelope(body)
+    body_sm3 = sm3_hex(body)
+    previous = IngestionBatch.objects.filter(sender=client, batch_id=envelope.batch_id).first()
+    if previous is not None and previous.status:
+        return _replay(previous, body_sm3)
+    now = timezone.now()
+    punches = envelope.punches
+    _resolve(client, punches, now)
+    with service_transaction():
+        batch = _claim(client, envelope, body_sm3, now)
+        if batch.status:  # a concurrent delivery of the same batch committed first
+            return _replay(batch, body_sm3)
+        rejected = [p for p in punches if p.status == "rejected"]
+        if envelope.mode == "all_or_nothing" and rejected:
+            for p in punches:
+                p.reject("batch_rejected")
+        else:
+            _store(client, batch, [p for p in punches if p.status == "accepted"], now)
+        return _finish(batch, envelope, rejected)
+
+
+def _replay(batch: IngestionBatch, body_sm3: str) -> dict:
+    if batch.body_sm3 != body_sm3:
+        raise ServiceError("batch_id_conflict", "this batch_id was already used for a different body", "batch_id", status=409)
+    return batch.response
+
+
+def _claim(client, envelope: Envelope, body_sm3: str, now) -> IngestionBatch:
+    """Insert the batch row first: a concurrent delivery of the same batch_id waits on it."""
+    IngestionBatch.objects.bulk_create(
+        [IngestionBatch(sender=client, batch_id=envelope.batch_id, body_sm3=body_sm3, mode=envelope.mode, received_at=now,
+                        records=len(envelope.punches))],
+        ignore_conflicts=True,
+    )
+    return IngestionBatch.objects.get(sender=client, batch_id=envelope.batch_id)
+
+
+def _resolve(client: ApiClient, punches: list[Punch], now) -> None:
+    """Projects (in the sender's scope), workers, employments, clock checks — a few queries per batch."""
+    live = [p for p in punches if p.status == "accepted"]
+    codes = {p.project_code for p in live}
+    projects = dict(client_projects(client).filter(code__in=codes).values_list("code", "id"))
+    outside = codes - set(projects)
+    if outside:
+        known = set(Project.objects.filter(code__in=outside).values_list("code", flat=True))
+        if known:
+            first = next(p for p in live if p.project_code in known)
+            raise ServiceError("out_of_scope", f"project {first.project_code} is outside this client's scope",
+                               f"records[{first.index}].project_code", status=403)
+    indexes = {p.id_number: blind_index(p.id_number) for p in live}
+    workers = dict(Worker.objects.filter(id_number_index__in=set(indexes.values())).values_list("id_number_index", "id"))
+    tz = timezone.get_default_timezone()
+    for p in live:
+        p.project_id = projects.get(p.project_code)
+        if p.project_id is None:
+            p.reject("unknown_project", "project_code")
+            continue
+        if p.occurred_at - now > FUTURE_TOLERANCE:
+            p.reject("clock_drift", "occurred_at")
+            continue
+        p.worker_id = workers.get(indexes[p.id_number])
+        p.day = p.occurred_at.astimezone(tz).date()
+        p.is_late = now - p.occurred_at > LATE_AFTER
+    live = [p for p in live if p.status == "accepted"]
+    spans = defaultdict(list)
+    for worker_id, project_id, entered, exited in Employment.objects.filter(
+        worker_id__in={p.worker_id for p in live if p.worker_id}, project_id__in={p.project_id for p in live}
+    ).values_list("worker_id", "project_id", "entered_on", "exited_on"):
+        spans[(worker_id, project_id)].append((entered, exited))
+    for p in live:
+        if p.worker_id is None or not any(
+            entered <= p.day and (exited is None or p.day <= exited) for entered, exited in spans[(p.worker_id, p.project_id)]
+        ):
+            p.reject("not_registered", "id_number")
+
+
+def _lock_workers(worker_ids: set[int]) -> None:
+    """Serialise concurrent batches touching the same workers (sorted: no deadlock)."""
+    if connection.vendor == "postgresql" and worker_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(7001, w) FROM unnest(%s::int[]) AS w ORDER BY w", [sorted(worker_ids)])
+
+
+COLUMNS = ("worker_id", "project_id", "device_id", "occurred_at", "day", "direction", "method", "face_hash", "card_hash",
+           "liveness_score", "received_at", "is_late", "sender_id", "batch_id", "client_record_id")
+
+
+def _store(client, batch: IngestionBatch, punches: list[Punch], now) -> None:
+    _lock_workers({p.worker_id for p in punches})
+    ops = connection.ops
+    received = ops.adapt_datetimefield_value(now)
+    table = AttendanceRecord._meta.db_table
+    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    inserted: set[str] = set()
+    ordered = sorted(punches, key=lambda p: (p.worker_id, p.device_id, p.occurred_at))
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), INSERT_CHUNK):
+            chunk = ordered[start:start + INSERT_CHUNK]
+            params = []
+            for p in chunk:
+                params.extend((p.worker_id, p.project_id, p.device_id, ops.adapt_datetimefield_value(p.occurred_at),
+                               ops.adapt_datefield_value(p.day), p.direction, p.method, p.face_hash, p.card_hash,
+                               p.liveness_score, received, p.is_late, client.pk, batch.pk, p.client_record_id))
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT (worker_id, device_id, occurred_at) DO NOTHING RETURNING client_record_id",
+                params,
+            )
+            inserted.update(row[0] for row in cursor.fetchall())
+    for p in punches:
+        if p.client_record_id not in inserted:
+            p.status = "duplicate"
+    fresh = [p for p in punches if p.status == "accepted"]
+    roll_up_days({(p.worker_id, p.project_id, p.day) for p in fresh})
+    _touch_devices(client, fresh, now)
+
+
+def roll_up_days(keys: set[tuple[int, int, datetime.date]]) -> None:
+    """Recompute each (worker, project, day) from its raw punches: right whatever the arrival order."""
+    if not keys:
+        return
+    punches = defaultdict(list)
+    rows = AttendanceRecord.objects.filter(
+        worker_id__in={k[0] for k in keys}, project_id__in={k[1] for k in keys}, day__in={k[2] for k in keys}
+    ).values_list("worker_id", "project_id", "day", "occurred_at", "direction", "method")
+    for worker_id, project_id, day, occurred_at, direction, method in rows:
+        if (worker_id, project_id, day) in keys:
+            punches[(worker_id, project_id, day)].append((occurred_at, direction, method))
+    days = [day_from_punches(key, items) for key, items in punches.items()]
+    AttendanceDay.objects.bulk_create(
+        days, update_conflicts=True, unique_fields=["worker", "project", "day"],
+        update_fields=["first_in", "last_out", "last_punch_at", "last_direction", "punches", "methods", "has_manual"],
+    )
+
+
+def day_from_punches(key, items) -> AttendanceDay:
+    worker_id, project_id, day = key
+    items = sorted(items)
+    ins = [t for t, direction, _m in items if direction != Direction.OUT]
+    outs = [t for t, direction, _m in items if direction != Direction.IN]
+    methods = sorted({m for _t, _d, m in items})
+    return AttendanceDay(
+        worker_id=worker_id, project_id=project_id, day=day, first_in=ins[0] if ins else None,
+        last_out=outs[-1] if outs else None, last_punch_at=items[-1][0], last_direction=items[-1][1],
+        punches=len(items), methods=",".join(methods), has_manual=any(m in MANUAL_METHODS for m in methods),
+    )
+
+
+def _touch_devices(client, punches: list[Punch], now) -> None:
+    latest: dict[tuple[int, str], datetime.datetime] = {}
+    for p in punches:
+        key = (p.project_id, p.device_id)
+        latest[key] = max(latest.get(key, p.occurred_at), p.occurred_at)
+    if not latest:
+        return
+    existing = {
+        (d.project_id, d.device_id): d
+        for d in GateDevice.objects.select_for_update().filter(
+            project_id__in={k[0] for k in latest}, device_id__in={k[1] for k in latest}
+        ).order_by("project_id", "device_id")
+    }
+    devices = []
+    for (project_id, device_id), at in sorted(latest.items()):
+        known = existing.get((project_id, device_id))
+        devices.append(GateDevice(project_id=project_id, device_id=device_id, sender=client, last_received_at=now,
+                                  last_punch_at=max(at, known.last_punch_at) if known else at))
+    GateDevice.objects.bulk_create(devices, update_conflicts=True, unique_fields=["project", "device_id"],
+                                   update_fields=["sender", "last_punch_at", "last_received_at"])
+
+
+def _finish(batch: IngestionBatch, envelope: Envelope, culprits: list[Punch]) -> dict:
+    punches = envelope.punches
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    for p in punches:
+        counts[p.status] += 1
+    counts["late"] = sum(1 for p in punches if p.status == "accepted" and p.is_late)
+    reasons: dict[str, int] = defaultdict(int)
+    for p in culprits:
+        reasons[p.reason] += 1
+    if counts["rejected"] == 0:
+        status = BatchStatus.APPLIED
+    elif counts["accepted"] + counts["duplicate"] == 0:
+        status = BatchStatus.REJECTED
+    else:
+        status = BatchStatus.PARTLY_APPLIED
+    response = {"batch_id": envelope.batch_id, "status": status, "counts": counts, "results": [p.verdict() for p in punches]}
+    IngestionRejection.objects.bulk_create([
+        IngestionRejection(batch=batch, client_record_id=p.client_record_id, reason=p.reason, field=p.field or "",
+                           project_id=p.project_id, worker_id=p.worker_id, occurred_at=p.occurred_at,
+                           id_number_masked=mask(p.id_number) if p.id_number else "")
+        for p in culprits
+    ])
+    IngestionBatch.objects.filter(pk=batch.pk).update(
+        status=status, accepted=counts["accepted"], duplicate=counts["duplicate"], rejected=counts["rejected"],
+        late=counts["late"], reasons=dict(reasons), response=response,
+    )
+    return response

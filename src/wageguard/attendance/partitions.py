@@ -1,0 +1,51 @@
+"""Monthly partitions of the raw punches on PostgreSQL (declarative range partitioning).
+
+Months follow Asia/Shanghai. A DEFAULT partition catches anything outside the created range, so an
+insert never fails; `attendance_partitions_ensure` (daily Huey task, and the migration) creates the
+coming months ahead of time.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+TABLE = "attendance_attendancerecord"
+
+
+def month_start(day: datetime.date, offset: int = 0) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + offset
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def partition_name(month: datetime.date) -> str:
+    return f"{TABLE}_y{month.year}m{month.month:02d}"
+
+
+def existing_partitions(cursor) -> set[str]:
+    cursor.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s", [TABLE])
+    return {row[0] for row in cursor.fetchall()}
+
+
+def ensure(months_back: int = 12, months_ahead: int = 3, today: datetime.date | None = None) -> list[str]:
+    """Create the missing monthly partitions around today; returns the names created."""
+    if connection.vendor != "postgresql":
+        return []
+    today = today or timezone.localdate()
+    created = []
+    with connection.cursor() as cursor:
+        have = existing_partitions(cursor)
+        for offset in range(-months_back, months_ahead + 1):
+            start, end = month_start(today, offset), month_start(today, offset + 1)
+            name = partition_name(start)
+            if name in have:
+                continue
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {TABLE} "
+                f"FOR VALUES FROM ('{start.isoformat()} 00:00:00+08') TO ('{end.isoformat()} 00:00:00+08')"
+            )
+            created.append(name)
+    return created

@@ -1,0 +1,87 @@
+"""Reads of attendance, scoped through the registry's data scope."""
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from wageguard.registry.models import Employment, Enterprise, Project
+
+from .models import AttendanceDay, Direction, GateDevice, IngestionBatch, IngestionRejection
+
+
+@dataclass
+class OnSite:
+    day: datetime.date
+    present: list[AttendanceDay]
+    on_site_now: int
+    by_team: list[tuple[str, int]]
+    by_trade: list[tuple[str, int]]
+    rostered: int
+
+
+def on_site_today(*, project: Project, employments: QuerySet[Employment], day: datetime.date | None = None) -> OnSite:
+    """Who punched today on this project, among the employments the person may see."""
+    day = day or timezone.localdate()
+    visible_workers = employments.filter(project=project).values("worker_id")
+    present = list(
+        AttendanceDay.objects.filter(project=project, day=day, worker_id__in=visible_workers).select_related("worker").order_by("first_in")
+    )
+    employment_of = {
+        e.worker_id: e for e in employments.filter(project=project, entered_on__lte=day).filter(
+            Q(exited_on__isnull=True) | Q(exited_on__gte=day)).select_related("team")
+    }
+    teams, trades = Counter(), Counter()
+    for d in present:
+        e = employment_of.get(d.worker_id)
+        d.employment = e
+        teams[e.team.name if e and e.team else "—"] += 1
+        trades[e.trade if e else "—"] += 1
+    return OnSite(day, present, sum(1 for d in present if d.last_direction != Direction.OUT),
+                  teams.most_common(), trades.most_common(), len(employment_of))
+
+
+def gate_devices(*, project: Project, now: datetime.datetime | None = None) -> list[GateDevice]:
+    """Each device's last punch; silent for a working day while workers are on the roster = offline."""
+    now = now or timezone.now()
+    rostered = Employment.objects.filter(project=project, exited_on__isnull=True).exists()
+    devices = list(GateDevice.objects.filter(project=project).order_by("device_id"))
+    for device in devices:
+        device.offline = rostered and now - device.last_punch_at > datetime.timedelta(hours=24)
+    return devices
+
+
+def sender_quality(*, projects: QuerySet[Project]) -> list[dict]:
+    """Per sender serving the person's projects: batches, records, rejections by reason, late rate, last data."""
+    from wageguard.exchange.models import ApiClient
+
+    senders = ApiClient.objects.filter(Q(devices__project__in=projects) | Q(batches__rejections__project__in=projects)).distinct()
+    rows = list(
+        IngestionBatch.objects.filter(sender__in=senders).values("sender_id", "sender__key_id", "sender__name", "sender__kind")
+        .annotate(batches=Count("id"), records=Sum("records"), accepted=Sum("accepted"), rejected=Sum("rejected"),
+                  late=Sum("late"), last_received=Max("received_at"))
+        .order_by("sender__key_id")
+    )
+    reasons: dict[int, Counter] = {}
+    for sender_id, reason, n in IngestionRejection.objects.filter(batch__sender__in=senders).values_list(
+            "batch__sender_id", "reason").annotate(n=Count("id")):
+        reasons.setdefault(sender_id, Counter())[reason] += n
+    for row in rows:
+        row["late_rate"] = (row["late"] or 0) / row["accepted"] if row["accepted"] else 0.0
+        row["reasons"] = reasons.get(row["sender_id"], Counter()).most_common()
+    return rows
+
+
+def rejections(*, projects: QuerySet[Project], limit: int = 200) -> QuerySet[IngestionRejection]:
+    return IngestionRejection.objects.filter(project__in=projects).select_related("project", "batch__sender").order_by("-batch__received_at")[:limit]
+
+
+def enterprise_quality(*, projects: QuerySet[Project]) -> list[dict]:
+    """Per enterprise (by the employments of rejected workers and by project): not_registered counts."""
+    return list(
+        IngestionRejection.objects.filter(project__in=projects, reason="not_registered")
+        .values("project__general_contractor__name").annotate(count=Count("id")).order_by("-count")
+    )

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wageguard.core.models import Region
+from wageguard.core.pii import EncryptedField
+
+
+class ClientKind(models.TextChoices):
+    GATE_SYSTEM = "gate_system", _("site gate system")
+    ENTERPRISE_SYSTEM = "enterprise_system", _("enterprise system")
+    BANK = "bank", _("partner bank")
+    CITY_PLATFORM = "city_platform", _("city platform")
+
+
+class ApiClient(models.Model):
+    """A machine that talks to the signed API. Its scope follows its kind (see `scope.py`)."""
+
+    key_id = models.CharField(_("key id"), max_length=40, unique=True)
+    secret = EncryptedField(_("secret"))
+    kind = models.CharField(_("kind"), max_length=24, choices=ClientKind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    projects = models.ManyToManyField("registry.Project", blank=True, related_name="api_clients")
+    enterprise = models.ForeignKey("registry.Enterprise", null=True, blank=True, on_delete=models.PROTECT, related_name="api_clients")
+    bank_code = models.CharField(_("bank code"), max_length=16, blank=True)
+    city = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key_id"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.get_kind_display()})"
+
+
+class ApiNonce(models.Model):
+    """Nonces seen within the replay window; older ones are swept (a stale timestamp fails anyway)."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "nonce"], name="apinonce_client_nonce_unique")]

@@ -143,6 +143,7 @@ def _parse_record(index: int, record_id: str, record: dict) -> Punch:
     except ValueError:
         punch.occurred_at = None
     if punch.occurred_at is None or punch.occurred_at.tzinfo is None:
+        punch.occurred_at = None  # a time without its offset means nothing: keep none
         punch.reject("invalid_datetime", "occurred_at")
         return punch
     punch.direction = record.get("direction", Direction.UNKNOWN)

@@ -139,3 +139,59 @@ def test_apiclient_create_command_prints_one_json_object(world, capsys):
 def test_sm3_matches_the_standards_test_vector():
     # GB/T 32905-2016, example 1: SM3("abc").
     assert signing.sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+
+
+# ---------------------------------------------------------------- console pages for API clients
+
+def _login(world, role):
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.users[role])
+    return browser
+
+
+def test_console_creates_a_client_and_shows_the_secret_once(world):
+    from wageguard.exchange.models import ApiClient
+
+    admin = _login(world, "platform_admin")
+    response = admin.post("/api-clients/", {"kind": "gate_system", "name": "闸机厂商",
+                                             "project": f"{world.jinan_building.code}, {world.jinan_transport.code}"})
+    assert response.status_code == 200
+    client = ApiClient.objects.get(name="闸机厂商")
+    secret = response.context["secret"]
+    assert secret in response.content.decode() and response["Cache-Control"].startswith("max-age=0")
+    assert client.secret == secret and client.projects.count() == 2
+    listing = admin.get("/api-clients/").content.decode()
+    assert client.key_id in listing and secret not in listing
+    # The new client can sign at once.
+    assert Machine(client, secret).post(PATH, _batch(world)).status_code == 200
+
+
+def test_console_names_the_field_of_a_refusal(world):
+    response = _login(world, "platform_admin").post("/api-clients/", {"kind": "gate_system", "project": "NOPE-1"})
+    assert response.status_code == 200
+    assert "NOPE-1" in " ".join(response.context["form"].errors["project"])
+
+
+def test_console_rotates_and_disables(world, gate):
+    admin = _login(world, "platform_admin")
+    response = admin.post(f"/api-clients/{gate.client.pk}/rotate/")
+    new_secret = response.context["secret"]
+    assert gate.post(PATH, _batch(world)).json()["error"] == "bad_signature"
+    gate.signer.secret = new_secret
+    assert gate.post(PATH, _batch(world)).status_code == 200
+    admin.post(f"/api-clients/{gate.client.pk}/active/", {"active": "0"})
+    assert gate.post(PATH, _batch(world)).json()["error"] == "client_disabled"
+    admin.post(f"/api-clients/{gate.client.pk}/active/", {"active": "1"})
+    assert gate.post(PATH, _batch(world)).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["hrss_province", "gc_a_admin", "bank_operator", "worker"])
+def test_only_platform_admins_see_api_clients(world, gate, role):
+    browser = _login(world, role)
+    assert browser.get("/api-clients/").status_code == 404
+    assert browser.post(f"/api-clients/{gate.client.pk}/rotate/").status_code == 404
+    assert browser.post(f"/api-clients/{gate.client.pk}/active/", {"active": "0"}).status_code == 404
+    gate.client.refresh_from_db()
+    assert gate.client.active

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("wageguard.core.urls")),
     path("", include("wageguard.registry.urls")),
     path("", include("wageguard.attendance.urls")),
+    path("", include("wageguard.exchange.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionBatch, IngestionRejection
 from wageguard.core.audit import verify_chain
 from wageguard.core.models import User
 from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project, Worker
@@ -24,6 +25,7 @@ def _fingerprint():
         "workers": sorted((w.name, w.id_number, w.bank_card) for w in Worker.objects.all()),
         "employments": sorted(Employment.objects.values_list("worker__name", "project__code", "trade", "entered_on", "exited_on")),
         "contracts": sorted(LabourContract.objects.values_list("employment__worker__name", "wage_basis", "wage_rate")),
+        "punches": sorted(AttendanceRecord.objects.values_list("worker__name", "device_id", "occurred_at", "method")),
     }
 
 
@@ -44,7 +46,7 @@ def _generate_and_forget(params):
         return result
 
 
-def test_same_seed_same_province():
+def test_same_seed_same_province():  # registry and attendance alike
     first = _generate_and_forget(Params(seed=7, **SMALL))
     assert Project.objects.count() == 0
     second = _generate_and_forget(Params(seed=7, **SMALL))
@@ -61,7 +63,7 @@ def test_different_seed_different_province():
 
 def test_labels_name_real_anomalies_and_go_to_the_file():
     out = io.StringIO()
-    summary = simulate(Params(seed=11, **SMALL), labels_out=out)
+    summary = simulate(Params(seed=11, **SMALL), labels_out=out, attendance=False)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines == summary.labels and {l["kind"] for l in lines} == {"missing_contract", "worker_on_two_sites", "expired_id_card"}
     for label in lines:
@@ -99,3 +101,92 @@ def test_demo_setup_path_is_idempotent_and_creates_a_login_per_role(capsys):
     assert roles == {"official", "enterprise_admin", "wage_officer", "bank_operator", "worker", "police", "platform_admin"}
     for user in User.objects.exclude(username="simulator"):
         assert user.check_password("wageguard-demo")
+
+
+# ---------------------------------------------------------------- attendance through the signed API
+
+ATTENDANCE_KINDS = {"no_attendance", "proxy_clockin", "manual_punch_rate", "clock_drift", "duplicate_delivery", "not_registered"}
+RICH = dict(SMALL, projects=8, workers=200)
+
+
+def _local(day: str, hour: int = 0):
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour)))
+
+
+def test_punches_arrive_through_the_signed_api_and_each_label_is_real():
+    out = io.StringIO()
+    summary = simulate(Params(seed=21, **RICH), labels_out=out)
+    labels = [json.loads(line) for line in out.getvalue().splitlines()]
+    sent = summary.attendance
+    # Every punch came in a signed batch from a simulated gate vendor; nothing was written around the API.
+    assert sent.batches == IngestionBatch.objects.filter(sender__name__startswith="模拟闸机厂商").count() + sum(
+        1 for l in labels if l["kind"] == "duplicate_delivery" and not l["subject"]["batch_id"].endswith("-r"))
+    assert AttendanceRecord.objects.count() == sent.verdicts["accepted"] > 1000
+    assert AttendanceRecord.objects.exclude(batch_id__in=IngestionBatch.objects.values("pk")).count() == 0
+    assert AttendanceDay.objects.filter(day=TODAY).exists()  # the demo's projects show today's attendance
+    assert ATTENDANCE_KINDS <= {l["kind"] for l in labels}
+    drifted = set()
+    for label in labels:
+        subject, period = label["subject"], label["period"]
+        if label["kind"] == "no_attendance":
+            start, end = period.split("/")
+            assert not AttendanceRecord.objects.filter(project_id=subject["id"], day__range=(start, end)).exists()
+            assert AttendanceRecord.objects.filter(project_id=subject["id"]).exists()
+        elif label["kind"] == "proxy_clockin":
+            punches = AttendanceRecord.objects.filter(worker_id__in=subject["workers"], project_id=subject["id"], day=period,
+                                                      direction="in")
+            assert len({p.card_hash for p in punches}) == 1 and len(punches) == len(subject["workers"]) >= 3
+            times = sorted(p.occurred_at for p in punches)
+            assert (times[-1] - times[0]).total_seconds() < 60
+        elif label["kind"] == "manual_punch_rate":
+            month = AttendanceRecord.objects.filter(project_id=subject["id"], day__startswith=period)
+            assert month.filter(method__in=["manual", "supplementary"]).count() > 0.2 * month.count()
+        elif label["kind"] == "clock_drift":
+            drifted.add((subject["project"], period))
+            stored = AttendanceRecord.objects.filter(device_id=subject["id"], day=period, direction="in")
+            assert all(p.occurred_at >= _local(period, 8) for p in stored)  # two hours ahead of a 06:30-07:50 arrival
+        elif label["kind"] == "duplicate_delivery":
+            batch = IngestionBatch.objects.get(sender__key_id=subject["sender"], batch_id=subject["batch_id"])
+            if subject["batch_id"].endswith("-r"):
+                # All stored already, except punches of a fast device that were too far ahead 5 minutes earlier.
+                late_enough = IngestionRejection.objects.filter(reason="clock_drift", batch__sender=batch.sender).count()
+                assert batch.duplicate > 0 and batch.accepted <= late_enough
+        elif label["kind"] == "not_registered":
+            assert IngestionRejection.objects.filter(reason="not_registered", project_id=subject["id"],
+                                                     occurred_at__date=period).exists()
+    from django.utils import timezone
+
+    too_early = IngestionRejection.objects.filter(reason="clock_drift")
+    assert too_early.exists() and all(
+        (r.project_id, timezone.localtime(r.occurred_at - datetime.timedelta(hours=2)).date().isoformat()) in drifted
+        for r in too_early)
+    unlabelled = IngestionRejection.objects.exclude(reason__in=["clock_drift", "not_registered"])
+    assert not unlabelled.exists()
+
+
+def test_a_later_run_catches_up_exactly_as_one_long_run():
+    def punches():
+        return sorted(AttendanceRecord.objects.values_list("worker__id_number_index", "device_id", "occurred_at", "method", "is_late"))
+
+    from django.db import transaction
+
+    class Done(Exception):
+        pass
+
+    params = Params(seed=4, **SMALL)
+    end = _local("2026-11-20", 20) + datetime.timedelta(minutes=30)
+    try:
+        with transaction.atomic():
+            simulate(params, now=end)
+            whole = punches()
+            raise Done
+    except Done:
+        pass
+    first = simulate(params, now=_local("2026-11-19", 8))
+    assert first.attendance.records
+    again = simulate(params, now=end)
+    assert again.skipped and again.attendance.records
+    assert punches() == whole
+    assert simulate(params, now=end).attendance is None  # nothing new to deliver

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.utils import timezone
 
+from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 from wageguard.core.pii import blind_index, mask
 from wageguard.core.transactions import service_transaction
@@ -28,6 +29,8 @@ MODES = ("all_or_nothing", "partial")
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 LATE_AFTER = datetime.timedelta(days=1)
 INSERT_CHUNK = 1000
+DIRECTIONS = frozenset(Direction.values)
+METHODS = frozenset(Method.values)
 STRING_LIMITS = {"client_record_id": 64, "device_id": 64, "face_hash": 128, "card_hash": 128}
 
 
@@ -147,11 +150,11 @@ def _parse_record(index: int, record_id: str, record: dict) -> Punch:
         punch.reject("invalid_datetime", "occurred_at")
         return punch
     punch.direction = record.get("direction", Direction.UNKNOWN)
-    if punch.direction not in Direction.values:
+    if punch.direction not in DIRECTIONS:
         punch.reject("invalid_choice", "direction")
         return punch
     punch.method = record.get("method")
-    if punch.method not in Method.values:
+    if punch.method not in METHODS:
         punch.reject("invalid_choice", "method")
         return punch
     score = record.get("liveness_score")
@@ -173,7 +176,7 @@ def ingest_batch(*, client: ApiClient, body: bytes) -> dict:
     previous = IngestionBatch.objects.filter(sender=client, batch_id=envelope.batch_id).first()
     if previous is not None and previous.status:
         return _replay(previous, body_sm3)
-    now = timezone.now()
+    now = clock.now()
     punches = envelope.punches
     _resolve(client, punches, now)
     with service_transaction():
@@ -257,26 +260,13 @@ COLUMNS = ("worker_id", "project_id", "device_id", "occurred_at", "day", "direct
 
 def _store(client, batch: IngestionBatch, punches: list[Punch], now) -> None:
     _lock_workers({p.worker_id for p in punches})
-    ops = connection.ops
-    received = ops.adapt_datetimefield_value(now)
-    table = AttendanceRecord._meta.db_table
-    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
-    inserted: set[str] = set()
     ordered = sorted(punches, key=lambda p: (p.worker_id, p.device_id, p.occurred_at))
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), INSERT_CHUNK):
-            chunk = ordered[start:start + INSERT_CHUNK]
-            params = []
-            for p in chunk:
-                params.extend((p.worker_id, p.project_id, p.device_id, ops.adapt_datetimefield_value(p.occurred_at),
-                               ops.adapt_datefield_value(p.day), p.direction, p.method, p.face_hash, p.card_hash,
-                               p.liveness_score, received, p.is_late, client.pk, batch.pk, p.client_record_id))
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT (worker_id, device_id, occurred_at) DO NOTHING RETURNING client_record_id",
-                params,
-            )
-            inserted.update(row[0] for row in cursor.fetchall())
+    rows = [(p.worker_id, p.project_id, p.device_id, p.occurred_at, p.day, p.direction, p.method, p.face_hash, p.card_hash,
+             p.liveness_score, now, p.is_late, client.pk, batch.pk, p.client_record_id) for p in ordered]
+    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_portable
+    inserted = set()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted |= insert(rows[start:start + INSERT_CHUNK])
     for p in punches:
         if p.client_record_id not in inserted:
             p.status = "duplicate"
@@ -285,9 +275,68 @@ def _store(client, batch: IngestionBatch, punches: list[Punch], now) -> None:
     _touch_devices(client, fresh, now)
 
 
+TABLE = AttendanceRecord._meta.db_table
+ON_CONFLICT = "ON CONFLICT (worker_id, device_id, occurred_at) DO NOTHING RETURNING client_record_id"
+# PostgreSQL types of COLUMNS, for passing each column as one array (15 parameters, whatever the batch size).
+PG_TYPES = ("bigint", "bigint", "varchar", "timestamptz", "date", "varchar", "varchar", "varchar", "varchar", "float8",
+            "timestamptz", "boolean", "bigint", "bigint", "varchar")
+
+
+def _insert_postgresql(rows: list[tuple]) -> set[str]:
+    """One statement with one array per column: psycopg need not parse thousands of placeholders."""
+    arrays = [list(column) for column in zip(*rows)]
+    unnest = ", ".join(f"%s::{t}[]" for t in PG_TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM unnest({unnest}) {ON_CONFLICT}", arrays)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _insert_portable(rows: list[tuple]) -> set[str]:
+    ops = connection.ops
+    placeholders = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+    params = []
+    for row in rows:
+        params.extend(row[:3] + (ops.adapt_datetimefield_value(row[3]), ops.adapt_datefield_value(row[4])) + row[5:10]
+                      + (ops.adapt_datetimefield_value(row[10]),) + row[11:])
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholders] * len(rows))} {ON_CONFLICT}", params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+DAY_FIELDS = ["first_in", "last_out", "last_punch_at", "last_direction", "punches", "methods", "has_manual"]
+
+# The same recomputation as `day_from_punches`, set-based: one statement for the whole batch. Ties on
+# occurred_at break as Python's tuple sort does (direction, then method, by code point: COLLATE "C").
+ROLL_UP_SQL = f"""
+WITH keys AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS k(worker_id, project_id, day))
+INSERT INTO {AttendanceDay._meta.db_table} (worker_id, project_id, day, {", ".join(DAY_FIELDS)})
+SELECT r.worker_id, r.project_id, r.day,
+       min(r.occurred_at) FILTER (WHERE r.direction <> 'out'),
+       max(r.occurred_at) FILTER (WHERE r.direction <> 'in'),
+       max(r.occurred_at),
+       (array_agg(r.direction ORDER BY r.occurred_at DESC, r.direction COLLATE "C" DESC, r.method COLLATE "C" DESC))[1],
+       count(*),
+       string_agg(DISTINCT r.method, ',' ORDER BY r.method),  -- lowercase ASCII: every collation sorts it alike
+       bool_or(r.method IN ({", ".join(f"'{m}'" for m in MANUAL_METHODS)}))
+FROM {TABLE} r JOIN keys k ON r.worker_id = k.worker_id AND r.project_id = k.project_id AND r.day = k.day
+WHERE r.occurred_at >= %s AND r.occurred_at < %s
+GROUP BY r.worker_id, r.project_id, r.day
+ON CONFLICT (worker_id, project_id, day) DO UPDATE SET {", ".join(f"{f} = EXCLUDED.{f}" for f in DAY_FIELDS)}
+"""
+
+
 def roll_up_days(keys: set[tuple[int, int, datetime.date]]) -> None:
     """Recompute each (worker, project, day) from its raw punches: right whatever the arrival order."""
     if not keys:
+        return
+    if connection.vendor == "postgresql":
+        ordered = sorted(keys)
+        days = [k[2] for k in ordered]
+        # A local day lies within one UTC day either side: bounds that let PostgreSQL skip other months' partitions.
+        low = datetime.datetime.combine(min(days) - datetime.timedelta(days=1), datetime.time(), datetime.timezone.utc)
+        high = datetime.datetime.combine(max(days) + datetime.timedelta(days=2), datetime.time(), datetime.timezone.utc)
+        with connection.cursor() as cursor:
+            cursor.execute(ROLL_UP_SQL, [[k[0] for k in ordered], [k[1] for k in ordered], days, low, high])
         return
     punches = defaultdict(list)
     rows = AttendanceRecord.objects.filter(
@@ -297,10 +346,8 @@ def roll_up_days(keys: set[tuple[int, int, datetime.date]]) -> None:
         if (worker_id, project_id, day) in keys:
             punches[(worker_id, project_id, day)].append((occurred_at, direction, method))
     days = [day_from_punches(key, items) for key, items in punches.items()]
-    AttendanceDay.objects.bulk_create(
-        days, update_conflicts=True, unique_fields=["worker", "project", "day"],
-        update_fields=["first_in", "last_out", "last_punch_at", "last_direction", "punches", "methods", "has_manual"],
-    )
+    AttendanceDay.objects.bulk_create(days, update_conflicts=True, unique_fields=["worker", "project", "day"],
+                                      update_fields=DAY_FIELDS)
 
 
 def day_from_punches(key, items) -> AttendanceDay:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from wageguard.core import clock
 from wageguard.registry.models import Employment, Enterprise, Project
 
 from .models import AttendanceDay, Direction, GateDevice, IngestionBatch, IngestionRejection
@@ -25,7 +26,7 @@ class OnSite:
 
 def on_site_today(*, project: Project, employments: QuerySet[Employment], day: datetime.date | None = None) -> OnSite:
     """Who punched today on this project, among the employments the person may see."""
-    day = day or timezone.localdate()
+    day = day or clock.localdate()
     visible_workers = employments.filter(project=project).values("worker_id")
     present = list(
         AttendanceDay.objects.filter(project=project, day=day, worker_id__in=visible_workers).select_related("worker").order_by("first_in")
@@ -46,7 +47,7 @@ def on_site_today(*, project: Project, employments: QuerySet[Employment], day: d
 
 def gate_devices(*, project: Project, now: datetime.datetime | None = None) -> list[GateDevice]:
     """Each device's last punch; silent for a working day while workers are on the roster = offline."""
-    now = now or timezone.now()
+    now = now or clock.now()
     rostered = Employment.objects.filter(project=project, exited_on__isnull=True).exists()
     devices = list(GateDevice.objects.filter(project=project).order_by("device_id"))
     for device in devices:

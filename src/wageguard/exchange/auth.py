@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 
 from . import signing
@@ -44,7 +44,7 @@ def authenticate(request) -> ApiClient:
         raise Unauthorized("bad_signature", "the signature does not match the request", signing.HEADER_SIGNATURE)
     if not client.active:
         raise Unauthorized("client_disabled", "this client has been disabled", signing.HEADER_KEY)
-    if not timestamp.isdigit() or abs(int(timestamp) - time.time()) > signing.CLOCK_SKEW_SECONDS:
+    if not timestamp.isdigit() or abs(int(timestamp) - clock.now().timestamp()) > signing.CLOCK_SKEW_SECONDS:
         raise Unauthorized("clock_skew", f"timestamp is more than {signing.CLOCK_SKEW_SECONDS} s from the server's clock",
                            signing.HEADER_TIMESTAMP)
     if not NONCE_RE.fullmatch(nonce):
@@ -52,7 +52,7 @@ def authenticate(request) -> ApiClient:
                            signing.HEADER_NONCE)
     try:
         with transaction.atomic():
-            ApiNonce.objects.create(client=client, nonce=nonce, seen_at=timezone.now())
+            ApiNonce.objects.create(client=client, nonce=nonce, seen_at=clock.now())
     except IntegrityError:
         raise Unauthorized("nonce_reused", "this nonce was already used", signing.HEADER_NONCE)
     request.api_client = client

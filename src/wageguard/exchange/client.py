@@ -28,14 +28,48 @@ class Response:
         return json.loads(self.body or b"null")
 
 
-class Client:
-    def __init__(self, base_url: str, key_id: str, secret: str, timeout: float = 60.0, clock=time.time):
+class HTTPTransport:
+    """Sends over HTTP(S), keeping one connection alive; reconnects once if the server closed it."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0):
         self.base = urlsplit(base_url)
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self.base.scheme == "https" else http.client.HTTPConnection
+            self._conn = cls(self.base.hostname, self.base.port, timeout=self.timeout)
+        return self._conn
+
+    def send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Response:
+        conn = self._connection()
+        try:
+            conn.request(method, url, body=body or None, headers=headers)
+            reply = conn.getresponse()
+            return Response(reply.status, reply.read())
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()
+            raise RetryableError from None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class RetryableError(Exception):
+    """The connection dropped before an answer: the request may be sent again (batches are idempotent)."""
+
+
+class Client:
+    """Signs each request; `transport` carries it (HTTP by default; anything with `send` and `close`)."""
+
+    def __init__(self, base_url: str, key_id: str, secret: str, timeout: float = 60.0, clock=time.time, transport=None):
         self.key_id = key_id
         self.secret = secret
-        self.timeout = timeout
         self.clock = clock
-        self._conn: http.client.HTTPConnection | None = None
+        self.transport = transport or HTTPTransport(base_url, timeout)
 
     def headers(self, method: str, path: str, query: str = "", body: bytes = b"", *, timestamp: int | None = None,
                 nonce: str | None = None) -> dict[str, str]:
@@ -48,25 +82,15 @@ class Client:
             signing.HEADER_SIGNATURE: signing.sign(self.secret, method, path, query, timestamp_text, nonce, body),
         }
 
-    def _connection(self) -> http.client.HTTPConnection:
-        if self._conn is None:
-            cls = http.client.HTTPSConnection if self.base.scheme == "https" else http.client.HTTPConnection
-            self._conn = cls(self.base.hostname, self.base.port, timeout=self.timeout)
-        return self._conn
-
     def request(self, method: str, path: str, query: str = "", body: bytes = b"", content_type: str = "application/json") -> Response:
         url = path + (f"?{query}" if query else "")
-        for attempt in range(2):  # one reconnect if a kept-alive connection was closed by the server
+        for attempt in range(2):  # one retry when a kept-alive connection was closed by the server
             headers = self.headers(method, path, query, body)  # a fresh nonce for each attempt
             if body:
                 headers["Content-Type"] = content_type
-            conn = self._connection()
             try:
-                conn.request(method, url, body=body or None, headers=headers)
-                reply = conn.getresponse()
-                return Response(reply.status, reply.read())
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
+                return self.transport.send(method, url, body, headers)
+            except RetryableError:
                 if attempt:
                     raise
         raise RuntimeError("unreachable")
@@ -78,6 +102,4 @@ class Client:
         return self.request("POST", path, body=json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.transport.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
 from django.utils.translation import gettext_lazy as _
@@ -53,13 +54,19 @@ def region_of_id_number(number: str) -> dict[str, str]:
     were assigned from 1984 on by the county of registration, so a worker born in 1970 in a
     district created in 1983 has a perfectly valid number. We accept any code that has existed.
     """
+    return dict(_region_of_code(number[:6]))
+
+
+@functools.lru_cache(maxsize=8192)
+def _region_of_code(code: str) -> tuple[tuple[str, str], ...]:
+    """Cached by the 6-digit region code (not personal data): the table lookup is slow and the codes few."""
     info: dict[str, str] = {}
-    for _part, props in numdb.get("cn/loc").info(number[:6]):
+    for _part, props in numdb.get("cn/loc").info(code):
         info.update(props)
-    if "county" not in info or number[4:6] == "00":
-        return {}
+    if "county" not in info or code[4:6] == "00":
+        return ()
     info["county"] = info["county"].split(",")[-1].split("]")[-1]
-    return info
+    return tuple(info.items())
 
 
 def validate_uscc(value: str, field: str = "uscc") -> str:

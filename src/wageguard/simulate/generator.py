@@ -15,19 +15,22 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Callable, TextIO
 
-from wageguard.core.transactions import service
 from django.utils import timezone
+
+from wageguard.core import clock
+from wageguard.core.transactions import service
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 
 from wageguard.core.errors import ServiceError
-from wageguard.core.models import Region, RegionLevel, Role
+from wageguard.core.models import Region, RegionLevel, Role, User
 from wageguard.core.services import regions_load, user_create
 from wageguard.registry import services
 from wageguard.registry.validators import region_of_id_number
 from wageguard.registry.models import IdCardReading, Enterprise, EnterpriseKind, ParticipationRole, Project, ProjectStatus, Team
 
 from . import names
+from .attendance import AttendanceSummary, Gates
 from .models import SimulationRun
 
 # Label kinds (later issues add theirs; each names the rule that must catch it).
@@ -52,8 +55,9 @@ class Params:
     expired_card_rate: float = 0.005
 
     def key(self) -> dict:
+        """What makes a province: a later "today" catches up on attendance instead of generating anew."""
         data = asdict(self)
-        data["today"] = (self.today or timezone.localdate()).isoformat()
+        del data["today"]
         return data
 
 
@@ -67,6 +71,7 @@ class Summary:
     employments: int = 0
     contracts: int = 0
     labels: list[dict] = field(default_factory=list)
+    attendance: AttendanceSummary | None = None
 
     @property
     def rows(self) -> int:
@@ -138,7 +143,7 @@ class Province:
         self.progress = progress or (lambda phase, done, total: None)
         self.labels_out = labels_out
         self.summary = Summary()
-        self.window_start = (self.today.replace(day=1) - datetime.timedelta(days=31 * (params.months - 1))).replace(day=1)
+        self.window_start = window_start(self.today, params.months)
 
     # -- plumbing
 
@@ -159,9 +164,10 @@ class Province:
         """One transaction: a run that fails leaves nothing behind, so it can simply be run again."""
         existing = SimulationRun.objects.filter(params=self.p.key(), finished_at__isnull=False).first()
         if existing is not None:
-            return Summary(run_id=existing.pk, skipped=True)
+            self.summary.run_id, self.summary.skipped = existing.pk, True
+            return self.summary
         regions_load()
-        run = SimulationRun.objects.create(seed=self.p.seed, params=self.p.key())
+        run = SimulationRun.objects.create(seed=self.p.seed, params=self.p.key(), today=self.today)
         self.sim = self.actor()
         self.counties_by_city = {}
         for county in Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent"):
@@ -321,5 +327,38 @@ class Province:
         return result.employment
 
 
-def simulate(params: Params, *, progress: Progress | None = None, labels_out: TextIO | None = None) -> Summary:
-    return Province(params, progress, labels_out).run()
+def window_start(today: datetime.date, months: int) -> datetime.date:
+    return (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+
+
+def send_attendance(province: Province, summary: Summary, now: datetime.datetime | None) -> None:
+    """Deliver the gates' punches from where the last run stopped up to `now`, through the signed API."""
+    run = SimulationRun.objects.get(pk=summary.run_id)
+    first_today = run.today or province.today
+    if now is None:
+        now = clock.now() if province.p.today is None else timezone.make_aware(
+            datetime.datetime.combine(province.p.today, datetime.time(20, 30)))
+    if run.attendance_until and run.attendance_until >= now:
+        return
+    gates = Gates(run_id=run.pk, seed=province.p.seed, window_start=window_start(first_today, province.p.months), first_today=first_today,
+                  actor=User.objects.get(username=SIMULATOR_USERNAME), label=province.label, progress=province.progress,
+                  make_id_number=_stranger_id_number)
+    labelled_before = len(summary.labels)
+    summary.attendance = gates.send(run.attendance_until, now)
+    SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
+                                                   labels=run.labels + len(summary.labels) - labelled_before)
+
+
+def _stranger_id_number(rng: random.Random) -> str:
+    birth = datetime.date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28))
+    return make_id_number(rng, "37", birth, "male")
+
+
+def simulate(params: Params, *, progress: Progress | None = None, labels_out: TextIO | None = None,
+             attendance: bool = True, now: datetime.datetime | None = None) -> Summary:
+    """Generate the province (once), then deliver its attendance up to `now` (every run catches up)."""
+    province = Province(params, progress, labels_out)
+    summary = province.run()
+    if attendance:
+        send_attendance(province, summary, now)
+    return summary

@@ -10,6 +10,8 @@ class SimulationRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
     labels = models.PositiveIntegerField(default=0)
+    today = models.DateField(null=True, blank=True)  # the generation's "today": anchors later catch-ups
+    attendance_until = models.DateTimeField(null=True, blank=True)  # punches up to here have been delivered
 
     class Meta:
         ordering = ["-started_at"]

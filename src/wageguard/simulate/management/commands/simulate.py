@@ -49,11 +49,15 @@ class Command(BaseCommand):
             if out:
                 out.close()
         seconds = time.perf_counter() - started
+        attendance = summary.attendance
+        sent = (f"{attendance.records} punches in {attendance.batches} signed batches ("
+                + ", ".join(f"{n} {verdict}" for verdict, n in sorted(attendance.verdicts.items())) + ")") if attendance else ""
         if summary.skipped:
-            self.stdout.write(f"already generated (run #{summary.run_id}); nothing to do")
+            self.stdout.write(f"already generated (run #{summary.run_id}); "
+                              + (f"attendance caught up: {sent}" if attendance else "nothing to do"))
             return
         self.stdout.write(
             f"province generated in {seconds:.1f} s: {summary.enterprises} enterprises, {summary.projects} projects, "
             f"{summary.workers} workers, {summary.employments} employments, {summary.contracts} contracts, "
-            f"{len(summary.labels)} labelled anomalies"
+            f"{len(summary.labels)} labelled anomalies" + (f"; {sent}" if attendance else "")
         )

@@ -1,0 +1,326 @@
+"""The demo province's site gates: punches generated day by day and delivered through the signed API.
+
+Gate vendors (one `gate_system` client per ten projects) deliver each day's punches the way real gates
+do: the morning's at 09:00, the rest at 20:00, and today's up to the moment the simulator runs. Each
+delivery is signed by the shipped client and runs at its simulated moment (`core.clock.travel`), so
+timeliness is judged as it would have been. Every day and project has its own random stream, so a later
+run that catches up to a new "now" sends exactly the punches a single long run would have sent.
+
+Injected anomalies, each written as a label {kind, subject, period} naming the rule that must catch it:
+`no_attendance` (a project's gates silent for 3-5 days), `proxy_clockin` (one card for several workers
+within a minute), `manual_punch_rate` (a project where site staff type in a large share of punches),
+`clock_drift` (a device whose clock runs two hours ahead), `duplicate_delivery` (a batch delivered
+twice, or resent under a new batch id) and `not_registered` (a person at the gate who is not on the roster).
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.utils import timezone
+
+from wageguard.core import clock
+from wageguard.exchange.client import Client
+from wageguard.exchange.models import ApiClient, ClientKind
+from wageguard.exchange.services import apiclient_create
+from wageguard.registry.models import Employment, Worker
+
+from .transport import InProcessTransport
+
+BATCH_PATH = "/api/v1/attendance/batches"
+BATCH_SIZE = 1000
+PROJECTS_PER_VENDOR = 10
+VENDOR_NAME = "模拟闸机厂商{n:02d}（模拟#{run}）"
+DELIVERIES = (datetime.time(9, 0), datetime.time(20, 0))
+DRIFT = datetime.timedelta(hours=2)
+
+# Label kinds: the alert rules (and ingestion verdicts) that must catch each anomaly.
+NO_ATTENDANCE = "no_attendance"
+PROXY_CLOCKIN = "proxy_clockin"
+MANUAL_PUNCH_RATE = "manual_punch_rate"
+CLOCK_DRIFT = "clock_drift"
+DUPLICATE_DELIVERY = "duplicate_delivery"
+NOT_REGISTERED = "not_registered"
+
+
+@dataclass(frozen=True)
+class Rates:
+    attendance: float = 0.92        # a rostered worker comes on a working day
+    sunday: float = 0.4
+    forgot_out: float = 0.03
+    outage_share: float = 0.05      # projects whose gates fall silent once
+    manual_share: float = 0.05      # projects where staff type in punches
+    manual_punches: float = 0.4
+    proxy_per_day: float = 0.2      # chance that one project has a proxy clock-in that day
+    drift_per_day: float = 0.1
+    duplicate_per_day: float = 0.3
+    unregistered_per_day: float = 0.3
+
+
+@dataclass
+class Entry:
+    worker_id: int
+    id_number: str
+    entered_on: datetime.date
+    exited_on: datetime.date | None
+
+    def on_roster(self, day: datetime.date) -> bool:
+        return self.entered_on <= day and (self.exited_on is None or day <= self.exited_on)
+
+
+@dataclass
+class Site:
+    project_id: int
+    code: str
+    entries: list[Entry]
+    devices: list[str]
+    vendor: int
+
+
+@dataclass
+class Punch:
+    site: Site
+    at: datetime.datetime          # when it really happened
+    record: dict
+
+
+@dataclass
+class AttendanceSummary:
+    batches: int = 0
+    records: int = 0
+    verdicts: dict = field(default_factory=lambda: defaultdict(int))
+
+
+Label = Callable[[str, dict, str], None]
+Progress = Callable[[str, int, int], None]
+
+
+def _hash(kind: str, worker_id: int) -> str:
+    return hashlib.sha256(f"{kind}:{worker_id}".encode()).hexdigest()[:40]
+
+
+def _at(day: datetime.date, t: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, t))
+
+
+class Gates:
+    def __init__(self, *, run_id: int, seed: int, window_start: datetime.date, first_today: datetime.date, actor, label: Label,
+                 progress: Progress, make_id_number: Callable[[random.Random], str], rates: Rates = Rates(), transport=None):
+        self.run_id, self.seed, self.window_start, self.first_today = run_id, seed, window_start, first_today
+        self.actor, self.label, self.progress, self.rates = actor, label, progress, rates
+        self.make_id_number = make_id_number
+        self.transport = transport or InProcessTransport()
+        self.summary = AttendanceSummary()
+        self.sites = self._load_sites()
+        self.clients = self._vendor_clients()
+        self.outages = self._choose_outages()
+        self.manual_sites = self._choose(f"{seed}:manual", rates.manual_share)
+        self.manual_months_labelled: set[tuple[str, str]] = set()
+        self.pending_labels: list[tuple] = []
+
+    # -- the province's gates
+
+    def _load_sites(self) -> list[Site]:
+        ids = {}
+        for worker in Worker.objects.filter(employments__isnull=False).distinct().only("id", "id_number"):
+            ids[worker.pk] = worker.id_number
+        by_project: dict[int, list] = defaultdict(list)
+        codes = {}
+        for e in Employment.objects.select_related("project").order_by("project__code", "id"):
+            by_project[e.project_id].append(Entry(e.worker_id, ids[e.worker_id], e.entered_on, e.exited_on))
+            codes[e.project_id] = e.project.code
+        sites = []
+        for n, (project_id, entries) in enumerate(sorted(by_project.items(), key=lambda item: codes[item[0]])):
+            code = codes[project_id]
+            devices = [f"{code}-G{i + 1}" for i in range(min(4, 1 + len(entries) // 150))]
+            sites.append(Site(project_id, code, entries, devices, vendor=n // PROJECTS_PER_VENDOR))
+        return sites
+
+    def _vendor_clients(self) -> dict[int, Client]:
+        clients = {}
+        for vendor in sorted({s.vendor for s in self.sites}):
+            name = VENDOR_NAME.format(n=vendor + 1, run=self.run_id)
+            api_client = ApiClient.objects.filter(kind=ClientKind.GATE_SYSTEM, name=name).first()
+            if api_client is None:
+                codes = [s.code for s in self.sites if s.vendor == vendor]
+                api_client, _secret = apiclient_create(actor=self.actor, kind=ClientKind.GATE_SYSTEM, name=name, project_codes=codes)
+            clients[vendor] = Client("http://localhost", api_client.key_id, api_client.secret, transport=self.transport)
+        return clients
+
+    def _choose(self, stream: str, share: float) -> set[str]:
+        if not self.sites:
+            return set()
+        rng = random.Random(stream)
+        return {s.code for s in rng.sample(self.sites, k=max(1, round(len(self.sites) * share)))}
+
+    def _choose_outages(self) -> dict[str, tuple[datetime.date, datetime.date]]:
+        """Silent gates, anchored to the province's first generation so that later catch-ups agree."""
+        span = max(1, (self.first_today - self.window_start).days - 8)
+        outages = {}
+        for code in sorted(self._choose(f"{self.seed}:outage", self.rates.outage_share)):
+            rng = random.Random(f"{self.seed}:outage:{code}")
+            start = self.window_start + datetime.timedelta(days=rng.randrange(span))
+            outages[code] = (start, start + datetime.timedelta(days=rng.randint(2, 4)))
+        return outages
+
+    # -- one day's punches
+
+    def day_punches(self, day: datetime.date) -> list[Punch]:
+        rates, rng = self.rates, random.Random(f"{self.seed}:{day}")
+        present_sites = [s for s in self.sites if any(e.on_roster(day) for e in s.entries)]
+        proxy_site = rng.choice(present_sites) if present_sites and rng.random() < rates.proxy_per_day else None
+        drift_site = rng.choice(present_sites) if present_sites and rng.random() < rates.drift_per_day else None
+        stranger_site = rng.choice(present_sites) if present_sites and rng.random() < rates.unregistered_per_day else None
+        punches = []
+        for site in present_sites:
+            outage = self.outages.get(site.code)
+            if outage and outage[0] <= day <= outage[1]:
+                continue
+            site_punches = self._site_day(site, day, random.Random(f"{self.seed}:{day}:{site.code}"))
+            if site is proxy_site:
+                self._proxy_clockin(site, day, site_punches, rng)
+            if site is drift_site:
+                self._clock_ahead(site, day, site_punches)
+            if site is stranger_site:
+                self._stranger(site, day, site_punches, rng)
+            punches += site_punches
+        return punches
+
+    def _site_day(self, site: Site, day: datetime.date, rng: random.Random) -> list[Punch]:
+        rates = self.rates
+        chance = rates.sunday if day.weekday() == 6 else rates.attendance
+        manual = site.code in self.manual_sites
+        punches = []
+        for entry in site.entries:
+            if not entry.on_roster(day) or rng.random() >= chance:
+                continue
+            came = _at(day, datetime.time(6, 30)) + datetime.timedelta(seconds=rng.randrange(80 * 60))
+            left = _at(day, datetime.time(17, 0)) + datetime.timedelta(seconds=rng.randrange(110 * 60))
+            moments = [("in", came)] + ([] if rng.random() < rates.forgot_out else [("out", left)])
+            for direction, at in moments:
+                if manual and rng.random() < rates.manual_punches:
+                    method = rng.choice(["supplementary", "manual"])
+                else:
+                    method = "face" if rng.random() < 0.8 else "card"
+                record = {
+                    "client_record_id": f"{site.code}-{day:%Y%m%d}-{entry.worker_id}-{direction}",
+                    "id_number": entry.id_number, "project_code": site.code, "device_id": rng.choice(site.devices),
+                    "occurred_at": at.isoformat(), "direction": direction, "method": method,
+                }
+                if method == "face":
+                    record.update(face_hash=_hash("face", entry.worker_id), liveness_score=round(rng.uniform(0.9, 0.995), 3))
+                elif method == "card":
+                    record["card_hash"] = _hash("card", entry.worker_id)
+                punches.append(Punch(site, at, record))
+        return punches
+
+    def _proxy_clockin(self, site: Site, day: datetime.date, punches: list[Punch], rng: random.Random) -> None:
+        """A foreman holding the cards of several workers punches them all in within a minute."""
+        ins = [p for p in punches if p.record["direction"] == "in"]
+        if len(ins) < 3:
+            return
+        chosen = rng.sample(ins, k=min(len(ins), rng.randint(3, 4)))
+        foreman = chosen[0].record["client_record_id"].split("-")[-2]
+        base = min(p.at for p in chosen)
+        for n, p in enumerate(chosen):
+            p.at = base + datetime.timedelta(seconds=12 * n)
+            p.record.update(method="card", card_hash=_hash("card", int(foreman)), device_id=site.devices[0],
+                            occurred_at=p.at.isoformat())
+            p.record.pop("face_hash", None)
+            p.record.pop("liveness_score", None)
+        workers = sorted(int(p.record["client_record_id"].split("-")[-2]) for p in chosen)
+        self.pending_labels.append((base, PROXY_CLOCKIN, {"type": "project", "id": site.project_id, "workers": workers}, day.isoformat()))
+
+    def _clock_ahead(self, site: Site, day: datetime.date, punches: list[Punch]) -> None:
+        device = site.devices[0]
+        mine = [p for p in punches if p.record["device_id"] == device]
+        for p in mine:
+            p.record["occurred_at"] = (p.at + DRIFT).isoformat()
+        if mine:
+            self.pending_labels.append((min(p.at for p in mine), CLOCK_DRIFT,
+                                        {"type": "device", "id": device, "project": site.project_id}, day.isoformat()))
+
+    def _stranger(self, site: Site, day: datetime.date, punches: list[Punch], rng: random.Random) -> None:
+        at = _at(day, datetime.time(7, 0)) + datetime.timedelta(seconds=rng.randrange(3600))
+        record = {"client_record_id": f"{site.code}-{day:%Y%m%d}-visitor", "id_number": self.make_id_number(rng),
+                  "project_code": site.code, "device_id": site.devices[-1], "occurred_at": at.isoformat(),
+                  "direction": "in", "method": "face", "face_hash": hashlib.sha256(f"visitor:{day}".encode()).hexdigest()[:40]}
+        punches.append(Punch(site, at, record))
+        self.pending_labels.append((at, NOT_REGISTERED, {"type": "project", "id": site.project_id}, day.isoformat()))
+
+    # -- delivery
+
+    def send(self, since: datetime.datetime | None, until: datetime.datetime) -> AttendanceSummary:
+        """Deliver every punch that happened in (since, until], each at its simulated delivery moment."""
+        first = max(self.window_start, timezone.localdate(since) if since else self.window_start)
+        days = [first + datetime.timedelta(days=n) for n in range((timezone.localdate(until) - first).days + 1)]
+        for n, day in enumerate(days):
+            self.pending_labels: list[tuple] = []
+            punches = [p for p in self.day_punches(day) if (since is None or p.at > since) and p.at <= until]
+            self._label_day(day, punches, since, until)
+            self._deliver(day, punches, until)
+            self.progress("attendance", n + 1, len(days))
+        return self.summary
+
+    def _label_day(self, day: datetime.date, punches: list[Punch], since, until) -> None:
+        for at, kind, subject, period in self.pending_labels:
+            if (since is None or at > since) and at <= until:
+                self.label(kind, subject, period)
+        for code, (start, end) in self.outages.items():
+            if day == start and (since is None or _at(day, datetime.time(0)) > since):
+                site = next(s for s in self.sites if s.code == code)
+                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{start}/{end}")
+        month = f"{day:%Y-%m}"
+        for code in sorted({p.site.code for p in punches} & self.manual_sites):
+            if (code, month) not in self.manual_months_labelled:
+                self.manual_months_labelled.add((code, month))
+                site = next(s for s in self.sites if s.code == code)
+                self.label(MANUAL_PUNCH_RATE, {"type": "project", "id": site.project_id}, month)
+
+    def _deliver(self, day: datetime.date, punches: list[Punch], until: datetime.datetime) -> None:
+        moments = [_at(day, t) for t in DELIVERIES]
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for p in sorted(punches, key=lambda p: p.at):
+            moment = min(next((m for m in moments if p.at <= m), moments[-1]), until)
+            groups[(moment, p.site.vendor)].append(p.record)
+        rng = random.Random(f"{self.seed}:delivery:{day}")
+        repeat = rng.random() < self.rates.duplicate_per_day and groups
+        repeated_key = rng.choice(sorted(groups)) if repeat else None
+        for (moment, vendor), records in sorted(groups.items()):
+            for start in range(0, len(records), BATCH_SIZE):
+                batch = {"batch_id": f"sim{self.run_id}-{vendor + 1:02d}-{moment:%Y%m%dT%H%M%S}-{start // BATCH_SIZE}", "mode": "partial",
+                         "records": records[start:start + BATCH_SIZE]}
+                self._post(vendor, moment, batch)
+                if (moment, vendor) == repeated_key and start == 0:
+                    self._duplicate(vendor, moment, batch, day, resend_as_new=rng.random() < 0.5)
+
+    def _duplicate(self, vendor: int, moment, batch: dict, day: datetime.date, *, resend_as_new: bool) -> None:
+        """The gate lost the answer and delivers again: the same batch, or the same punches under a new batch id."""
+        later = moment + datetime.timedelta(minutes=5)
+        again = dict(batch, batch_id=batch["batch_id"] + "-r") if resend_as_new else batch
+        answer = self._post(vendor, later, again, replay=not resend_as_new)
+        assert resend_as_new or answer == self.last_answer, "a repeated delivery must get the first answer"
+        self.label(DUPLICATE_DELIVERY, {"type": "batch", "sender": self.clients[vendor].key_id, "batch_id": again["batch_id"],
+                                        "records": len(batch["records"])}, day.isoformat())
+
+    def _post(self, vendor: int, moment: datetime.datetime, batch: dict, replay: bool = False) -> dict:
+        """Send one batch at its simulated moment; a replay's (identical) answer is not counted twice."""
+        client = self.clients[vendor]
+        client.clock = moment.timestamp
+        with clock.travel(moment):
+            response = client.post_json(BATCH_PATH, batch)
+        if response.status != 200:
+            raise RuntimeError(f"the platform refused a simulated batch ({response.status}): {response.body[:300]!r}")
+        answer = response.json()
+        self.summary.batches += 1
+        if replay:
+            return answer
+        self.last_answer = answer
+        self.summary.records += len(batch["records"])
+        for result in answer["results"]:
+            self.summary.verdicts[result["status"]] += 1
+        return answer

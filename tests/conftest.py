@@ -8,9 +8,20 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Regions and departments are reference data: loaded once per test database."""
+    from django.db.models.signals import post_migrate
+
     from wageguard.core.services import regions_load
 
     with django_db_blocker.unblock():
+        regions_load()
+    # A transactional test (transaction=True) ends with a flush, which sends post_migrate: load them again.
+    post_migrate.connect(_reload_regions_after_flush, dispatch_uid="tests-reload-regions")
+
+
+def _reload_regions_after_flush(sender, **kwargs):
+    if sender.label == "core":
+        from wageguard.core.services import regions_load
+
         regions_load()
 
 

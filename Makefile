@@ -32,6 +32,7 @@ test-pg: setup
 
 bench: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/simulate.py
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ingest_attendance.py
 
 lock:
 	$(BIN)/pip install -q pip-tools

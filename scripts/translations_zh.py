@@ -142,6 +142,32 @@ ZH = {
     "Propose a project": "申报项目", "File a project": "项目建档", "Save": "保存", "Cancel": "取消",
     "An enterprise with this unified social credit code is already registered.": "该统一社会信用代码的企业已登记。",
     "Only the general contractor or the department may add participating enterprises.": "只有施工总承包企业或主管部门可以增加参建单位。",
+    # API clients (issue 4)
+    "Kind": "类型", "Client name": "客户端名称",
+    "Project codes (gate system; separated by spaces or commas)": "项目编号（闸机系统；以空格或逗号分隔）",
+    "Enterprise's unified social credit code (enterprise system)": "企业统一社会信用代码（企业系统）",
+    "Bank code (bank)": "银行代码（银行）",
+    "City code (city platform)": "城市代码（市级平台）",
+    "Client %(key)s enabled.": "客户端 %(key)s 已启用。",
+    "Client %(key)s disabled.": "客户端 %(key)s 已停用。",
+    "Gate systems, enterprises' systems, banks and city platforms sign each request with their secret (see docs/api.md). A secret is shown once, when it is created or rotated.":
+        "闸机系统、企业系统、银行和市级平台以各自的密钥对每个请求签名（见 docs/api.md）。密钥只在创建或轮换时显示一次。",
+    "Key id": "密钥编号",
+    "Scope": "数据范围",
+    "Rotated": "轮换时间",
+    "%(n)s project": "%(n)s 个项目",
+    "disabled": "已停用",
+    "The old secret stops working at once. Rotate?": "旧密钥将立即失效。确定轮换吗？",
+    "Rotate secret": "轮换密钥",
+    "Disable": "停用",
+    "Enable": "启用",
+    "No API clients yet.": "尚无接口客户端。",
+    "New API client": "新建接口客户端",
+    "Create": "创建",
+    "API client secret": "接口客户端密钥",
+    "Copy the secret now: it is shown only this once and cannot be read again.": "请立即复制密钥：它只显示这一次，之后无法再次查看。",
+    "Secret": "密钥",
+    "Back to API clients": "返回接口客户端列表",
 }
 
 

@@ -190,3 +190,14 @@ def test_a_later_run_catches_up_exactly_as_one_long_run():
     assert again.skipped and again.attendance.records
     assert punches() == whole
     assert simulate(params, now=end).attendance is None  # nothing new to deliver
+
+
+def test_demo_gates_keep_delivering_while_the_console_runs():
+    from wageguard.core import clock
+    from wageguard.simulate.tasks import demo_gates_deliver
+
+    simulate(Params(seed=8, **SMALL), now=_local("2026-11-20", 9))
+    before = AttendanceRecord.objects.filter(day=TODAY).count()
+    with clock.travel(_local("2026-11-20", 21)):
+        delivered = demo_gates_deliver.call_local()
+    assert delivered > 0 and AttendanceRecord.objects.filter(day=TODAY).count() > before

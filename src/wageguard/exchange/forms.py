@@ -11,7 +11,7 @@ from .models import ClientKind
 
 class ApiClientForm(ServiceForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=ClientKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    name = forms.CharField(label=_("Client name"), max_length=200, required=False)
     project = forms.CharField(label=_("Project codes (gate system; separated by spaces or commas)"), required=False)
     enterprise = forms.CharField(label=_("Enterprise's unified social credit code (enterprise system)"), max_length=18, required=False)
     bank = forms.CharField(label=_("Bank code (bank)"), max_length=16, required=False)

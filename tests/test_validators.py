@@ -100,3 +100,12 @@ def test_bad_phone_numbers_are_refused(bad):
     with pytest.raises(ServiceError) as err:
         validate_phone(bad)
     assert err.value.field == "phone"
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_our_check_digit_is_the_standards(first17):
+    from stdnum.cn import ric
+
+    from wageguard.registry.validators import id_check_digit
+
+    assert id_check_digit(first17) == ric.calc_check_digit(first17 + "0")

@@ -102,6 +102,7 @@ def parse_envelope(body: bytes) -> Envelope:
         raise BatchError("too_many_records", f"at most {MAX_RECORDS} records per batch", "records")
     envelope = Envelope(batch_id, mode)
     seen_ids: set[str] = set()
+    checked_ids: dict[str, str | None] = {}  # a worker's punches share one ID check per batch
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             raise BatchError("invalid_request", "each record must be a JSON object", f"records[{index}]")
@@ -113,11 +114,20 @@ def parse_envelope(body: bytes) -> Envelope:
             raise BatchError("duplicate_record_id", "client_record_id must be unique within a batch",
                              f"records[{index}].client_record_id")
         seen_ids.add(record_id)
-        envelope.punches.append(_parse_record(index, record_id, record))
+        envelope.punches.append(_parse_record(index, record_id, record, checked_ids))
     return envelope
 
 
-def _parse_record(index: int, record_id: str, record: dict) -> Punch:
+def _checked_id_number(value: str, checked: dict[str, str | None]) -> str | None:
+    if value not in checked:
+        try:
+            checked[value] = validate_id_number(value)
+        except ServiceError:
+            checked[value] = None
+    return checked[value]
+
+
+def _parse_record(index: int, record_id: str, record: dict, checked_ids: dict[str, str | None]) -> Punch:
     punch = Punch(index, record_id)
     for name in ("id_number", "project_code", "device_id"):
         value = record.get(name)
@@ -135,11 +145,11 @@ def _parse_record(index: int, record_id: str, record: dict) -> Punch:
         if len(getattr(punch, name, "") or "") > limit:
             punch.reject("too_long", name)
             return punch
-    try:
-        punch.id_number = validate_id_number(punch.id_number)
-    except ServiceError:
+    number = _checked_id_number(punch.id_number, checked_ids)
+    if number is None:
         punch.reject("invalid_id_number", "id_number")
         return punch
+    punch.id_number = number
     occurred = record.get("occurred_at")
     try:
         punch.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
@@ -220,7 +230,7 @@ def _resolve(client: ApiClient, punches: list[Punch], now) -> None:
             first = next(p for p in live if p.project_code in known)
             raise ServiceError("out_of_scope", f"project {first.project_code} is outside this client's scope",
                                f"records[{first.index}].project_code", status=403)
-    indexes = {p.id_number: blind_index(p.id_number) for p in live}
+    indexes = {number: blind_index(number) for number in {p.id_number for p in live}}
     workers = dict(Worker.objects.filter(id_number_index__in=set(indexes.values())).values_list("id_number_index", "id"))
     tz = timezone.get_default_timezone()
     for p in live:
@@ -282,11 +292,21 @@ PG_TYPES = ("bigint", "bigint", "varchar", "timestamptz", "date", "varchar", "va
             "timestamptz", "boolean", "bigint", "bigint", "varchar")
 
 
+def _binary_cursor():
+    """A server-side-binding psycopg cursor on Django's connection (same transaction): parameters travel in
+    binary instead of being rendered into the SQL text, which for arrays of thousands of values is most of
+    the cost. Used only for the two bulk statements of a batch."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _insert_postgresql(rows: list[tuple]) -> set[str]:
-    """One statement with one array per column: psycopg need not parse thousands of placeholders."""
+    """One statement with one array per column: 15 parameters whatever the batch size."""
     arrays = [list(column) for column in zip(*rows)]
-    unnest = ", ".join(f"%s::{t}[]" for t in PG_TYPES)
-    with connection.cursor() as cursor:
+    unnest = ", ".join(f"%b::{t}[]" for t in PG_TYPES)
+    with _binary_cursor() as cursor:
         cursor.execute(f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM unnest({unnest}) {ON_CONFLICT}", arrays)
         return {row[0] for row in cursor.fetchall()}
 
@@ -308,7 +328,7 @@ DAY_FIELDS = ["first_in", "last_out", "last_punch_at", "last_direction", "punche
 # The same recomputation as `day_from_punches`, set-based: one statement for the whole batch. Ties on
 # occurred_at break as Python's tuple sort does (direction, then method, by code point: COLLATE "C").
 ROLL_UP_SQL = f"""
-WITH keys AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS k(worker_id, project_id, day))
+WITH keys AS (SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::date[]) AS k(worker_id, project_id, day))
 INSERT INTO {AttendanceDay._meta.db_table} (worker_id, project_id, day, {", ".join(DAY_FIELDS)})
 SELECT r.worker_id, r.project_id, r.day,
        min(r.occurred_at) FILTER (WHERE r.direction <> 'out'),
@@ -319,7 +339,7 @@ SELECT r.worker_id, r.project_id, r.day,
        string_agg(DISTINCT r.method, ',' ORDER BY r.method),  -- lowercase ASCII: every collation sorts it alike
        bool_or(r.method IN ({", ".join(f"'{m}'" for m in MANUAL_METHODS)}))
 FROM {TABLE} r JOIN keys k ON r.worker_id = k.worker_id AND r.project_id = k.project_id AND r.day = k.day
-WHERE r.occurred_at >= %s AND r.occurred_at < %s
+WHERE r.occurred_at >= %b AND r.occurred_at < %b
 GROUP BY r.worker_id, r.project_id, r.day
 ON CONFLICT (worker_id, project_id, day) DO UPDATE SET {", ".join(f"{f} = EXCLUDED.{f}" for f in DAY_FIELDS)}
 """
@@ -335,7 +355,7 @@ def roll_up_days(keys: set[tuple[int, int, datetime.date]]) -> None:
         # A local day lies within one UTC day either side: bounds that let PostgreSQL skip other months' partitions.
         low = datetime.datetime.combine(min(days) - datetime.timedelta(days=1), datetime.time(), datetime.timezone.utc)
         high = datetime.datetime.combine(max(days) + datetime.timedelta(days=2), datetime.time(), datetime.timezone.utc)
-        with connection.cursor() as cursor:
+        with _binary_cursor() as cursor:
             cursor.execute(ROLL_UP_SQL, [[k[0] for k in ordered], [k[1] for k in ordered], days, low, high])
         return
     punches = defaultdict(list)

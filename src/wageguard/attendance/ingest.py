@@ -358,16 +358,34 @@ def roll_up_days(keys: set[tuple[int, int, datetime.date]]) -> None:
         with _binary_cursor() as cursor:
             cursor.execute(ROLL_UP_SQL, [[k[0] for k in ordered], [k[1] for k in ordered], days, low, high])
         return
+    _roll_up_portable(keys)
+
+
+def _roll_up_portable(keys: set[tuple[int, int, datetime.date]]) -> None:
+    """SQLite: read the touched days' punches and write the recomputed days, in plain SQL (the ORM's
+    per-value conversion dominated). Django's SQLite converters hand back dates and naive UTC datetimes;
+    `str()` turns them back into the exact text Django stores."""
+    workers = sorted({k[0] for k in keys})
+    days = sorted({k[2].isoformat() for k in keys})
     punches = defaultdict(list)
-    rows = AttendanceRecord.objects.filter(
-        worker_id__in={k[0] for k in keys}, project_id__in={k[1] for k in keys}, day__in={k[2] for k in keys}
-    ).values_list("worker_id", "project_id", "day", "occurred_at", "direction", "method")
-    for worker_id, project_id, day, occurred_at, direction, method in rows:
-        if (worker_id, project_id, day) in keys:
-            punches[(worker_id, project_id, day)].append((occurred_at, direction, method))
-    days = [day_from_punches(key, items) for key, items in punches.items()]
-    AttendanceDay.objects.bulk_create(days, update_conflicts=True, unique_fields=["worker", "project", "day"],
-                                      update_fields=DAY_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT worker_id, project_id, day, occurred_at, direction, method FROM {TABLE} "
+            f"WHERE worker_id IN ({', '.join(['%s'] * len(workers))}) AND day IN ({', '.join(['%s'] * len(days))})",
+            workers + days,
+        )
+        for worker_id, project_id, day, occurred_at, direction, method in cursor.fetchall():
+            if (worker_id, project_id, day) in keys:
+                punches[(worker_id, project_id, day)].append((occurred_at, direction, method))
+        rows = [[None if value is None else str(value) if isinstance(value, datetime.date) else value
+                 for value in (getattr(d, f) for f in ("worker_id", "project_id", "day", *DAY_FIELDS))]
+                for d in (day_from_punches(key, items) for key, items in punches.items())]
+        columns = ("worker_id", "project_id", "day", *DAY_FIELDS)
+        cursor.executemany(
+            f"INSERT INTO {AttendanceDay._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (worker_id, project_id, day) DO UPDATE SET {', '.join(f'{f} = excluded.{f}' for f in DAY_FIELDS)}",
+            rows,
+        )
 
 
 def day_from_punches(key, items) -> AttendanceDay:

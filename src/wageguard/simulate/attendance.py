@@ -1,6 +1,6 @@
 """The demo province's site gates: punches generated day by day and delivered through the signed API.
 
-Gate vendors (one `gate_system` client per ten projects) deliver each day's punches the way real gates
+Gate vendors (one `gate_system` client per twenty projects) deliver each day's punches the way real gates
 do: the morning's at 09:00, the rest at 20:00, and today's up to the moment the simulator runs. Each
 delivery is signed by the shipped client and runs at its simulated moment (`core.clock.travel`), so
 timeliness is judged as it would have been. Every day and project has its own random stream, so a later
@@ -33,7 +33,7 @@ from .transport import InProcessTransport
 
 BATCH_PATH = "/api/v1/attendance/batches"
 BATCH_SIZE = 1000
-PROJECTS_PER_VENDOR = 10
+PROJECTS_PER_VENDOR = 20
 VENDOR_NAME = "模拟闸机厂商{n:02d}（模拟#{run}）"
 DELIVERIES = (datetime.time(9, 0), datetime.time(20, 0))
 DRIFT = datetime.timedelta(hours=2)

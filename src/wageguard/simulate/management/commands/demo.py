@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from wageguard.cli import server_environment
 from wageguard.simulate.demo import DEMO_PASSWORD, demo_users_create
 
 
@@ -47,9 +48,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops both children like Ctrl-C does
         if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:  # started in the background by a shell
             signal.signal(signal.SIGINT, _interrupt)
-        python = sys.executable
-        worker = subprocess.Popen([python, "-m", "wageguard.cli", "run_huey", "--workers", "2", "--worker-type", "thread"])
-        web = subprocess.Popen([python, "-m", "wageguard.cli", "runserver", addr, "--noreload"])
+        python, env = sys.executable, server_environment()
+        worker = subprocess.Popen([python, "-m", "wageguard.cli", "run_huey", "--workers", "2", "--worker-type", "thread"], env=env)
+        web = subprocess.Popen([python, "-m", "wageguard.cli", "runserver", addr, "--noreload"], env=env)
         self.stdout.write(self.style.SUCCESS(f"console at http://{addr}/  (Ctrl-C stops the web server and the worker)"))
         try:
             while web.poll() is None and worker.poll() is None:

@@ -168,6 +168,18 @@ ZH = {
     "Copy the secret now: it is shown only this once and cannot be read again.": "请立即复制密钥：它只显示这一次，之后无法再次查看。",
     "Secret": "密钥",
     "Back to API clients": "返回接口客户端列表",
+    # rejection reasons (issue 4)
+    "a required field is missing": "缺少必填字段",
+    "invalid value": "取值无效",
+    "value too long": "取值过长",
+    "invalid ID number": "身份证号码无效",
+    "time missing, invalid or without its UTC offset": "时间缺失、无效或未带时区偏移",
+    "not one of the allowed values": "不在允许的取值范围内",
+    "unknown project code": "项目编号不存在",
+    "device clock ahead: more than 10 minutes in the future": "设备时钟超前：时间晚于当前 10 分钟以上",
+    "not on the project's roster on that day (no real-name registration)": "当日不在该项目花名册（未实名登记）",
+    "batch refused as a whole because of another record": "因其他记录整批拒收",
+    "Last 30 days, counting only what each sender sent for the projects you supervise.": "近 30 天，仅统计各数据来源为您监管的项目报送的数据。",
 }
 
 

@@ -167,3 +167,32 @@ def test_on_site_today_page_and_api(world, gate):
 
 def test_gate_client_reads_on_site_only_for_its_projects(world, gate):
     assert gate.get(f"/api/v1/projects/{world.qingdao_building.code}/on-site").status_code == 404
+
+
+def test_quality_page_counts_only_what_a_sender_sent_for_the_officials_projects(world):
+    from django.test import Client
+
+    from tests.factories import id_number
+
+    client, secret = api_client(project_codes=[world.jinan_building.code, world.qingdao_building.code], name="多项目闸机")
+    machine = Machine(client, secret)
+    stranger = dict(punch(world.gc_a_worker_emp, record_id="s1"), id_number=id_number(birth=datetime.date(1990, 1, 2)))
+    records = [punch(world.gc_a_worker_emp, record_id="j1"), stranger,
+               punch(world.qingdao_emp, record_id="q1"), punch(world.qingdao_emp, record_id="q2", at="2026-06-01T08:00:00+08:00"),
+               dict(punch(world.qingdao_emp, record_id="q3"), id_number=id_number(birth=datetime.date(1991, 1, 2)),
+                    project_code=world.qingdao_building.code)]
+    assert machine.post(PATH, {"batch_id": "mixed", "mode": "partial", "records": records}).json()["status"] == "partly_applied"
+
+    def page_for(role):
+        browser = Client()
+        browser.force_login(world.users[role])
+        response = browser.get("/attendance/quality/")
+        return response.context["senders"], response.content.decode()
+
+    (jinan,), html = page_for("housing_jinan")
+    assert (jinan["sender__name"], jinan["accepted"], jinan["rejected"], jinan["records"]) == ("多项目闸机", 1, 1, 2)
+    assert "当日不在该项目花名册" in html and "多项目闸机" in html
+    (qingdao,), _html = page_for("housing_qingdao")
+    assert (qingdao["accepted"], qingdao["rejected"], qingdao["records"]) == (2, 1, 3)
+    assert page_for("housing_lixia")[0][0]["records"] == 2  # the county sees its project only
+    assert page_for("transport_jinan")[0] == []  # another industry: nothing

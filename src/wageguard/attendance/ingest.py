@@ -22,7 +22,7 @@ from wageguard.exchange.signing import sm3_hex
 from wageguard.registry.models import Employment, Project, Worker
 from wageguard.registry.validators import validate_id_number
 
-from .models import MANUAL_METHODS, AttendanceDay, AttendanceRecord, BatchStatus, Direction, GateDevice, IngestionBatch, IngestionRejection, Method
+from .models import MANUAL_METHODS, AttendanceDay, BatchProjectCount, AttendanceRecord, BatchStatus, Direction, GateDevice, IngestionBatch, IngestionRejection, Method
 
 MAX_RECORDS = 5000
 MODES = ("all_or_nothing", "partial")
@@ -445,6 +445,14 @@ def _finish(batch: IngestionBatch, envelope: Envelope, culprits: list[Punch]) ->
                            id_number_masked=mask(p.id_number) if p.id_number else "")
         for p in culprits
     ])
+    per_project: dict[int, dict[str, int]] = defaultdict(lambda: {"accepted": 0, "duplicate": 0, "rejected": 0, "late": 0})
+    for p in punches:
+        if p.project_id is not None:
+            counts_of = per_project[p.project_id]
+            counts_of[p.status] += 1
+            counts_of["late"] += p.status == "accepted" and p.is_late
+    BatchProjectCount.objects.bulk_create([BatchProjectCount(batch=batch, project_id=project_id, received_at=batch.received_at, **c)
+                                           for project_id, c in sorted(per_project.items())])
     IngestionBatch.objects.filter(pk=batch.pk).update(
         status=status, accepted=counts["accepted"], duplicate=counts["duplicate"], rejected=counts["rejected"],
         late=counts["late"], reasons=dict(reasons), response=response,

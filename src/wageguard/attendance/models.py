@@ -20,6 +20,20 @@ class Method(models.TextChoices):
 
 MANUAL_METHODS = (Method.MANUAL, Method.SUPPLEMENTARY)
 
+# Reason codes of rejected records (the API answers the code; pages show the words).
+REJECTION_REASONS = {
+    "required": _("a required field is missing"),
+    "invalid_value": _("invalid value"),
+    "too_long": _("value too long"),
+    "invalid_id_number": _("invalid ID number"),
+    "invalid_datetime": _("time missing, invalid or without its UTC offset"),
+    "invalid_choice": _("not one of the allowed values"),
+    "unknown_project": _("unknown project code"),
+    "clock_drift": _("device clock ahead: more than 10 minutes in the future"),
+    "not_registered": _("not on the project's roster on that day (no real-name registration)"),
+    "batch_rejected": _("batch refused as a whole because of another record"),
+}
+
 
 class BatchStatus(models.TextChoices):
     APPLIED = "applied", _("applied")
@@ -49,6 +63,22 @@ class IngestionBatch(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("ingestion batch")
         verbose_name_plural = _("ingestion batches")
+
+
+class BatchProjectCount(models.Model):
+    """A batch's verdicts per project: what a person may see of a sender is what it sent for their projects."""
+
+    batch = models.ForeignKey(IngestionBatch, on_delete=models.CASCADE, related_name="project_counts")
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()  # the batch's, repeated so that a period filter needs no join
+    accepted = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "project"], name="batchprojectcount_unique")]
+        indexes = [models.Index(fields=["project", "received_at"], name="batchcount_project_time")]
 
 
 class IngestionRejection(models.Model):

@@ -5,13 +5,13 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from wageguard.core import clock
 from wageguard.registry.models import Employment, Enterprise, Project
 
-from .models import AttendanceDay, Direction, GateDevice, IngestionBatch, IngestionRejection
+from .models import AttendanceDay, BatchProjectCount, Direction, GateDevice, IngestionRejection
 
 
 @dataclass
@@ -55,22 +55,26 @@ def gate_devices(*, project: Project, now: datetime.datetime | None = None) -> l
     return devices
 
 
-def sender_quality(*, projects: QuerySet[Project]) -> list[dict]:
-    """Per sender serving the person's projects: batches, records, rejections by reason, late rate, last data."""
-    from wageguard.exchange.models import ApiClient
+QUALITY_PERIOD = datetime.timedelta(days=30)
 
-    senders = ApiClient.objects.filter(Q(devices__project__in=projects) | Q(batches__rejections__project__in=projects)).distinct()
+
+def sender_quality(*, projects: QuerySet[Project], since: datetime.datetime | None = None) -> list[dict]:
+    """Per sender, over the last 30 days and only what it sent for the person's projects: batches, records,
+    rejections by reason, late rate, last data received."""
+    since = since or clock.now() - QUALITY_PERIOD
     rows = list(
-        IngestionBatch.objects.filter(sender__in=senders).values("sender_id", "sender__key_id", "sender__name", "sender__kind")
-        .annotate(batches=Count("id"), records=Sum("records"), accepted=Sum("accepted"), rejected=Sum("rejected"),
-                  late=Sum("late"), last_received=Max("received_at"))
+        BatchProjectCount.objects.filter(project__in=projects, received_at__gte=since)
+        .values(sender_id=F("batch__sender_id"), sender__key_id=F("batch__sender__key_id"), sender__name=F("batch__sender__name"))
+        .annotate(batches=Count("batch", distinct=True), accepted=Sum("accepted"), duplicate=Sum("duplicate"),
+                  rejected=Sum("rejected"), late=Sum("late"), last_received=Max("received_at"))
         .order_by("sender__key_id")
     )
     reasons: dict[int, Counter] = {}
-    for sender_id, reason, n in IngestionRejection.objects.filter(batch__sender__in=senders).values_list(
+    for sender_id, reason, n in IngestionRejection.objects.filter(project__in=projects, batch__received_at__gte=since).values_list(
             "batch__sender_id", "reason").annotate(n=Count("id")):
         reasons.setdefault(sender_id, Counter())[reason] += n
     for row in rows:
+        row["records"] = row["accepted"] + row["duplicate"] + row["rejected"]
         row["late_rate"] = (row["late"] or 0) / row["accepted"] if row["accepted"] else 0.0
         row["reasons"] = reasons.get(row["sender_id"], Counter()).most_common()
     return rows

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "wageguard.registry",
     "wageguard.exchange",
     "wageguard.attendance",
+    "wageguard.accounts",
     "wageguard.simulate",
 ]
 

@@ -164,3 +164,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+
+class RegionalSetting(models.Model):
+    """A region's own value for a rule threshold (see `core.rules`): the nearest region up the tree wins."""
+
+    key = models.CharField(_("rule"), max_length=64)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="settings")
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
+    regulation = models.CharField(_("regulation"), max_length=300, help_text=_("the local rule that sets this value"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "region"], name="regionalsetting_key_region_unique")]
+        verbose_name = _("regional setting")
+        verbose_name_plural = _("regional settings")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.region_id} = {self.value}"

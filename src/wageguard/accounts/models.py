@@ -1,0 +1,116 @@
+"""Dedicated wage accounts, what the banks report about them, and wage deposits.
+
+Bank data is written only by the bank feed (signed API); the console never writes it. Money is Decimal
+with two places.
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class BankKind(models.TextChoices):
+    STATE = "state", _("large state-owned bank")
+    JOINT_STOCK = "joint_stock", _("national joint-stock bank")
+    CITY_COMMERCIAL = "city_commercial", _("city commercial bank")
+    RURAL_COMMERCIAL = "rural_commercial", _("rural commercial bank")
+
+
+class Bank(models.Model):
+    code = models.CharField(_("bank code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=BankKind.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("partner bank")
+        verbose_name_plural = _("partner banks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    FROZEN = "frozen", _("frozen")
+    CLOSING = "closing", _("closing notice given")
+    CLOSED = "closed", _("closed")
+
+
+class WageAccount(models.Model):
+    """农民工工资专用账户: one active account per project (per section for a project split in sections)."""
+
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="wage_accounts")
+    section = models.CharField(_("section"), max_length=40, blank=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="accounts")
+    holder = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="wage_accounts")
+    number = models.CharField(_("account number"), max_length=40)
+    name = models.CharField(_("account name"), max_length=200)
+    opened_on = models.DateField(_("opened on"))
+    status = models.CharField(_("status"), max_length=12, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "number"], name="wageaccount_bank_number_unique"),
+            models.UniqueConstraint(fields=["project", "section"], condition=~models.Q(status="closed"),
+                                    name="wageaccount_one_open_per_project_section"),
+        ]
+        verbose_name = _("dedicated wage account")
+        verbose_name_plural = _("dedicated wage accounts")
+
+    def __str__(self) -> str:
+        return f"{self.bank.code} {self.number}"
+
+
+class TransactionPurpose(models.TextChoices):
+    LABOUR_COST_IN = "labour_cost_in", _("labour cost allocated in")
+    WAGE_OUT = "wage_out", _("wage paid out")
+    REFUND = "refund", _("refund")
+    INTEREST = "interest", _("interest")
+    FEE = "fee", _("bank fee")
+    TRANSFER_OUT = "transfer_out", _("transfer out")
+    OTHER = "other", _("other")
+
+
+class AccountTransaction(models.Model):
+    """A movement of money as the bank reports it. `sequence` is the bank's own running number for the
+    account: a gap in it, or a balance that does not follow, is a break in the bank's data."""
+
+    account = models.ForeignKey(WageAccount, on_delete=models.PROTECT, related_name="transactions")
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="+")
+    bank_txn_id = models.CharField(_("bank transaction id"), max_length=64)
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    booked_at = models.DateTimeField(_("booked at"))
+    amount = models.DecimalField(_("amount"), **MONEY)  # signed: + credit, - debit
+    counterparty_name = models.CharField(_("counterparty"), max_length=200)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=40, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=TransactionPurpose.choices)
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "bank_txn_id"], name="accounttransaction_bank_txn_unique"),
+            models.UniqueConstraint(fields=["account", "sequence"], name="accounttransaction_account_sequence_unique"),
+        ]
+        indexes = [models.Index(fields=["account", "booked_at"], name="accttxn_account_booked")]
+        ordering = ["account", "sequence"]
+        verbose_name = _("account transaction")
+        verbose_name_plural = _("account transactions")
+
+
+class DailyBalance(models.Model):
+    """The bank's closing balance of a day; it must equal the last transaction's balance_after."""
+
+    account = models.ForeignKey(WageAccount, on_delete=models.PROTECT, related_name="daily_balances")
+    day = models.DateField()
+    closing_balance = models.DecimalField(_("closing balance"), **MONEY)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="dailybalance_account_day_unique")]
+        verbose_name = _("daily balance")
+        verbose_name_plural = _("daily balances")

@@ -1,0 +1,81 @@
+"""Rule thresholds in one place: each with its default, its unit and the regulation it enforces.
+
+A region may set its own value (`RegionalSetting`); the nearest region up the tree wins (county → city →
+province → the default here). Alert rules, allocation checks and deposit rules all read through `value()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Region, RegionalSetting
+
+REGULATION_724 = "《保障农民工工资支付条例》（国务院令第724号）"
+REGULATION_65 = "《工程建设领域农民工工资保证金规定》（人社部发〔2021〕65号）"
+SHANDONG_2022_SHARES = "山东省2022年工程建设领域人工费用拨付比例（房建≥20%、交通≥8%、市政水利≥12%）"
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    default: Decimal
+    unit: str
+    regulation: str
+    label: str
+    low: Decimal | None = None   # a regional value must lie in [low, high]
+    high: Decimal | None = None
+
+
+RULES: dict[str, Rule] = {r.key: r for r in [
+    Rule("labour_cost.min_share.building", Decimal("0.20"), "share", f"{REGULATION_724}第二十九条；{SHANDONG_2022_SHARES}",
+         _("minimum labour-cost share of the progress payment: building"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.min_share.transport", Decimal("0.08"), "share", SHANDONG_2022_SHARES,
+         _("minimum labour-cost share of the progress payment: transport"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.min_share.municipal", Decimal("0.12"), "share", SHANDONG_2022_SHARES,
+         _("minimum labour-cost share of the progress payment: municipal"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.min_share.water", Decimal("0.12"), "share", SHANDONG_2022_SHARES,
+         _("minimum labour-cost share of the progress payment: water"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.min_share.other", Decimal("0.20"), "share", f"{SHANDONG_2022_SHARES}（其他行业参照房建）",
+         _("minimum labour-cost share of the progress payment: other industries"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.small_project_below", Decimal("4000000"), "yuan", "山东省规定：合同额400万元以下项目按设区市规定执行",
+         _("contract sum below which the city's small-project share applies"), Decimal("0")),
+    Rule("labour_cost.min_share.small_project", Decimal("0.20"), "share", "设区市规定（未规定时按房建比例）",
+         _("minimum labour-cost share for small projects (the city's rule)"), Decimal("0"), Decimal("1")),
+    Rule("labour_cost.due_day", Decimal("10"), "day of month", f"{REGULATION_724}第二十九条；按月足额拨付",
+         _("day of the month by which the owner allocates labour cost"), Decimal("1"), Decimal("28")),
+    Rule("account.open_within_days", Decimal("30"), "days", f"{REGULATION_724}第二十六条",
+         _("days after the contract or permit within which the dedicated account is opened"), Decimal("1")),
+    Rule("account.closing_notice_days", Decimal("30"), "days", f"{REGULATION_724}第二十七条；专户撤销前公示",
+         _("days of notice before a dedicated account is closed"), Decimal("0")),
+    Rule("deposit.rate", Decimal("0.02"), "share of contract sum", f"{REGULATION_65}第六条（1%–3%，由省确定）",
+         _("wage deposit as a share of the contract sum"), Decimal("0.01"), Decimal("0.03")),
+    Rule("deposit.exempt_below", Decimal("3000000"), "yuan", f"{REGULATION_65}第六条（合同额300万元以下可免缴）",
+         _("contract sum below which no wage deposit is required"), Decimal("0")),
+    Rule("deposit.reduced_factor", Decimal("0.5"), "factor", f"{REGULATION_65}第八条（连续2年无拖欠的减半存储）",
+         _("factor applied after two years without arrears"), Decimal("0"), Decimal("1")),
+    Rule("deposit.raised_rate", Decimal("0.05"), "share of contract sum", f"{REGULATION_65}第八条（发生拖欠的提高存储比例）",
+         _("wage deposit share after arrears"), Decimal("0.01"), Decimal("0.10")),
+    Rule("deposit.lodge_within_working_days", Decimal("20"), "working days", f"{REGULATION_65}第七条",
+         _("working days after the contract within which the deposit is lodged"), Decimal("1")),
+    Rule("deposit.refill_within_working_days", Decimal("10"), "working days", f"{REGULATION_65}第十二条",
+         _("working days within which a drawn deposit is refilled"), Decimal("1")),
+    Rule("deposit.refund_notice_days", Decimal("30"), "days", f"{REGULATION_65}第十四条（公示30日无异议后退还）",
+         _("days of public notice before a deposit is refunded"), Decimal("0")),
+]}
+
+
+def value(key: str, region: Region | None) -> Decimal:
+    """The value in force for a region: its own, else its city's, else the province's, else the default."""
+    rule = RULES[key]
+    chain = []
+    while region is not None:
+        chain.append(region.pk)
+        region = region.parent
+    if chain:
+        overrides = dict(RegionalSetting.objects.filter(key=key, region_id__in=chain).values_list("region_id", "value"))
+        for region_id in chain:
+            if region_id in overrides:
+                return overrides[region_id]
+    return rule.default

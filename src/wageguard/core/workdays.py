@@ -1,0 +1,49 @@
+"""Working days by China's official holiday calendar, with its adjusted working weekends (调休).
+
+The calendar comes from `chinesecalendar`, which follows the State Council's yearly notice; keep the
+lock file current each December when the next year's arrangement is published. For a year the library
+does not know yet, Monday-Friday is used and the answer is marked provisional, so a deadline that runs
+into it is still computed (and shown as provisional) instead of failing.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import chinese_calendar
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: datetime.date
+    provisional: bool  # some day on the way lies in a year the official calendar does not cover yet
+
+
+def is_working_day(day: datetime.date) -> tuple[bool, bool]:
+    """(is a working day, known from the official calendar)."""
+    try:
+        return chinese_calendar.is_workday(day), True
+    except NotImplementedError:
+        return day.weekday() < 5, False
+
+
+def add_working_days(start: datetime.date, days: int) -> Deadline:
+    """The day `days` working days after `start` (start itself not counted): "within N working days"."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day, left, known = start, days, True
+    while left:
+        day += datetime.timedelta(days=1)
+        working, official = is_working_day(day)
+        known = known and official
+        left -= working
+    return Deadline(day, not known)
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 if end <= start)."""
+    count, day = 0, start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        count += is_working_day(day)[0]
+    return count

@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wageguard.attendance.ingest import day_from_punches, roll_up_days
-from wageguard.attendance.models import AttendanceDay, AttendanceRecord, GateDevice, IngestionBatch, IngestionRejection
+from wageguard.attendance.models import AttendanceDay, AttendanceRecord, GateDevice, IngestionRejection
+from wageguard.exchange.models import IngestionBatch
 from tests.factories import Machine, api_client, employ, punch
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ import pytest
 from django.db import connection, connections
 
 from wageguard.attendance.ingest import day_from_punches
-from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionBatch
+from wageguard.attendance.models import AttendanceDay, AttendanceRecord
+from wageguard.exchange.models import IngestionBatch
 from wageguard.exchange.client import Client, RetryableError
 from tests.factories import Machine, World, api_client, punch
 

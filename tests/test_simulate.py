@@ -6,7 +6,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionBatch, IngestionRejection
+from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionRejection
+from wageguard.exchange.models import IngestionBatch
 from wageguard.core.audit import verify_chain
 from wageguard.core.models import User
 from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project, Worker

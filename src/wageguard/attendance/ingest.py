@@ -5,27 +5,23 @@ The answer lists a verdict for every record in the order sent. See docs/api.md, 
 from __future__ import annotations
 
 import datetime
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
 
-from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 from wageguard.core.pii import blind_index, mask
-from wageguard.core.transactions import service_transaction
-from wageguard.exchange.models import ApiClient
+from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
+from wageguard.exchange.models import ApiClient, BatchKind, IngestionBatch
 from wageguard.exchange.scope import client_projects
-from wageguard.exchange.signing import sm3_hex
 from wageguard.registry.models import Employment, Project, Worker
 from wageguard.registry.validators import validate_id_number
 
-from .models import MANUAL_METHODS, AttendanceDay, BatchProjectCount, AttendanceRecord, BatchStatus, Direction, GateDevice, IngestionBatch, IngestionRejection, Method
+from .models import MANUAL_METHODS, AttendanceDay, AttendanceRecord, BatchProjectCount, Direction, GateDevice, IngestionRejection, Method
 
 MAX_RECORDS = 5000
-MODES = ("all_or_nothing", "partial")
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 LATE_AFTER = datetime.timedelta(days=1)
 INSERT_CHUNK = 1000
@@ -34,14 +30,8 @@ METHODS = frozenset(Method.values)
 STRING_LIMITS = {"client_record_id": 64, "device_id": 64, "face_hash": 128, "card_hash": 128}
 
 
-class BatchError(ServiceError):
-    """The envelope itself is wrong: the whole request is refused, nothing stored."""
-
-
 @dataclass
-class Punch:
-    index: int
-    client_record_id: str
+class Punch(Item):
     id_number: str = ""
     project_code: str = ""
     device_id: str = ""
@@ -51,71 +41,12 @@ class Punch:
     face_hash: str = ""
     card_hash: str = ""
     liveness_score: float | None = None
-    status: str = "accepted"
-    reason: str | None = None
-    field: str | None = None
     worker_id: int | None = None
     project_id: int | None = None
     day: datetime.date | None = None
-    is_late: bool = False
-
-    def reject(self, reason: str, field_name: str | None = None) -> None:
-        if self.status != "rejected":
-            self.status, self.reason, self.field = "rejected", reason, field_name
-
-    def verdict(self) -> dict:
-        answer = {"client_record_id": self.client_record_id, "status": self.status}
-        if self.reason:
-            answer["reason"] = self.reason
-        if self.field:
-            answer["field"] = self.field
-        return answer
-
-
-@dataclass
-class Envelope:
-    batch_id: str
-    mode: str
-    punches: list[Punch] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- parsing (no database)
-
-
-def parse_envelope(body: bytes) -> Envelope:
-    try:
-        data = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise BatchError("invalid_json", "the body is not valid JSON", "body")
-    if not isinstance(data, dict):
-        raise BatchError("invalid_request", "the body must be a JSON object", "body")
-    batch_id = data.get("batch_id")
-    if not isinstance(batch_id, str) or not 1 <= len(batch_id) <= 64:
-        raise BatchError("invalid_request", "batch_id must be a string of 1-64 characters", "batch_id")
-    mode = data.get("mode", "all_or_nothing")
-    if mode not in MODES:
-        raise BatchError("invalid_request", "mode must be all_or_nothing or partial", "mode")
-    records = data.get("records")
-    if not isinstance(records, list) or not records:
-        raise BatchError("invalid_request", "records must be a non-empty list", "records")
-    if len(records) > MAX_RECORDS:
-        raise BatchError("too_many_records", f"at most {MAX_RECORDS} records per batch", "records")
-    envelope = Envelope(batch_id, mode)
-    seen_ids: set[str] = set()
-    checked_ids: dict[str, str | None] = {}  # a worker's punches share one ID check per batch
-    for index, record in enumerate(records):
-        if not isinstance(record, dict):
-            raise BatchError("invalid_request", "each record must be a JSON object", f"records[{index}]")
-        record_id = record.get("client_record_id")
-        if not isinstance(record_id, str) or not 1 <= len(record_id) <= 64:
-            raise BatchError("invalid_request", "client_record_id must be a string of 1-64 characters",
-                             f"records[{index}].client_record_id")
-        if record_id in seen_ids:
-            raise BatchError("duplicate_record_id", "client_record_id must be unique within a batch",
-                             f"records[{index}].client_record_id")
-        seen_ids.add(record_id)
-        envelope.punches.append(_parse_record(index, record_id, record, checked_ids))
-    return envelope
 
 
 def _checked_id_number(value: str, checked: dict[str, str | None]) -> str | None:
@@ -128,6 +59,7 @@ def _checked_id_number(value: str, checked: dict[str, str | None]) -> str | None
 
 
 def _parse_record(index: int, record_id: str, record: dict, checked_ids: dict[str, str | None]) -> Punch:
+    """One punch, checked without the database; `checked_ids` memoises ID checks within the batch."""
     punch = Punch(index, record_id)
     for name in ("id_number", "project_code", "device_id"):
         value = record.get(name)
@@ -180,42 +112,8 @@ def _parse_record(index: int, record_id: str, record: dict, checked_ids: dict[st
 
 
 def ingest_batch(*, client: ApiClient, body: bytes) -> dict:
-    """Apply one batch and return its answer; a repeated delivery returns the first answer."""
-    envelope = parse_envelope(body)
-    body_sm3 = sm3_hex(body)
-    previous = IngestionBatch.objects.filter(sender=client, batch_id=envelope.batch_id).first()
-    if previous is not None and previous.status:
-        return _replay(previous, body_sm3)
-    now = clock.now()
-    punches = envelope.punches
-    _resolve(client, punches, now)
-    with service_transaction():
-        batch = _claim(client, envelope, body_sm3, now)
-        if batch.status:  # a concurrent delivery of the same batch committed first
-            return _replay(batch, body_sm3)
-        rejected = [p for p in punches if p.status == "rejected"]
-        if envelope.mode == "all_or_nothing" and rejected:
-            for p in punches:
-                p.reject("batch_rejected")
-        else:
-            _store(client, batch, [p for p in punches if p.status == "accepted"], now)
-        return _finish(batch, envelope, rejected)
-
-
-def _replay(batch: IngestionBatch, body_sm3: str) -> dict:
-    if batch.body_sm3 != body_sm3:
-        raise ServiceError("batch_id_conflict", "this batch_id was already used for a different body", "batch_id", status=409)
-    return batch.response
-
-
-def _claim(client, envelope: Envelope, body_sm3: str, now) -> IngestionBatch:
-    """Insert the batch row first: a concurrent delivery of the same batch_id waits on it."""
-    IngestionBatch.objects.bulk_create(
-        [IngestionBatch(sender=client, batch_id=envelope.batch_id, body_sm3=body_sm3, mode=envelope.mode, received_at=now,
-                        records=len(envelope.punches))],
-        ignore_conflicts=True,
-    )
-    return IngestionBatch.objects.get(sender=client, batch_id=envelope.batch_id)
+    """Apply one attendance batch (see `exchange.batches`) and return its answer."""
+    return apply_batch(client=client, body=body, spec=ATTENDANCE)
 
 
 def _resolve(client: ApiClient, punches: list[Punch], now) -> None:
@@ -423,22 +321,8 @@ def _touch_devices(client, punches: list[Punch], now) -> None:
                                    update_fields=["sender", "last_punch_at", "last_received_at"])
 
 
-def _finish(batch: IngestionBatch, envelope: Envelope, culprits: list[Punch]) -> dict:
-    punches = envelope.punches
-    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    for p in punches:
-        counts[p.status] += 1
-    counts["late"] = sum(1 for p in punches if p.status == "accepted" and p.is_late)
-    reasons: dict[str, int] = defaultdict(int)
-    for p in culprits:
-        reasons[p.reason] += 1
-    if counts["rejected"] == 0:
-        status = BatchStatus.APPLIED
-    elif counts["accepted"] + counts["duplicate"] == 0:
-        status = BatchStatus.REJECTED
-    else:
-        status = BatchStatus.PARTLY_APPLIED
-    response = {"batch_id": envelope.batch_id, "status": status, "counts": counts, "results": [p.verdict() for p in punches]}
+def _log(batch: IngestionBatch, punches: list[Punch], culprits: list[Punch]) -> None:
+    """Rejected punches kept for officials, and the batch's verdicts counted per project (data scope)."""
     IngestionRejection.objects.bulk_create([
         IngestionRejection(batch=batch, client_record_id=p.client_record_id, reason=p.reason, field=p.field or "",
                            project_id=p.project_id, worker_id=p.worker_id, occurred_at=p.occurred_at,
@@ -453,8 +337,7 @@ def _finish(batch: IngestionBatch, envelope: Envelope, culprits: list[Punch]) ->
             counts_of["late"] += p.status == "accepted" and p.is_late
     BatchProjectCount.objects.bulk_create([BatchProjectCount(batch=batch, project_id=project_id, received_at=batch.received_at, **c)
                                            for project_id, c in sorted(per_project.items())])
-    IngestionBatch.objects.filter(pk=batch.pk).update(
-        status=status, accepted=counts["accepted"], duplicate=counts["duplicate"], rejected=counts["rejected"],
-        late=counts["late"], reasons=dict(reasons), response=response,
-    )
-    return response
+
+
+ATTENDANCE = BatchKindSpec(kind=BatchKind.ATTENDANCE, parse_record=_parse_record, prepare=_resolve, store=_store, log=_log,
+                           max_records=MAX_RECORDS)

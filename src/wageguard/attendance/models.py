@@ -35,40 +35,10 @@ REJECTION_REASONS = {
 }
 
 
-class BatchStatus(models.TextChoices):
-    APPLIED = "applied", _("applied")
-    REJECTED = "rejected", _("rejected")
-    PARTLY_APPLIED = "partly_applied", _("partly applied")
-
-
-class IngestionBatch(models.Model):
-    """One delivery from a sender, with its answer (replayed verbatim for a repeated delivery)."""
-
-    sender = models.ForeignKey("exchange.ApiClient", on_delete=models.PROTECT, related_name="batches")
-    batch_id = models.CharField(max_length=64)
-    body_sm3 = models.CharField(max_length=64)
-    mode = models.CharField(max_length=16)
-    received_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=16, choices=BatchStatus.choices, blank=True)
-    records = models.PositiveIntegerField(default=0)
-    accepted = models.PositiveIntegerField(default=0)
-    duplicate = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    late = models.PositiveIntegerField(default=0)
-    reasons = models.JSONField(default=dict, blank=True)  # rejection reason -> count
-    response = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["sender", "batch_id"], name="ingestionbatch_sender_batch_unique")]
-        ordering = ["-received_at"]
-        verbose_name = _("ingestion batch")
-        verbose_name_plural = _("ingestion batches")
-
-
 class BatchProjectCount(models.Model):
     """A batch's verdicts per project: what a person may see of a sender is what it sent for their projects."""
 
-    batch = models.ForeignKey(IngestionBatch, on_delete=models.CASCADE, related_name="project_counts")
+    batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.CASCADE, related_name="project_counts")
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()  # the batch's, repeated so that a period filter needs no join
     accepted = models.PositiveIntegerField(default=0)
@@ -84,7 +54,7 @@ class BatchProjectCount(models.Model):
 class IngestionRejection(models.Model):
     """A rejected record, kept so that officials see what was refused and why (e.g. not_registered)."""
 
-    batch = models.ForeignKey(IngestionBatch, on_delete=models.CASCADE, related_name="rejections")
+    batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.CASCADE, related_name="rejections")
     client_record_id = models.CharField(max_length=64)
     reason = models.CharField(max_length=32, db_index=True)
     field = models.CharField(max_length=32, blank=True)
@@ -114,7 +84,7 @@ class AttendanceRecord(models.Model):
     received_at = models.DateTimeField()
     is_late = models.BooleanField(default=False)
     sender = models.ForeignKey("exchange.ApiClient", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    batch = models.ForeignKey(IngestionBatch, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    batch = models.ForeignKey("exchange.IngestionBatch", null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     client_record_id = models.CharField(max_length=64)
 
     class Meta:

@@ -6,10 +6,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.utils import timezone
 
 from wageguard.core import clock
-from wageguard.registry.models import Employment, Enterprise, Project
+from wageguard.registry.models import Employment, Project
 
 from .models import AttendanceDay, BatchProjectCount, Direction, GateDevice, IngestionRejection
 

@@ -47,3 +47,44 @@ class ApiNonce(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "nonce"], name="apinonce_client_nonce_unique")]
+
+
+class BatchKind(models.TextChoices):
+    ATTENDANCE = "attendance", _("attendance punches")
+    BANK_ACCOUNTS = "bank_accounts", _("accounts opened")
+    BANK_ACCOUNT_STATUS = "bank_account_status", _("account status changes")
+    BANK_TRANSACTIONS = "bank_transactions", _("account transactions")
+    BANK_BALANCES = "bank_balances", _("daily balances")
+
+
+class BatchStatus(models.TextChoices):
+    APPLIED = "applied", _("applied")
+    REJECTED = "rejected", _("rejected")
+    PARTLY_APPLIED = "partly_applied", _("partly applied")
+
+
+class IngestionBatch(models.Model):
+    """One signed delivery of records (punches, bank pushes…) with its answer, replayed verbatim for a
+    repeated delivery. Its table keeps the name it had when only attendance used it."""
+
+    sender = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="batches")
+    kind = models.CharField(max_length=24, choices=BatchKind.choices, default=BatchKind.ATTENDANCE)
+    batch_id = models.CharField(max_length=64)
+    body_sm3 = models.CharField(max_length=64)
+    mode = models.CharField(max_length=16)
+    received_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(default=dict, blank=True)  # rejection reason -> count
+    response = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        db_table = "attendance_ingestionbatch"
+        constraints = [models.UniqueConstraint(fields=["sender", "batch_id"], name="ingestionbatch_sender_batch_unique")]
+        ordering = ["-received_at"]
+        verbose_name = _("ingestion batch")
+        verbose_name_plural = _("ingestion batches")

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from .models import ApiClient
+from .models import ApiClient, IngestionBatch
 
 
 def _last_batch_query():
-    from wageguard.attendance.models import IngestionBatch  # attendance depends on exchange, not the reverse
     return IngestionBatch.objects.filter(sender=OuterRef("pk")).order_by("-received_at")
 
 

@@ -78,3 +78,7 @@ from wageguard.attendance.api import router as attendance_router  # noqa: E402
 
 api.add_router("/v1", registry_router)
 api.add_router("/v1", attendance_router)
+
+from wageguard.accounts.api import router as accounts_router  # noqa: E402
+
+api.add_router("/v1", accounts_router)

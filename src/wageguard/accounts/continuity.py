@@ -30,10 +30,10 @@ def breaks(entries: Iterable[Entry], previous: Entry | None = None) -> list[Brea
     found = []
     for entry in sorted(entries, key=lambda e: e.sequence):
         if previous is not None:
-            if entry.sequence != previous.sequence + 1:
-                found.append(Break("sequence_gap", entry.sequence, str(previous.sequence + 1), str(entry.sequence)))
             expected = previous.balance_after + entry.amount
-            if expected != entry.balance_after:
+            if entry.sequence != previous.sequence + 1:  # across a gap the balances cannot be compared
+                found.append(Break("sequence_gap", entry.sequence, str(previous.sequence + 1), str(entry.sequence)))
+            elif expected != entry.balance_after:
                 found.append(Break("balance_break", entry.sequence, str(expected), str(entry.balance_after)))
         previous = entry
     return found

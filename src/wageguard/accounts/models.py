@@ -114,3 +114,44 @@ class DailyBalance(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="dailybalance_account_day_unique")]
         verbose_name = _("daily balance")
         verbose_name_plural = _("daily balances")
+
+
+class AccountStatusEvent(models.Model):
+    """A status change as the bank reports it; `flags` name the rules it broke (accepted, then flagged)."""
+
+    account = models.ForeignKey(WageAccount, on_delete=models.PROTECT, related_name="status_events")
+    status = models.CharField(_("status"), max_length=12, choices=AccountStatus.choices)
+    effective_on = models.DateField(_("effective on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.PROTECT, related_name="+")
+    client_record_id = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["account", "effective_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "status", "effective_on"], name="accountstatusevent_unique")]
+
+
+class DataIssueKind(models.TextChoices):
+    SEQUENCE_GAP = "sequence_gap", _("gap in the bank's sequence")
+    BALANCE_BREAK = "balance_break", _("balance does not follow from the previous one")
+    CLOSING_MISMATCH = "closing_mismatch", _("daily closing balance differs from the last transaction")
+
+
+class BankDataIssue(models.Model):
+    """A break in a bank's data about an account, shown to that bank and to PBOC/HRSS; closed when the
+    bank's corrected or missing data makes the record continuous again."""
+
+    account = models.ForeignKey(WageAccount, on_delete=models.PROTECT, related_name="data_issues")
+    kind = models.CharField(max_length=20, choices=DataIssueKind.choices)
+    at_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    day = models.DateField(null=True, blank=True)
+    expected = models.CharField(max_length=40)
+    found = models.CharField(max_length=40)
+    detected_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+        verbose_name = _("bank data issue")
+        verbose_name_plural = _("bank data issues")

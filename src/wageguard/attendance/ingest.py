@@ -5,6 +5,7 @@ The answer lists a verdict for every record in the order sent. See docs/api.md, 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -101,7 +102,7 @@ def _parse_record(index: int, record_id: str, record: dict, checked_ids: dict[st
         return punch
     score = record.get("liveness_score")
     if score is not None:
-        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+        if isinstance(score, bool) or not isinstance(score, (int, float, Decimal)) or not 0 <= score <= 1:
             punch.reject("invalid_value", "liveness_score")
             return punch
         punch.liveness_score = float(score)

@@ -17,6 +17,7 @@ rejecting what it can), `store` (writes the accepted records inside the transact
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Generic, TypeVar
@@ -81,7 +82,7 @@ class BatchKindSpec(Generic[T]):
 
 def parse_envelope(body: bytes, spec: BatchKindSpec[T]) -> Envelope[T]:
     try:
-        data = json.loads(body or b"")
+        data = json.loads(body or b"", parse_float=Decimal)  # money must stay exact: no binary floats
     except (ValueError, UnicodeDecodeError):
         raise BatchError("invalid_json", "the body is not valid JSON", "body")
     if not isinstance(data, dict):

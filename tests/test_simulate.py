@@ -169,7 +169,11 @@ def test_punches_arrive_through_the_signed_api_and_each_label_is_real():
 
 def test_a_later_run_catches_up_exactly_as_one_long_run():
     def punches():
-        return sorted(AttendanceRecord.objects.values_list("worker__id_number_index", "device_id", "occurred_at", "method", "is_late"))
+        from wageguard.accounts.models import AccountTransaction, DailyBalance
+
+        return (sorted(AttendanceRecord.objects.values_list("worker__id_number_index", "device_id", "occurred_at", "method", "is_late")),
+                sorted(AccountTransaction.objects.values_list("bank_txn_id", "amount", "balance_after", "booked_at")),
+                DailyBalance.objects.count())
 
     from django.db import transaction
 
@@ -202,3 +206,46 @@ def test_demo_gates_keep_delivering_while_the_console_runs():
     with clock.travel(_local("2026-11-20", 21)):
         delivered = demo_gates_deliver.call_local()
     assert delivered > 0 and AttendanceRecord.objects.filter(day=TODAY).count() > before
+
+
+BANK_KINDS = {"account_not_opened", "labour_cost_missing", "labour_cost_late", "labour_cost_low", "account_misuse", "balance_break"}
+
+
+def test_banks_push_accounts_transactions_and_balances_and_each_label_is_real():
+    from wageguard.accounts.feed import account_opened_late
+    from wageguard.accounts.models import AccountTransaction, BankDataIssue, DailyBalance, ProgressPayment, WageAccount
+    from wageguard.accounts.requirements import expected_allocation
+
+    out = io.StringIO()
+    summary = simulate(Params(seed=1, **dict(SMALL, projects=16, workers=160, months=3)), labels_out=out)
+    labels = [json.loads(line) for line in out.getvalue().splitlines() if json.loads(line)["kind"] in BANK_KINDS]
+    assert summary.banks.rejected == [] and summary.banks.records == summary.banks.verdicts["accepted"] > 0
+    assert BANK_KINDS == {l["kind"] for l in labels}
+    never = {l["subject"]["id"] for l in labels if l["kind"] == "account_not_opened" and l["subject"].get("never_opened")}
+    with_workers = set(Employment.objects.values_list("project_id", flat=True))
+    assert set(WageAccount.objects.values_list("project_id", flat=True)) == with_workers - never
+    assert DailyBalance.objects.exists() and ProgressPayment.objects.exists()
+    for label in labels:
+        subject, period = label["subject"], label["period"]
+        account = WageAccount.objects.filter(project_id=subject.get("project", subject.get("id"))).first()
+        allocations = AccountTransaction.objects.filter(account=account, purpose="labour_cost_in", booked_at__date__startswith=period)
+        if label["kind"] == "account_not_opened":
+            assert account is None if subject.get("never_opened") else account_opened_late(account)
+        elif label["kind"] == "labour_cost_missing":
+            assert not allocations.exists()
+        elif label["kind"] == "labour_cost_late":
+            assert allocations.get().booked_at.astimezone().day > 10
+        elif label["kind"] == "labour_cost_low":
+            project = account.project
+            payment = ProgressPayment.objects.get(project=project, month=period)
+            expected = expected_allocation(progress_payment=payment.amount, labour_cost_ratio=project.labour_cost_ratio,
+                                           industry=project.industry, contract_amount=project.contract_amount, region=project.region)
+            assert allocations.get().amount < expected
+        elif label["kind"] == "account_misuse":
+            txn = AccountTransaction.objects.get(bank_txn_id=subject["bank_txn_id"])
+            assert txn.amount < 0 and txn.purpose == "transfer_out"
+        elif label["kind"] == "balance_break":
+            assert BankDataIssue.objects.filter(account__number=subject["number"], kind="balance_break",
+                                                at_sequence=subject["sequence"], resolved_at__isnull=True).exists()
+    unlabelled = BankDataIssue.objects.exclude(at_sequence__in=[l["subject"]["sequence"] for l in labels if l["kind"] == "balance_break"])
+    assert not unlabelled.filter(resolved_at__isnull=True).exists()

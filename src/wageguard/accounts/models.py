@@ -155,3 +155,19 @@ class BankDataIssue(models.Model):
         ordering = ["-detected_at"]
         verbose_name = _("bank data issue")
         verbose_name_plural = _("bank data issues")
+
+
+class ProgressPayment(models.Model):
+    """The owner's progress payment (工程进度款) for a month: what the labour-cost allocation is measured against."""
+
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="progress_payments")
+    month = models.CharField(_("month"), max_length=7)  # YYYY-MM
+    amount = models.DecimalField(_("progress payment"), **MONEY)
+    recorded_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "month"], name="progresspayment_project_month_unique")]
+        ordering = ["project", "month"]
+        verbose_name = _("progress payment")
+        verbose_name_plural = _("progress payments")

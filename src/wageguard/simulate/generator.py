@@ -31,6 +31,7 @@ from wageguard.registry.models import IdCardReading, Enterprise, EnterpriseKind,
 
 from . import names
 from .attendance import AttendanceSummary, Gates
+from .banking import Banks, BankSummary
 from .models import SimulationRun
 
 # Label kinds (later issues add theirs; each names the rule that must catch it).
@@ -72,6 +73,7 @@ class Summary:
     contracts: int = 0
     labels: list[dict] = field(default_factory=list)
     attendance: AttendanceSummary | None = None
+    banks: BankSummary | None = None
 
     @property
     def rows(self) -> int:
@@ -331,8 +333,9 @@ def window_start(today: datetime.date, months: int) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
 
 
-def send_attendance(province: Province, summary: Summary, now: datetime.datetime | None) -> None:
-    """Deliver the gates' punches from where the last run stopped up to `now`, through the signed API."""
+def deliver(province: Province, summary: Summary, now: datetime.datetime | None) -> None:
+    """Deliver the gates' punches and the banks' data from where the last run stopped up to `now`,
+    through the signed API."""
     run = SimulationRun.objects.get(pk=summary.run_id)
     first_today = run.today or province.today
     if now is None:
@@ -345,6 +348,9 @@ def send_attendance(province: Province, summary: Summary, now: datetime.datetime
                   make_id_number=_stranger_id_number)
     labelled_before = len(summary.labels)
     summary.attendance = gates.send(run.attendance_until, now)
+    banks = Banks(run_id=run.pk, seed=province.p.seed, window_start=window_start(first_today, province.p.months),
+                  actor=gates.actor, label=province.label, progress=province.progress)
+    summary.banks = banks.send(run.attendance_until, now)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 
@@ -360,5 +366,5 @@ def simulate(params: Params, *, progress: Progress | None = None, labels_out: Te
     province = Province(params, progress, labels_out)
     summary = province.run()
     if attendance:
-        send_attendance(province, summary, now)
+        deliver(province, summary, now)
     return summary

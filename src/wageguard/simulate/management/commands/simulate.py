@@ -50,8 +50,13 @@ class Command(BaseCommand):
                 out.close()
         seconds = time.perf_counter() - started
         attendance = summary.attendance
-        sent = (f"{attendance.records} punches in {attendance.batches} signed batches ("
-                + ", ".join(f"{n} {verdict}" for verdict, n in sorted(attendance.verdicts.items())) + ")") if attendance else ""
+
+        def verdicts(part) -> str:
+            return ", ".join(f"{n} {verdict}" for verdict, n in sorted(part.verdicts.items()))
+
+        sent = (f"{attendance.records} punches in {attendance.batches} signed batches ({verdicts(attendance)}); "
+                f"{summary.banks.records} bank records in {summary.banks.batches} batches ({verdicts(summary.banks)})"
+                ) if attendance else ""
         if summary.skipped:
             self.stdout.write(f"already generated (run #{summary.run_id}); "
                               + (f"attendance caught up: {sent}" if attendance else "nothing to do"))

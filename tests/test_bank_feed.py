@@ -186,7 +186,67 @@ def test_no_console_path_writes_bank_data():
 
     console = [(route, cb) for route, cb in callbacks(get_resolver().url_patterns)
                if not route.startswith(("api/", "admin/"))]
-    assert not [route for route, cb in console if cb.__module__.startswith("wageguard.accounts")]
+    from wageguard.accounts import views
+
+    # The accounts app's console pages only read (each is wrapped in require_safe: GET/HEAD only).
+    assert {cb.__module__ for _r, cb in console if cb.__module__.startswith("wageguard.accounts")} <= {views.__name__}
     for model in (models.WageAccount, models.AccountTransaction, models.DailyBalance, models.AccountStatusEvent):
         model_admin = admin.site._registry.get(model)
         assert model_admin is None or not (model_admin.has_add_permission(None) or model_admin.has_change_permission(None))
+
+
+# ---------------------------------------------------------------- console pages (read-only, scoped)
+
+def _browser(world, role):
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.users[role])
+    return browser
+
+
+def test_account_pages_show_balance_allocation_and_transactions_in_scope(world, icbc, account):
+    from wageguard.accounts.services import progress_payment_record
+
+    progress_payment_record(actor=world.users["gc_a_admin"], project=account.project, month="2026-03", amount=Decimal("1000000.00"))
+    push(icbc, "transactions", [txn(1, "150000.00", "150000.00"), txn(2, "-10.00", "149990.00", "fee")])  # 11 March: late
+    push(icbc, "balances", [{"client_record_id": "d", "account_number": account.number, "day": "2026-03-12", "closing_balance": "149990.00"}])
+    page = _browser(world, "housing_jinan").get(f"/accounts/{account.pk}/")
+    assert page.status_code == 200
+    (march,) = page.context["allocations"]
+    expected = Decimal("1000000.00") * max(account.project.labour_cost_ratio, Decimal("0.20"))  # building: at least 20 %
+    assert (march.expected, march.allocated, march.flags) == (expected, Decimal("150000.00"), ["late", "low"])
+    assert "149990.00" in page.context["balances_json"] and "echarts.min.js" in page.content.decode()
+    fees = _browser(world, "housing_jinan").get(f"/accounts/{account.pk}/", {"purpose": "fee"})
+    assert [t.sequence for t in fees.context["page"]] == [2]
+    export = _browser(world, "gc_a_admin").get(f"/accounts/{account.pk}/transactions.xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.parametrize("role,sees", [("hrss_province", True), ("housing_jinan", True), ("pboc_province", True), ("gc_a_admin", True),
+                                       ("housing_qingdao", False), ("transport_jinan", False), ("gc_b_admin", False),
+                                       ("bank_operator", True), ("worker", False), ("police", False)])
+def test_who_sees_an_account(world, account, role, sees):
+    browser = _browser(world, role)
+    assert (browser.get(f"/accounts/{account.pk}/").status_code == 200) == sees
+    assert (account.pk in [a.pk for a in browser.get("/accounts/").context["page"]]) == sees if role != "worker" and role != "police" else True
+
+
+def test_another_banks_operator_sees_nothing_and_the_bank_console_lists_pushes(world, account):
+    from wageguard.core.services import user_create
+
+    ccb_operator = user_create(username="u-ccb", password="pw", role="bank_operator", bank_code="CCB")
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(ccb_operator)
+    assert browser.get(f"/accounts/{account.pk}/").status_code == 404
+    own = _browser(world, "bank_operator").get("/bank/")
+    assert [a.pk for a in own.context["accounts"]] == [account.pk] and len(own.context["batches"]) == 1
+    assert _browser(world, "gc_a_admin").get("/bank/").status_code == 404
+
+
+def test_account_pages_refuse_writes(world, account):
+    browser = _browser(world, "platform_admin")
+    for url in ("/accounts/", f"/accounts/{account.pk}/", f"/accounts/{account.pk}/transactions.xlsx"):
+        assert browser.post(url, {"status": "closed"}).status_code == 405

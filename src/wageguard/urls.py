@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("wageguard.registry.urls")),
     path("", include("wageguard.attendance.urls")),
     path("", include("wageguard.exchange.urls")),
+    path("", include("wageguard.accounts.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

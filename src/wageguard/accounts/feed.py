@@ -36,10 +36,12 @@ STATUS_PUSHES = {"frozen": AccountStatus.FROZEN, "unfrozen": AccountStatus.ACTIV
 
 
 def bank_of(client: ApiClient) -> Bank:
-    bank = Bank.objects.filter(code=client.bank_code).first() if client.kind == ClientKind.BANK else None
-    if bank is None:
+    """The client's bank (looked up once per request: the client object lives for one request)."""
+    if not hasattr(client, "_bank"):
+        client._bank = Bank.objects.filter(code=client.bank_code).first() if client.kind == ClientKind.BANK else None
+    if client._bank is None:
         raise ServiceError("out_of_scope", "only a partner bank's client may push bank data", None, status=403)
-    return bank
+    return client._bank
 
 
 # ---------------------------------------------------------------- field parsing (no database)
@@ -396,8 +398,10 @@ def _prepare_closings(client: ApiClient, items: list[Closing], now) -> None:
 
 
 def _store_closings(client: ApiClient, batch: IngestionBatch, items: list[Closing], now) -> None:
+    stored = {(b.account_id, b.day): b for b in DailyBalance.objects.select_for_update().filter(
+        account__in={i.account.pk for i in items}, day__in={i.day for i in items})}
     for item in items:
-        existing = DailyBalance.objects.select_for_update().filter(account=item.account, day=item.day).first()
+        existing = stored.get((item.account.pk, item.day))
         if existing is not None:
             if existing.closing_balance == item.closing_balance:
                 item.status = "duplicate"
@@ -410,7 +414,8 @@ def _store_closings(client: ApiClient, batch: IngestionBatch, items: list[Closin
             existing.save(update_fields=["closing_balance", "received_at"])
             _audit_correction(existing, before, item.correction_reason, client)
         else:
-            DailyBalance.objects.create(account=item.account, day=item.day, closing_balance=item.closing_balance, received_at=now)
+            stored[(item.account.pk, item.day)] = DailyBalance.objects.create(
+                account=item.account, day=item.day, closing_balance=item.closing_balance, received_at=now)
         _check_closing(item.account, item.day, item.closing_balance, now)
 
 

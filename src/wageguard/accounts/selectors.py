@@ -1,12 +1,114 @@
-"""Reads of accounts. A bank sees its own accounts only."""
+"""Reads of accounts, scoped to the person: officials and enterprises see the accounts of the projects
+they see (registry scope), a bank operator its own bank's accounts, workers and police none."""
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from .models import Bank, BankDataIssue, WageAccount
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from wageguard.core import rules
+from wageguard.core.models import Role
+from wageguard.exchange.models import IngestionBatch
+from wageguard.registry.models import Project
+
+from .feed import account_opened_late
+from .models import AccountTransaction, Bank, BankDataIssue, DailyBalance, ProgressPayment, TransactionPurpose, WageAccount
+from .requirements import expected_allocation
+
+
+def accounts_for(user) -> QuerySet[WageAccount]:
+    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE):
+        return WageAccount.objects.none()
+    if user.role == Role.BANK_OPERATOR:
+        qs = WageAccount.objects.filter(bank__code=user.bank_code) if user.bank_code else WageAccount.objects.none()
+    else:
+        qs = WageAccount.objects.filter(project__in=Project.objects.visible_to(user))
+    last_balance = AccountTransaction.objects.filter(account=OuterRef("pk")).order_by("-sequence").values("balance_after")[:1]
+    return (qs.select_related("project__region__parent", "bank", "holder")
+            .annotate(balance=Subquery(last_balance),
+                      open_issues=Count("data_issues", filter=Q(data_issues__resolved_at__isnull=True), distinct=True))
+            .order_by("project__code", "section"))
+
+
+def account_get(*, user, pk: int) -> WageAccount:
+    account = accounts_for(user).filter(pk=pk).first()
+    if account is None:
+        raise Http404("account")
+    account.opened_late = account_opened_late(account)
+    return account
 
 
 def bank_accounts(*, bank: Bank) -> QuerySet[WageAccount]:
     return (WageAccount.objects.filter(bank=bank).select_related("project", "holder").order_by("number")
             .prefetch_related(Prefetch("data_issues", queryset=BankDataIssue.objects.filter(resolved_at__isnull=True),
                                        to_attr="open_issues")))
+
+
+@dataclass
+class TransactionFilters:
+    purpose: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+def transactions(*, account: WageAccount, filters: TransactionFilters) -> QuerySet[AccountTransaction]:
+    qs = account.transactions.order_by("-sequence")
+    if filters.purpose:
+        qs = qs.filter(purpose=filters.purpose)
+    if filters.date_from:
+        qs = qs.filter(booked_at__gte=timezone.make_aware(datetime.datetime.combine(filters.date_from, datetime.time())))
+    if filters.date_to:
+        qs = qs.filter(booked_at__lt=timezone.make_aware(datetime.datetime.combine(filters.date_to + datetime.timedelta(days=1), datetime.time())))
+    return qs
+
+
+def balance_series(*, account: WageAccount) -> list[tuple[str, str]]:
+    return [(d.isoformat(), str(b)) for d, b in account.daily_balances.order_by("day").values_list("day", "closing_balance")]
+
+
+@dataclass
+class MonthAllocation:
+    month: str
+    progress_payment: Decimal | None
+    expected: Decimal | None
+    allocated: Decimal = Decimal("0.00")
+    first_allocated_on: datetime.date | None = None
+    flags: list[str] = field(default_factory=list)  # missing / late / low
+
+
+def allocation_by_month(*, account: WageAccount) -> list[MonthAllocation]:
+    """Each month: the owner's progress payment, the labour cost expected for it, what came in and when."""
+    project = account.project
+    due_day = int(rules.value("labour_cost.due_day", project.region))
+    months: dict[str, MonthAllocation] = {}
+    for month, amount in ProgressPayment.objects.filter(project=project).values_list("month", "amount"):
+        expected = expected_allocation(progress_payment=amount, labour_cost_ratio=project.labour_cost_ratio, industry=project.industry,
+                                       contract_amount=project.contract_amount, region=project.region)
+        months[month] = MonthAllocation(month, amount, expected)
+    incoming = defaultdict(list)
+    for booked_at, amount in account.transactions.filter(purpose=TransactionPurpose.LABOUR_COST_IN).values_list("booked_at", "amount"):
+        local = timezone.localdate(booked_at)
+        incoming[f"{local:%Y-%m}"].append((local, amount))
+    for month, entries in incoming.items():
+        row = months.setdefault(month, MonthAllocation(month, None, None))
+        row.allocated = sum((a for _d, a in entries), Decimal("0.00"))
+        row.first_allocated_on = min(d for d, _a in entries)
+    for row in months.values():
+        if row.expected and not row.allocated:
+            row.flags.append("missing")
+        if row.first_allocated_on and row.first_allocated_on.day > due_day:
+            row.flags.append("late")
+        if row.expected and row.allocated and row.allocated < row.expected:
+            row.flags.append("low")
+    return [months[m] for m in sorted(months, reverse=True)]
+
+
+def bank_batches(*, bank_code: str, limit: int = 100) -> QuerySet[IngestionBatch]:
+    """What this bank's clients pushed, newest first, with their verdict counts and rejection reasons."""
+    return (IngestionBatch.objects.filter(sender__kind="bank", sender__bank_code=bank_code, kind__startswith="bank_")
+            .select_related("sender").order_by("-received_at")[:limit])

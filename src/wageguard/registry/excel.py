@@ -12,12 +12,12 @@ from typing import Callable, Iterable
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+
 
 from wageguard.core import audit
 from wageguard.core.transactions import service_transaction
 from wageguard.core.errors import FieldError, ServiceError, ValidationFailed
+from wageguard.core.xlsx import new_sheet, to_bytes
 
 from . import services
 from .models import Employment, Enterprise, Project, WageBasis
@@ -208,17 +208,7 @@ def _apply_row(actor, project: Project, row: RosterRow) -> None:
 
 
 def _sheet(headers: Iterable[str]) -> tuple[Workbook, object]:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "花名册"
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for i, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = max(12, len(header) * 2 + 2)
-    sheet.freeze_panes = "A2"
-    return workbook, sheet
+    return new_sheet(headers, "花名册")
 
 
 def template_workbook() -> bytes:
@@ -270,6 +260,4 @@ def _d(value) -> str:
 
 
 def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return to_bytes(workbook)

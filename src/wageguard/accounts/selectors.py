@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ def accounts_for(user) -> QuerySet[WageAccount]:
         qs = WageAccount.objects.filter(project__in=Project.objects.visible_to(user))
     last_balance = AccountTransaction.objects.filter(account=OuterRef("pk")).order_by("-sequence").values("balance_after")[:1]
     return (qs.select_related("project__region__parent", "bank", "holder")
-            .annotate(balance=Subquery(last_balance),
+            .annotate(balance=Subquery(last_balance, output_field=DecimalField(max_digits=16, decimal_places=2)),
                       open_issues=Count("data_issues", filter=Q(data_issues__resolved_at__isnull=True), distinct=True))
             .order_by("project__code", "section"))
 

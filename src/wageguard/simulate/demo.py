@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wageguard.accounts.models import Bank, WageAccount
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department, Role
 from wageguard.core.services import user_create
 from wageguard.registry.models import Employment, Project
@@ -27,6 +28,8 @@ def demo_users_create() -> list[DemoLogin]:
     worker_employment = Employment.objects.filter(project=project).select_related("worker").order_by("id").first()
     department = lambda region, agency: Department.objects.get(region=region, agency=agency)  # noqa: E731
     industry_agency = INDUSTRY_AGENCY[project.industry]
+    account = WageAccount.objects.filter(project=project).select_related("bank").first() or WageAccount.objects.select_related("bank").first()
+    bank = account.bank if account else Bank.objects.get(code="ICBC")
     logins = [
         ("admin", Role.PLATFORM_ADMIN, {"unmask_pii": True}, "平台管理员：全部数据"),
         ("hrss_province", Role.OFFICIAL, {"department": department(province, Agency.HRSS), "unmask_pii": True}, "山东省人社厅：全省所有行业"),
@@ -36,7 +39,7 @@ def demo_users_create() -> list[DemoLogin]:
         ("enterprise_admin", Role.ENTERPRISE_ADMIN, {"enterprise": project.general_contractor, "unmask_pii": True},
          f"{project.general_contractor.name}：本企业参建项目"),
         ("wage_officer", Role.WAGE_OFFICER, {"enterprise": project.general_contractor, "project": project}, f"劳资专管员：{project.name}"),
-        ("bank_operator", Role.BANK_OPERATOR, {"bank_code": "ICBC"}, "协议银行：本行专户（账户功能上线后）"),
+        ("bank_operator", Role.BANK_OPERATOR, {"bank_code": bank.code}, f"{bank.name}：本行专户与推送记录"),
         ("worker", Role.WORKER, {"worker": worker_employment.worker}, f"农民工 {worker_employment.worker.name}：本人信息"),
         ("police", Role.POLICE, {"department": department(province, Agency.POLICE)}, "公安：证据包（信用功能上线后）"),
     ]

@@ -171,3 +171,85 @@ class ProgressPayment(models.Model):
         ordering = ["project", "month"]
         verbose_name = _("progress payment")
         verbose_name_plural = _("progress payments")
+
+
+class DepositForm(models.TextChoices):
+    CASH = "cash", _("cash")
+    BANK_GUARANTEE = "bank_guarantee", _("bank guarantee")
+    INSURANCE_GUARANTEE = "insurance_guarantee", _("insurance guarantee")
+
+
+class WageDeposit(models.Model):
+    """工资保证金 owed for a project's contract. The requirement is computed by `requirements.required_deposit`
+    from the facts kept here; what is held follows from the movements and approved certificates."""
+
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="wage_deposits")
+    project = models.OneToOneField("registry.Project", on_delete=models.PROTECT, related_name="wage_deposit")
+    contract_amount = models.DecimalField(_("contract amount"), **MONEY)
+    contract_signed_on = models.DateField(_("contract signed on"))
+    clean_years = models.PositiveSmallIntegerField(_("consecutive years without arrears"), default=0)
+    recent_arrears = models.BooleanField(_("arrears in the last two years"), default=False)  # a credit fact once credit exists
+    required_amount = models.DecimalField(_("required deposit"), **MONEY)
+    required_rate = models.DecimalField(max_digits=6, decimal_places=4)
+    basis = models.CharField(_("basis"), max_length=32)
+    due_on = models.DateField(_("due on"))
+    due_provisional = models.BooleanField(default=False)
+    refund_notice_on = models.DateField(_("refund notice published on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("wage deposit")
+        verbose_name_plural = _("wage deposits")
+
+
+class MovementKind(models.TextChoices):
+    LODGE = "lodge", _("lodged")
+    DRAWDOWN = "drawdown", _("drawn to pay wages")
+    REFILL = "refill", _("refilled")
+    REFUND = "refund", _("refunded")
+
+
+class DepositMovement(models.Model):
+    deposit = models.ForeignKey(WageDeposit, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(_("kind"), max_length=12, choices=MovementKind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)  # always positive; the kind gives the direction
+    form = models.CharField(_("form"), max_length=24, choices=DepositForm.choices, default=DepositForm.CASH)
+    on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deposit", "on", "id"]
+
+
+class CertificateKind(models.TextChoices):
+    EXEMPTION = "exemption", _("exemption certificate")
+    REDUCTION = "reduction", _("reduction certificate")
+    GUARANTEE = "guarantee", _("bank or insurance guarantee")
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class DepositCertificate(models.Model):
+    """A certificate that exempts, reduces or (as a guarantee) replaces the cash deposit; an HRSS official
+    approves it or rejects it with a reason."""
+
+    deposit = models.ForeignKey(WageDeposit, on_delete=models.PROTECT, related_name="certificates")
+    kind = models.CharField(_("kind"), max_length=12, choices=CertificateKind.choices)
+    amount = models.DecimalField(_("amount covered"), null=True, blank=True, **MONEY)  # guarantee sum / reduced requirement
+    file = models.FileField(upload_to="deposit-certificates/%Y/%m/")
+    file_type = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    reviewed_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]

@@ -17,7 +17,7 @@ from wageguard.exchange.models import IngestionBatch
 from wageguard.registry.models import Project
 
 from .feed import account_opened_late
-from .models import AccountTransaction, Bank, BankDataIssue, DailyBalance, ProgressPayment, TransactionPurpose, WageAccount
+from .models import AccountTransaction, Bank, BankDataIssue, ProgressPayment, TransactionPurpose, WageAccount
 from .requirements import expected_allocation
 
 

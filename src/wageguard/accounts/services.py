@@ -1,17 +1,26 @@
 """Writes of the accounts app that people make (bank data comes only through `feed`)."""
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit
+from wageguard.core import audit, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.files import check_document
+from wageguard.core.models import Agency, Role
 from wageguard.core.transactions import service
-from wageguard.registry.models import Project
+from wageguard.core.workdays import add_working_days
+from wageguard.registry.models import Project, ProjectStatus
 
-from .models import ProgressPayment
+from .deposits import deposit_state
+from .models import (CertificateKind, DepositCertificate, DepositForm, DepositMovement, MovementKind, ProgressPayment, ReviewStatus,
+                     WageDeposit)
+from .requirements import required_deposit
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -41,3 +50,115 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
     payment.save()
     audit.record(actor=actor, action="accounts.progress_payment_record", obj=payment, before=before, after=audit.snapshot(payment))
     return payment
+
+
+# ---------------------------------------------------------------- wage deposits
+
+def _is_hrss_official(actor, project: Project) -> bool:
+    if actor is None:
+        return False
+    if actor.is_platform_admin:
+        return True
+    return (actor.role == Role.OFFICIAL and actor.department_id is not None and actor.department.agency == Agency.HRSS
+            and Project.objects.visible_to(actor).filter(pk=project.pk).exists())
+
+
+def _is_general_contractor(actor, project: Project) -> bool:
+    return actor is not None and actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id
+
+
+@service
+def deposit_assess(*, actor, project: Project, contract_signed_on: datetime.date, clean_years: int = 0,
+                   recent_arrears: bool = False) -> WageDeposit:
+    """Compute (or recompute, when the facts change) the deposit a project's contract requires and its deadline."""
+    if not (_is_hrss_official(actor, project) or _is_general_contractor(actor, project)):
+        raise PermissionDenied(_("Only the general contractor or the HRSS department assesses the wage deposit."))
+    if clean_years < 0:
+        raise ServiceError("invalid_number", _("Years without arrears cannot be negative."), "clean_years")
+    requirement = required_deposit(contract_amount=project.contract_amount, region=project.region, clean_years=clean_years,
+                                   recent_arrears=recent_arrears)
+    deadline = add_working_days(contract_signed_on, int(rules.value("deposit.lodge_within_working_days", project.region)))
+    deposit = WageDeposit.objects.select_for_update().filter(project=project).first()
+    before = audit.snapshot(deposit) if deposit else None
+    deposit = deposit or WageDeposit(project=project)
+    deposit.enterprise = project.general_contractor
+    deposit.contract_amount, deposit.contract_signed_on = project.contract_amount, contract_signed_on
+    deposit.clean_years, deposit.recent_arrears = clean_years, recent_arrears
+    deposit.required_amount, deposit.required_rate, deposit.basis = requirement.amount, requirement.rate, requirement.basis
+    deposit.due_on, deposit.due_provisional = deadline.day, deadline.provisional
+    deposit.save()
+    audit.record(actor=actor, action="accounts.deposit_assess", obj=deposit, before=before, after=audit.snapshot(deposit))
+    return deposit
+
+
+@service
+def deposit_movement_record(*, actor, deposit: WageDeposit, kind: str, amount: Decimal, on: datetime.date,
+                            form: str = DepositForm.CASH, note: str = "") -> DepositMovement:
+    """Lodging, drawdown to pay wages, refill, refund — recorded by the HRSS department that holds it."""
+    project = deposit.project
+    if not _is_hrss_official(actor, project):
+        raise PermissionDenied(_("Only the HRSS department records wage-deposit movements."))
+    if kind not in MovementKind.values:
+        raise ServiceError("invalid_choice", _("Unknown kind of movement."), "kind")
+    if form not in DepositForm.values:
+        raise ServiceError("invalid_choice", _("Unknown form of deposit."), "form")
+    if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError("invalid_amount", _("Amount must be above zero, in yuan with at most two decimals."), "amount")
+    held = deposit_state(deposit, on).held
+    if kind in (MovementKind.DRAWDOWN, MovementKind.REFUND) and amount > held:
+        raise ServiceError("insufficient_deposit", _("More than the deposit holds (%(held)s yuan).") % {"held": held}, "amount")
+    if kind == MovementKind.REFUND:
+        notice_days = int(rules.value("deposit.refund_notice_days", project.region))
+        if project.status != ProjectStatus.COMPLETED:
+            raise ServiceError("project_not_completed", _("A deposit is refunded only after the project is completed."), "kind")
+        if deposit.refund_notice_on is None or (on - deposit.refund_notice_on).days < notice_days:
+            raise ServiceError("refund_notice", _("A refund needs a public notice published %(days)d days before.") % {"days": notice_days}, "on")
+    movement = DepositMovement.objects.create(deposit=deposit, kind=kind, amount=amount, on=on, form=form, note=note, recorded_by=actor)
+    audit.record(actor=actor, action=f"accounts.deposit_{kind}", obj=movement, after=audit.snapshot(movement))
+    return movement
+
+
+@service
+def deposit_refund_notice(*, actor, deposit: WageDeposit, on: datetime.date) -> WageDeposit:
+    if not _is_hrss_official(actor, deposit.project):
+        raise PermissionDenied(_("Only the HRSS department publishes a refund notice."))
+    before = audit.snapshot(deposit)
+    deposit.refund_notice_on = on
+    deposit.save(update_fields=["refund_notice_on"])
+    audit.record(actor=actor, action="accounts.deposit_refund_notice", obj=deposit, before=before, after=audit.snapshot(deposit))
+    return deposit
+
+
+@service
+def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount: Decimal | None = None) -> DepositCertificate:
+    """The general contractor uploads an exemption, reduction or guarantee certificate for review."""
+    if not _is_general_contractor(actor, deposit.project):
+        raise PermissionDenied(_("Only the project's general contractor uploads deposit certificates."))
+    if kind not in CertificateKind.values:
+        raise ServiceError("invalid_choice", _("Unknown kind of certificate."), "kind")
+    if kind in (CertificateKind.GUARANTEE, CertificateKind.REDUCTION) and (amount is None or amount <= 0):
+        raise ServiceError("required", _("A guarantee or reduction states its amount."), "amount")
+    certificate = DepositCertificate(deposit=deposit, kind=kind, amount=amount, uploaded_by=actor,
+                                     file_type=check_document(upload, _("The certificate file")))
+    certificate.file.save(f"deposit-{deposit.pk}-{kind}{settings.CONTRACT_FILE_TYPES[certificate.file_type]}", upload, save=False)
+    certificate.save()
+    audit.record(actor=actor, action="accounts.certificate_upload", obj=certificate, after=audit.snapshot(certificate))
+    return certificate
+
+
+@service
+def certificate_review(*, actor, certificate: DepositCertificate, approve: bool, reason: str = "") -> DepositCertificate:
+    if not _is_hrss_official(actor, certificate.deposit.project):
+        raise PermissionDenied(_("Only the HRSS department reviews deposit certificates."))
+    certificate = DepositCertificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != ReviewStatus.PENDING:
+        raise ServiceError("already_reviewed", _("This certificate has already been reviewed."), None)
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ServiceError("required", _("A rejection needs its reason."), "reason")
+    before = audit.snapshot(certificate)
+    certificate.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    certificate.reviewed_by, certificate.reviewed_at, certificate.review_reason = actor, timezone.now(), reason
+    certificate.save()
+    audit.record(actor=actor, action="accounts.certificate_review", obj=certificate, before=before, after=audit.snapshot(certificate))
+    return certificate

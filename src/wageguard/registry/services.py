@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.core import audit
+from wageguard.core.files import check_document
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import INDUSTRY_AGENCY, Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
@@ -497,18 +498,7 @@ def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) 
 
 
 def _check_contract_file(upload) -> str:
-    size = getattr(upload, "size", None) or 0
-    if size > settings.CONTRACT_FILE_MAX_BYTES:
-        raise ServiceError("file_too_large", _("The contract file must not exceed %(mb)d MB.") % {"mb": settings.CONTRACT_FILE_MAX_BYTES // 2**20}, "file")
-    if size == 0:
-        raise ServiceError("file_empty", _("The contract file is empty."), "file")
-    head = upload.read(8)
-    upload.seek(0)
-    # Judge by content, not by the name or the declared type, which the sender controls.
-    for content_type, magic in (("application/pdf", b"%PDF-"), ("image/jpeg", b"\xff\xd8\xff"), ("image/png", b"\x89PNG\r\n\x1a\n")):
-        if head.startswith(magic) and content_type in settings.CONTRACT_FILE_TYPES:
-            return content_type
-    raise ServiceError("file_type", _("The contract file must be a PDF, JPEG or PNG."), "file")
+    return check_document(upload, _("The contract file"))
 
 
 @service

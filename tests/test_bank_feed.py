@@ -188,8 +188,10 @@ def test_no_console_path_writes_bank_data():
                if not route.startswith(("api/", "admin/"))]
     from wageguard.accounts import views
 
-    # The accounts app's console pages only read (each is wrapped in require_safe: GET/HEAD only).
+    # Bank data is shown by the accounts views alone, and those views only read (require_safe: GET/HEAD);
+    # the app's other console pages (wage deposits) write deposits, never bank data.
     assert {cb.__module__ for _r, cb in console if cb.__module__.startswith("wageguard.accounts")} <= {views.__name__}
+    # (test_account_pages_refuse_writes checks that each of those answers POST with 405.)
     for model in (models.WageAccount, models.AccountTransaction, models.DailyBalance, models.AccountStatusEvent):
         model_admin = admin.site._registry.get(model)
         assert model_admin is None or not (model_admin.has_add_permission(None) or model_admin.has_change_permission(None))
@@ -229,7 +231,7 @@ def test_account_pages_show_balance_allocation_and_transactions_in_scope(world, 
 def test_who_sees_an_account(world, account, role, sees):
     browser = _browser(world, role)
     assert (browser.get(f"/accounts/{account.pk}/").status_code == 200) == sees
-    assert (account.pk in [a.pk for a in browser.get("/accounts/").context["page"]]) == sees if role != "worker" and role != "police" else True
+    assert (account.pk in [a.pk for a in browser.get("/accounts/").context["page"]]) == sees
 
 
 def test_another_banks_operator_sees_nothing_and_the_bank_console_lists_pushes(world, account):
@@ -248,5 +250,5 @@ def test_another_banks_operator_sees_nothing_and_the_bank_console_lists_pushes(w
 
 def test_account_pages_refuse_writes(world, account):
     browser = _browser(world, "platform_admin")
-    for url in ("/accounts/", f"/accounts/{account.pk}/", f"/accounts/{account.pk}/transactions.xlsx"):
+    for url in ("/accounts/", f"/accounts/{account.pk}/", f"/accounts/{account.pk}/transactions.xlsx", "/bank/"):
         assert browser.post(url, {"status": "closed"}).status_code == 405

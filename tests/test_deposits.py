@@ -103,3 +103,33 @@ def test_an_exemption_for_an_ineligible_project_is_flagged_for_the_reviewer(worl
     assert deposit_state(deposit, D(2026, 10, 1)).flags == ("exemption_ineligible",)
     services.certificate_review(actor=world.users["hrss_jinan"], certificate=exemption, approve=False, reason="合同额超过300万元，不符合免缴条件")
     assert deposit_state(deposit, D(2026, 10, 1)).flags == ()
+
+
+def _browser(world, role):
+    from django.test import Client as Browser
+
+    browser = Browser()
+    browser.force_login(world.users[role])
+    return browser
+
+
+def test_deposit_pages_upload_and_review_through_the_console(world, deposit):
+    gc = _browser(world, "gc_a_admin")
+    answer = gc.post(f"/deposits/{deposit.pk}/certificates/", {"kind": "guarantee", "amount": "240000.00", "file": pdf()})
+    assert answer.status_code == 302
+    certificate = deposit.certificates.get()
+    hrss = _browser(world, "hrss_jinan")
+    page = hrss.get("/deposits/").content.decode()
+    assert world.jinan_building.name in page and ("逾期未存储" in page or "待存储" in page)
+    rejected = hrss.post(f"/deposits/{deposit.pk}/certificates/{certificate.pk}/review/", {"decision": "reject"}, follow=True)
+    assert "驳回须说明原因" in rejected.content.decode()
+    hrss.post(f"/deposits/{deposit.pk}/certificates/{certificate.pk}/review/", {"decision": "approve"})
+    certificate.refresh_from_db()
+    assert certificate.status == "approved"
+    assert gc.get(f"/deposits/{deposit.pk}/certificates/{certificate.pk}/file").status_code == 200
+    # Out of scope: another city's official and another contractor see nothing.
+    assert _browser(world, "housing_qingdao").get(f"/deposits/{deposit.pk}/").status_code == 404
+    assert _browser(world, "gc_b_admin").get(f"/deposits/{deposit.pk}/certificates/{certificate.pk}/file").status_code == 404
+    # A contractor cannot record movements even by posting the form.
+    gc.post(f"/deposits/{deposit.pk}/movements/", {"kind": "lodge", "amount": "240000", "on": "2026-10-01"})
+    assert not deposit.movements.exists()

@@ -112,3 +112,21 @@ def bank_batches(*, bank_code: str, limit: int = 100) -> QuerySet[IngestionBatch
     """What this bank's clients pushed, newest first, with their verdict counts and rejection reasons."""
     return (IngestionBatch.objects.filter(sender__kind="bank", sender__bank_code=bank_code, kind__startswith="bank_")
             .select_related("sender").order_by("-received_at")[:limit])
+
+
+def deposits_for(user):
+    """Deposits of the projects the person sees (officials, enterprises); banks, workers and police none."""
+    from .models import WageDeposit
+
+    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE, Role.BANK_OPERATOR):
+        return WageDeposit.objects.none()
+    return (WageDeposit.objects.filter(project__in=Project.objects.visible_to(user))
+            .select_related("project__region__parent", "enterprise").prefetch_related("movements", "certificates")
+            .order_by("due_on", "project__code"))
+
+
+def deposit_get(*, user, pk: int):
+    deposit = deposits_for(user).filter(pk=pk).first()
+    if deposit is None:
+        raise Http404("deposit")
+    return deposit

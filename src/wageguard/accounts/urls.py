@@ -8,3 +8,12 @@ urlpatterns = [
     path("accounts/<int:pk>/transactions.xlsx", views.transactions_export, name="account_transactions_export"),
     path("bank/", views.bank_home, name="bank_home"),
 ]
+
+urlpatterns += [
+    path("deposits/", views.deposit_list, name="deposit_list"),
+    path("deposits/<int:pk>/", views.deposit_detail, name="deposit_detail"),
+    path("deposits/<int:pk>/movements/", views.deposit_movement, name="deposit_movement"),
+    path("deposits/<int:pk>/certificates/", views.deposit_certificate_upload, name="deposit_certificate_upload"),
+    path("deposits/<int:pk>/certificates/<int:certificate_pk>/review/", views.deposit_certificate_review, name="deposit_certificate_review"),
+    path("deposits/<int:pk>/certificates/<int:certificate_pk>/file", views.deposit_certificate_file, name="deposit_certificate_file"),
+]

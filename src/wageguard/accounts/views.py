@@ -1,20 +1,27 @@
-"""Console pages for dedicated accounts: read-only (bank data comes only from the banks' feed)."""
+"""Console pages for dedicated accounts (read-only: bank data comes only from the banks' feed) and wage
+deposits (movements and certificate reviews through the services)."""
 from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal, InvalidOperation
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
+from wageguard.core import clock
+from wageguard.core.errors import ServiceError
 from wageguard.core.models import Role
 from wageguard.core.xlsx import new_sheet, to_bytes
 
-from . import selectors
-from .models import TransactionPurpose
+from . import selectors, services
+from .deposits import deposit_state
+from .models import CertificateKind, DepositForm, MovementKind, TransactionPurpose
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_HEADERS = ["银行流水号", "顺序号", "记账时间", "金额（元）", "用途", "交易对手", "对手账号", "交易后余额（元）"]
@@ -80,3 +87,89 @@ def bank_home(request):
         "accounts": selectors.accounts_for(request.user)[:200],
         "batches": selectors.bank_batches(bank_code=request.user.bank_code),
     })
+
+
+# ---------------------------------------------------------------- wage deposits
+
+@require_safe
+@login_required
+def deposit_list(request):
+    today = clock.localdate()
+    page = Paginator(selectors.deposits_for(request.user), 50).get_page(request.GET.get("page"))
+    for deposit in page:
+        deposit.state = deposit_state(deposit, today)
+    return render(request, "accounts/deposit_list.html", {"page": page})
+
+
+@require_safe
+@login_required
+def deposit_detail(request, pk: int):
+    deposit = selectors.deposit_get(user=request.user, pk=pk)
+    return render(request, "accounts/deposit_detail.html", {
+        "deposit": deposit, "state": deposit_state(deposit, clock.localdate()),
+        "movement_kinds": MovementKind.choices, "forms": DepositForm.choices, "certificate_kinds": CertificateKind.choices,
+        "is_hrss": request.user.is_platform_admin or (request.user.department_id and request.user.department.agency == "hrss"),
+        "is_contractor": request.user.enterprise_id == deposit.project.general_contractor_id and request.user.role == Role.ENTERPRISE_ADMIN,
+    })
+
+
+def _decimal(value: str):
+    try:
+        return Decimal((value or "").strip())
+    except InvalidOperation:
+        return None
+
+
+def _act(request, pk: int, action) -> HttpResponse:
+    deposit = selectors.deposit_get(user=request.user, pk=pk)
+    try:
+        action(deposit)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("deposit_detail", pk=deposit.pk)
+
+
+@require_POST
+@login_required
+def deposit_movement(request, pk: int):
+    return _act(request, pk, lambda d: services.deposit_movement_record(
+        actor=request.user, deposit=d, kind=request.POST.get("kind", ""), amount=_decimal(request.POST.get("amount")),
+        on=_date(request.POST.get("on", "")) or clock.localdate(), form=request.POST.get("form", DepositForm.CASH),
+        note=request.POST.get("note", "")))
+
+
+@require_POST
+@login_required
+def deposit_certificate_upload(request, pk: int):
+    upload = request.FILES.get("file")
+    if upload is None:
+        deposit = selectors.deposit_get(user=request.user, pk=pk)
+        messages.error(request, _("Choose the certificate file."))
+        return redirect("deposit_detail", pk=deposit.pk)
+    amount = _decimal(request.POST.get("amount")) if request.POST.get("amount") else None
+    return _act(request, pk, lambda d: services.certificate_upload(actor=request.user, deposit=d, kind=request.POST.get("kind", ""),
+                                                                    upload=upload, amount=amount))
+
+
+@require_POST
+@login_required
+def deposit_certificate_review(request, pk: int, certificate_pk: int):
+    def review(deposit):
+        certificate = deposit.certificates.filter(pk=certificate_pk).first()
+        if certificate is None:
+            raise Http404
+        services.certificate_review(actor=request.user, certificate=certificate, approve=request.POST.get("decision") == "approve",
+                                    reason=request.POST.get("reason", ""))
+    return _act(request, pk, review)
+
+
+@require_safe
+@login_required
+def deposit_certificate_file(request, pk: int, certificate_pk: int):
+    deposit = selectors.deposit_get(user=request.user, pk=pk)
+    certificate = deposit.certificates.filter(pk=certificate_pk).first()
+    if certificate is None:
+        raise Http404
+    return FileResponse(certificate.file.open("rb"), content_type=certificate.file_type)

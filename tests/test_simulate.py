@@ -249,3 +249,18 @@ def test_banks_push_accounts_transactions_and_balances_and_each_label_is_real():
                                                 at_sequence=subject["sequence"], resolved_at__isnull=True).exists()
     unlabelled = BankDataIssue.objects.exclude(at_sequence__in=[l["subject"]["sequence"] for l in labels if l["kind"] == "balance_break"])
     assert not unlabelled.filter(resolved_at__isnull=True).exists()
+
+    from wageguard.accounts.deposits import deposit_state
+    from wageguard.accounts.models import WageDeposit
+
+    missing = [json.loads(line) for line in out.getvalue().splitlines() if json.loads(line)["kind"] == "deposit_missing"]
+    assert missing and WageDeposit.objects.count() == len(with_workers)
+    for label in missing:
+        state = deposit_state(WageDeposit.objects.get(project_id=label["subject"]["id"]), TODAY)
+        if label["subject"].get("ineligible_exemption"):
+            assert "exemption_ineligible" in state.flags
+        else:
+            assert state.status == "overdue" and state.held == 0
+    missing_ids = {l["subject"]["id"] for l in missing}
+    for deposit in WageDeposit.objects.exclude(project_id__in=missing_ids):
+        assert deposit_state(deposit, TODAY).status in ("exempt", "satisfied")

@@ -59,6 +59,8 @@ class Rates:
     low_month: float = 0.05
     misuse_month: float = 0.03
     break_per_txn: float = 0.012
+    deposit_missing: float = 0.08
+    exemption_claim: float = 0.06
 
 
 @dataclass
@@ -259,3 +261,55 @@ class Banks:
 
 BANK_CODES = {code for code, _name, _kind in BANKS}
 assert set(STATE_BANKS) | set(CITY_BANKS.values()) | {"CMB", "CIB", "EGB"} <= BANK_CODES
+
+
+# ---------------------------------------------------------------- wage deposits
+
+DEPOSIT_MISSING = "deposit_missing"
+CERTIFICATE_PDF = b"%PDF-1.4\n% simulated certificate\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def simulate_deposits(*, projects: list[Project], seed: int, actor, label: Callable, until: datetime.datetime,
+                      rates: Rates = Rates()) -> int:
+    """Each project's deposit: assessed on its contract date, lodged within the deadline (cash or an approved
+    guarantee), with labelled anomalies: never lodged, or an exemption certificate the rules do not allow.
+    Written through the deposit services, as the HRSS department and the contractor would; idempotent."""
+    from django.core.files.base import ContentFile
+
+    from wageguard.accounts import services as account_services
+    from wageguard.accounts.deposits import deposit_state
+    from wageguard.accounts.models import WageDeposit
+    from wageguard.core.models import Role
+    from wageguard.core.services import user_create
+
+    created = 0
+    for project in projects:
+        signed_on = project.started_on
+        if signed_on is None or _at(signed_on, 9) > until or WageDeposit.objects.filter(project=project).exists():
+            continue
+        rng = random.Random(f"{seed}:wage-deposit:{project.code}")
+        with clock.travel(_at(signed_on, 9)):
+            deposit = account_services.deposit_assess(actor=actor, project=project, contract_signed_on=signed_on,
+                                                      clean_years=rng.choice([0, 0, 0, 1, 2, 3]), recent_arrears=rng.random() < 0.05)
+        created += 1
+        state = deposit_state(deposit, signed_on)
+        roll = rng.random()
+        if state.status == "exempt":
+            continue
+        if roll < rates.deposit_missing:
+            label(DEPOSIT_MISSING, {"type": "project", "id": project.pk}, f"{deposit.due_on:%Y-%m}")
+            continue
+        if roll < rates.deposit_missing + rates.exemption_claim:  # the contractor claims an exemption the rules do not allow; it waits for review
+            contractor = user_create(username=f"sim-gc-{project.general_contractor.uscc}", password=f"sim-{rng.random()}",
+                                     role=Role.ENTERPRISE_ADMIN, enterprise=project.general_contractor, full_name="模拟总包管理员")
+            with clock.travel(_at(signed_on, 15)):
+                account_services.certificate_upload(actor=contractor, deposit=deposit, kind="exemption",
+                                                    upload=ContentFile(CERTIFICATE_PDF, name="exemption.pdf"))
+            label(DEPOSIT_MISSING, {"type": "project", "id": project.pk, "ineligible_exemption": True}, f"{signed_on:%Y-%m}")
+            continue
+        lodged_on = signed_on + datetime.timedelta(days=rng.randint(1, 20))
+        lodged_on = min(lodged_on, deposit.due_on)
+        with clock.travel(_at(lodged_on, 10)):
+            account_services.deposit_movement_record(actor=actor, deposit=deposit, kind="lodge", amount=state.required,
+                                                     on=lodged_on, form=rng.choice(["cash", "cash", "bank_guarantee"]))
+    return created

@@ -31,7 +31,7 @@ from wageguard.registry.models import IdCardReading, Enterprise, EnterpriseKind,
 
 from . import names
 from .attendance import AttendanceSummary, Gates
-from .banking import Banks, BankSummary
+from .banking import Banks, BankSummary, simulate_deposits
 from .models import SimulationRun
 
 # Label kinds (later issues add theirs; each names the rule that must catch it).
@@ -351,6 +351,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     banks = Banks(run_id=run.pk, seed=province.p.seed, window_start=window_start(first_today, province.p.months),
                   actor=gates.actor, label=province.label, progress=province.progress)
     summary.banks = banks.send(run.attendance_until, now)
+    simulate_deposits(projects=banks.projects, seed=province.p.seed, actor=gates.actor, label=province.label, until=now)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

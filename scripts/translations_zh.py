@@ -374,6 +374,9 @@ ZH = {
     'Wage deposits': '工资保证金',
     'No deposits in your scope yet.': '您的范围内尚无保证金记录。',
     'deadline in a year the official holiday calendar does not cover yet (Monday-Friday assumed)': '期限落在官方节假日安排尚未公布的年份（暂按周一至周五计算）',
+    'Rejected records': '拒收记录',
+    'Progress payment (yuan)': '工程进度款（元）',
+    'Record progress payment': '登记工程进度款',
 }
 
 

@@ -66,6 +66,12 @@ def test_account_rules_holder_name_and_one_per_project(world, icbc):
                                 ("accepted", None), ("rejected", "account_exists")]
     assert answer["results"][0]["field"] == "holder_uscc" and answer["results"][1]["field"] == "account_name"
     sectioned = push(icbc, "accounts", [opened(project, account_number="5", section="二标段")])
+    from wageguard.registry.models import Project
+
+    Project.objects.filter(pk=world.qingdao_building.pk).update(filing_status="proposed")
+    world.qingdao_building.refresh_from_db()
+    proposed = push(icbc, "accounts", [opened(world.qingdao_building, account_number="6")])
+    assert verdicts(proposed) == [("rejected", "project_not_filed")]
     assert verdicts(sectioned) == [("accepted", None)]  # a project split in sections may have one per section
 
 
@@ -252,3 +258,20 @@ def test_account_pages_refuse_writes(world, account):
     browser = _browser(world, "platform_admin")
     for url in ("/accounts/", f"/accounts/{account.pk}/", f"/accounts/{account.pk}/transactions.xlsx", "/bank/"):
         assert browser.post(url, {"status": "closed"}).status_code == 405
+
+
+def test_the_owner_or_contractor_records_progress_payments_on_the_account_page(world, account):
+    gc = _browser(world, "gc_a_admin")
+    assert gc.post(f"/accounts/{account.pk}/progress/", {"month": "2026-04", "amount": "800000.00"}).status_code == 302
+    assert account.project.progress_payments.get(month="2026-04").amount == Decimal("800000.00")
+    bad = gc.post(f"/accounts/{account.pk}/progress/", {"month": "2026-13", "amount": "1"}, follow=True)
+    assert "月份须写作 YYYY-MM" in bad.content.decode()
+    official = _browser(world, "housing_jinan")
+    official.post(f"/accounts/{account.pk}/progress/", {"month": "2026-05", "amount": "1.00"})
+    assert not account.project.progress_payments.filter(month="2026-05").exists()
+
+
+def test_the_bank_console_lists_rejected_records_with_their_reasons(world, icbc, account):
+    push(icbc, "transactions", [txn(1, "100.00", "100.00"), txn(2, "5.00", "105.00", "wage_out")])
+    page = _browser(world, "bank_operator").get("/bank/").content.decode()
+    assert "wrong_sign" in page and "amount" in page

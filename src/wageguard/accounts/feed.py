@@ -20,7 +20,7 @@ from wageguard.core import audit, clock, rules
 from wageguard.core.errors import ServiceError
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
 from wageguard.exchange.models import ApiClient, BatchKind, ClientKind, IngestionBatch
-from wageguard.registry.models import Project, ProjectStatus
+from wageguard.registry.models import FilingStatus, Project, ProjectStatus
 from wageguard.registry.validators import validate_uscc
 
 from . import continuity
@@ -159,6 +159,8 @@ def _prepare_opened(client: ApiClient, items: list[OpenedAccount], now) -> None:
         item.project = projects.get(item.project_code)
         if item.project is None:
             item.reject("unknown_project", "project_code")
+        elif item.project.filing_status == FilingStatus.PROPOSED:
+            item.reject("project_not_filed", "project_code")  # not yet accepted by its department: no account yet
         elif item.holder_uscc != item.project.general_contractor.uscc:
             item.reject("holder_not_general_contractor", "holder_uscc")
         elif not all(part in item.name for part in (item.project.general_contractor.name, item.project.name, ACCOUNT_NAME_MARK)):

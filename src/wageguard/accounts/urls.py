@@ -17,3 +17,5 @@ urlpatterns += [
     path("deposits/<int:pk>/certificates/<int:certificate_pk>/review/", views.deposit_certificate_review, name="deposit_certificate_review"),
     path("deposits/<int:pk>/certificates/<int:certificate_pk>/file", views.deposit_certificate_file, name="deposit_certificate_file"),
 ]
+
+urlpatterns += [path("accounts/<int:pk>/progress/", views.progress_payment, name="account_progress_payment")]

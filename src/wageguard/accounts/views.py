@@ -60,6 +60,9 @@ def account_detail(request, pk: int):
         "balances_json": json.dumps(selectors.balance_series(account=account)),
         "allocations": selectors.allocation_by_month(account=account),
         "issues": account.data_issues.filter(resolved_at__isnull=True),
+        "may_report_progress": request.user.is_platform_admin or (
+            request.user.role == Role.ENTERPRISE_ADMIN
+            and request.user.enterprise_id in (account.project.owner_id, account.project.general_contractor_id)),
     })
 
 
@@ -173,3 +176,18 @@ def deposit_certificate_file(request, pk: int, certificate_pk: int):
     if certificate is None:
         raise Http404
     return FileResponse(certificate.file.open("rb"), content_type=certificate.file_type)
+
+
+@require_POST
+@login_required
+def progress_payment(request, pk: int):
+    """The owner or general contractor records a month's progress payment (the basis of the expected allocation)."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    try:
+        services.progress_payment_record(actor=request.user, project=account.project, month=request.POST.get("month", "").strip(),
+                                         amount=_decimal(request.POST.get("amount")))
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("account_detail", pk=account.pk)

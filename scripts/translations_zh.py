@@ -377,6 +377,10 @@ ZH = {
     'Rejected records': '拒收记录',
     'Progress payment (yuan)': '工程进度款（元）',
     'Record progress payment': '登记工程进度款',
+    'Unknown rule: %(key)s': '未知规则：%(key)s',
+    'The value must be a number.': '取值须为数字。',
+    'The value must lie between %(low)s and %(high)s.': '取值须在 %(low)s 与 %(high)s 之间。',
+    'Cite the local rule that sets this value.': '请注明规定此取值的本地文件。',
 }
 
 

@@ -158,3 +158,20 @@ def test_closing_balance_must_equal_the_last_balance():
 def test_partner_banks_are_seeded_with_unique_codes():
     assert Bank.objects.count() == len(BANKS) == len({code for code, _n, _k in BANKS})
     assert Bank.objects.get(code="QLB").name == "齐鲁银行" and Bank.objects.get(code="ICBC").kind == "state"
+
+
+@pytest.mark.django_db
+def test_rule_set_command_checks_bounds_cites_the_rule_and_is_audited(capsys):
+    from django.core.management import CommandError, call_command
+
+    from wageguard.core.models import AuditEntry
+
+    call_command("rule_set", "deposit.rate", "370200", "0.03", regulation="青岛市人社局2024年规定")
+    assert rules.value("deposit.rate", Region.objects.get(code="370202")) == Decimal("0.03")
+    assert AuditEntry.objects.filter(action="core.regional_setting_set").count() == 1
+    with pytest.raises(CommandError, match="value"):
+        call_command("rule_set", "deposit.rate", "370200", "0.08", regulation="x")  # beyond 1–3 %
+    with pytest.raises(CommandError, match="regulation"):
+        call_command("rule_set", "deposit.rate", "370200", "0.02")
+    with pytest.raises(CommandError, match="key"):
+        call_command("rule_set", "no.such.rule", "370200", "1", regulation="x")

@@ -96,6 +96,15 @@ def test_replay_conflict_and_correction_keep_both_versions(world, icbc, account)
     assert entry.before["opened_on"] == "2026-03-10" and entry.after["correction_reason"] == "开户日期录入错误"
 
 
+def test_an_account_opened_late_is_accepted_with_a_flag(world, icbc):
+    project = world.qingdao_building
+    project.started_on = datetime.date(2026, 1, 5)
+    project.save()
+    answer = push(icbc, "accounts", [opened(project, account_number="77", opened_on="2026-03-10")])
+    assert answer["results"][0] == {"client_record_id": answer["results"][0]["client_record_id"], "status": "accepted",
+                                    "flags": ["opened_late"]}
+
+
 def test_opened_late_is_derived_from_the_project_start(world, account):
     project = account.project
     project.started_on = datetime.date(2026, 1, 5)
@@ -175,6 +184,7 @@ def test_closing_without_notice_on_an_unfinished_project_is_accepted_and_flagged
     account.refresh_from_db()
     event = account.status_events.get()
     assert account.status == "closed" and event.flags == ["closed_without_notice", "project_not_completed"]
+    assert answer["results"][0]["flags"] == ["closed_without_notice", "project_not_completed"]
 
 
 def test_no_console_path_writes_bank_data():

@@ -169,6 +169,9 @@ def _prepare_opened(client: ApiClient, items: list[OpenedAccount], now) -> None:
             item.reject("future_date", "opened_on")
         else:
             _event_late(item, item.opened_on, now)
+            start, allowed = item.project.started_on, int(rules.value("account.open_within_days", item.project.region))
+            if start is not None and (item.opened_on - start).days > allowed:
+                item.flags.append("opened_late")
 
 
 def _store_opened(client: ApiClient, batch: IngestionBatch, items: list[OpenedAccount], now) -> None:
@@ -265,6 +268,7 @@ def _store_status(client: ApiClient, batch: IngestionBatch, items: list[StatusCh
             item.status = "duplicate"
             continue
         flags = _closing_flags(item.account, item.effective_on) if new_status == AccountStatus.CLOSED else []
+        item.flags.extend(flags)
         AccountStatusEvent.objects.create(account=item.account, status=new_status, effective_on=item.effective_on,
                                           reason=item.reason_text, flags=flags, batch=batch, client_record_id=item.client_record_id)
         latest = AccountStatusEvent.objects.filter(account=item.account).order_by("-effective_on", "-id").first()

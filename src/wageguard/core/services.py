@@ -1,15 +1,15 @@
-"""Write paths of core: regions, departments, users."""
+"""Write paths of core: regions, departments, users, regional rule settings."""
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
-
-from .transactions import service
+from django.utils.translation import gettext as _
 
 from . import audit
+from .errors import ServiceError
+from .transactions import service
 from .models import Agency, Department, Region, RegionLevel, Role, User
 
 REGIONS_CSV = Path(__file__).resolve().parent / "data" / "regions_shandong.csv"
@@ -66,3 +66,32 @@ def user_create(*, actor=None, username: str, password: str, role: str, full_nam
     audit.record(actor=actor, action="core.user_create" if created else "core.user_reset", obj=user, before=before,
                  after=audit.snapshot(user, ["role", "department", "enterprise", "project", "worker"]))
     return user
+
+
+@service
+def regional_setting_set(*, actor, key: str, region, value, regulation: str):
+    """A region's own value for a rule threshold, within the rule's bounds, citing the local rule; audited."""
+    from decimal import Decimal, InvalidOperation
+
+    from . import rules
+    from .models import RegionalSetting
+
+    rule = rules.RULES.get(key)
+    if rule is None:
+        raise ServiceError("unknown_rule", _("Unknown rule: %(key)s") % {"key": key}, "key")
+    try:
+        value = Decimal(str(value))
+    except InvalidOperation:
+        raise ServiceError("invalid_number", _("The value must be a number."), "value") from None
+    if (rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high):
+        raise ServiceError("out_of_range", _("The value must lie between %(low)s and %(high)s.") % {
+            "low": rule.low if rule.low is not None else "—", "high": rule.high if rule.high is not None else "—"}, "value")
+    if not (regulation or "").strip():
+        raise ServiceError("required", _("Cite the local rule that sets this value."), "regulation")
+    setting = RegionalSetting.objects.select_for_update().filter(key=key, region=region).first()
+    before = audit.snapshot(setting) if setting else None
+    setting = setting or RegionalSetting(key=key, region=region)
+    setting.value, setting.regulation = value, regulation.strip()
+    setting.save()
+    audit.record(actor=actor, action="core.regional_setting_set", obj=setting, before=before, after=audit.snapshot(setting))
+    return setting

@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Callable, Generic, TypeVar
 
 from wageguard.core import clock
@@ -46,6 +47,7 @@ class Item:
     reason: str | None = None
     field: str | None = None
     is_late: bool = False
+    flags: list[str] = dataclass_field(default_factory=list)  # accepted, but a rule was broken (e.g. "opened_late")
 
     def reject(self, reason: str, field_name: str | None = None) -> None:
         if self.status != "rejected":
@@ -57,6 +59,8 @@ class Item:
             answer["reason"] = self.reason
         if self.field:
             answer["field"] = self.field
+        if self.flags and self.status == "accepted":
+            answer["flags"] = self.flags
         return answer
 
 
@@ -67,7 +71,7 @@ T = TypeVar("T", bound=Item)
 class Envelope(Generic[T]):
     batch_id: str
     mode: str
-    items: list[T] = field(default_factory=list)
+    items: list[T] = dataclass_field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wageguard.exchange",
     "wageguard.attendance",
     "wageguard.accounts",
+    "wageguard.payroll",
     "wageguard.simulate",
 ]
 

@@ -1,0 +1,76 @@
+"""Monthly wage ledgers (工资支付台账): a payroll per project, enterprise and month, one line per worker.
+
+A ledger is kept for at least three years after the project's completion and can never be deleted.
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wageguard.core.pii import EncryptedField, mask
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class PayrollStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    CONFIRMED = "confirmed", _("confirmed")
+    FETCHED = "fetched", _("fetched by the bank")
+    PAID = "paid", _("paid")
+    PARTLY_PAID = "partly_paid", _("partly paid")
+    FAILED = "failed", _("failed")
+
+
+class UndeletableQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError("wage ledgers are never deleted")
+
+
+class Payroll(models.Model):
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="payrolls")
+    enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="payrolls")
+    month = models.CharField(_("month"), max_length=7)  # YYYY-MM
+    status = models.CharField(_("status"), max_length=12, choices=PayrollStatus.choices, default=PayrollStatus.DRAFT)
+    built_at = models.DateTimeField()
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "enterprise", "month"], name="payroll_project_enterprise_month")]
+        ordering = ["-month", "project"]
+        verbose_name = _("wage ledger")
+        verbose_name_plural = _("wage ledgers")
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("wage ledgers are never deleted")
+
+
+class PayrollLine(models.Model):
+    """One worker's month: attendance, wage terms, gross, deductions with reasons, net, card, checks."""
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="lines")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="payroll_lines")
+    employment = models.ForeignKey("registry.Employment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    days_attended = models.PositiveSmallIntegerField(_("days attended"), default=0)
+    hours_attended = models.DecimalField(_("hours attended"), max_digits=6, decimal_places=1, default=0)
+    days_claimed = models.PositiveSmallIntegerField(_("days claimed"), default=0)
+    quantity = models.DecimalField(_("quantity (piece rate)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    wage_basis = models.CharField(_("wage terms"), max_length=16, blank=True)
+    wage_rate = models.DecimalField(_("wage rate"), max_digits=10, decimal_places=2, null=True, blank=True)
+    gross = models.DecimalField(_("gross pay"), **MONEY)
+    deductions = models.JSONField(default=list, blank=True)  # [{"reason": str, "amount": "12.34"}]
+    net = models.DecimalField(_("net pay"), **MONEY)
+    card = EncryptedField(_("bank card"), masker=mask)
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True)
+    checks = models.JSONField(default=dict, blank=True)  # code -> {"level": "ok"|"warning"|"error"|"pending", "detail"}
+    warning_reasons = models.JSONField(default=dict, blank=True)  # code -> the reason given for going ahead
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["payroll", "worker"], name="payrollline_payroll_worker")]
+        ordering = ["payroll", "id"]
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("wage ledgers are never deleted")

@@ -1,0 +1,163 @@
+"""Monthly wage ledgers: wage terms, cross-checks (each positive and negative), adjustments, no deletion."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.models import AuditEntry
+from wageguard.payroll import ledger, services
+from wageguard.payroll.models import Payroll
+from wageguard.registry import services as registry_services
+from tests.factories import Machine, api_client, employ, punch, system_admin
+
+pytestmark = pytest.mark.django_db
+JUNE = "2026-06"
+
+
+@pytest.fixture
+def gate(world):
+    return Machine(*api_client(project_codes=[world.jinan_building.code, world.jinan_transport.code]))
+
+
+def attend(gate, employment, days):
+    records = [punch(employment, at=f"2026-06-{d:02d}T07:{n % 60:02d}:00+08:00", record_id=f"{employment.pk}-{d}")
+               for n, d in enumerate(days)]
+    records += [punch(employment, at=f"2026-06-{d:02d}T17:30:00+08:00", direction="out", record_id=f"{employment.pk}-{d}-out")
+                for d in days]
+    assert gate.post("/api/v1/attendance/batches", {"batch_id": f"a-{employment.pk}-{days[0]}", "records": records}).status_code == 200
+
+
+def build(world, enterprise=None, project=None):
+    return services.payroll_build(actor=world.users["gc_a_admin"] if enterprise is None else None,
+                                  project=project or world.jinan_building, enterprise=enterprise or world.gc_a, month=JUNE)
+
+
+def line_of(payroll, employment):
+    return payroll.lines.get(worker=employment.worker)
+
+
+def levels(line):
+    return {code: result["level"] for code, result in line.checks.items()}
+
+
+def test_daily_wage_from_attendance_and_clean_checks(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3, 4, 5])
+    line = line_of(build(world), world.gc_a_worker_emp)
+    assert (line.days_attended, line.days_claimed, line.gross, line.net) == (5, 5, Decimal("1500.00"), Decimal("1500.00"))
+    assert line.hours_attended > 40 and line.card == world.gc_a_worker_emp.worker.bank_card
+    assert {c for c, level in levels(line).items() if level != "ok"} == {"card_holder"}  # pending the bank's report
+    assert ledger.blocking(line) == []
+
+
+def test_over_claimed_days_and_pay_without_attendance_are_errors(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    idle = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 5, 1), birth=datetime.date(1980, 2, 3))
+    payroll = build(world)
+    over = services.line_adjust(actor=world.users["gc_a_admin"], line=line_of(payroll, world.gc_a_worker_emp), days_claimed=4,
+                                reason="班组长报送")
+    assert levels(over)["days_over_claimed"] == "error" and levels(over)["pay_without_attendance"] == "ok"
+    ghost_pay = services.line_adjust(actor=world.users["gc_a_admin"], line=line_of(payroll, idle), days_claimed=3, reason="补录")
+    assert levels(ghost_pay)["pay_without_attendance"] == "error" and "pay_without_attendance" in ledger.blocking(ghost_pay)
+    assert levels(line_of(payroll, idle))["pay_without_attendance"] == "error"
+
+
+def test_missing_contract_is_an_error(world, gate):
+    bare = employ(world.jinan_building, world.gc_a, contract=False, birth=datetime.date(1979, 4, 5))
+    attend(gate, bare, [3])
+    line = line_of(build(world), bare)
+    assert levels(line)["contract"] == "error" and line.gross == 0
+
+
+def test_monthly_wage_is_pro_rata_and_piece_rate_needs_quantities(world, gate):
+    admin = system_admin()
+    monthly = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 6, 16), contract=False, birth=datetime.date(1981, 1, 1))
+    registry_services.contract_attach(actor=admin, employment=monthly, signed_on=datetime.date(2026, 6, 16), wage_basis="monthly",
+                                      wage_rate="6000", pay_day=15)
+    piece = employ(world.jinan_building, world.gc_a, contract=False, birth=datetime.date(1982, 1, 1))
+    registry_services.contract_attach(actor=admin, employment=piece, signed_on=datetime.date(2026, 3, 1), wage_basis="piece_rate",
+                                      wage_rate="25", pay_day=15)
+    attend(gate, monthly, [16, 17])
+    attend(gate, piece, [10])
+    payroll = build(world)
+    assert line_of(payroll, monthly).gross == Decimal("3000.00")  # 15 of 30 days on the roster
+    assert line_of(payroll, piece).gross == 0
+    adjusted = services.line_adjust(actor=world.users["gc_a_admin"], line=line_of(payroll, piece), quantity="120", reason="班组计量单")
+    assert adjusted.gross == Decimal("3000.00")
+    with pytest.raises(ServiceError) as err:
+        services.line_adjust(actor=world.users["gc_a_admin"], line=line_of(payroll, monthly), quantity="5", reason="x")
+    assert err.value.field == "quantity"
+
+
+def test_large_payment_is_a_warning_that_needs_a_reason(world, gate):
+    admin = system_admin()
+    boss = employ(world.jinan_building, world.gc_a, contract=False, birth=datetime.date(1975, 1, 1))
+    registry_services.contract_attach(actor=admin, employment=boss, signed_on=datetime.date(2026, 3, 1), wage_basis="monthly",
+                                      wage_rate="60000", pay_day=15)
+    attend(gate, boss, [1])
+    line = line_of(build(world), boss)
+    assert levels(line)["large_payment"] == "warning" and "large_payment" in ledger.blocking(line)
+    line.warning_reasons = {"large_payment": "项目经理月薪，经总包确认"}
+    assert "large_payment" not in ledger.blocking(line)
+
+
+def test_exit_without_settlement_is_a_warning(world, gate):
+    gone = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 5, 1), birth=datetime.date(1983, 1, 1))
+    registry_services.employment_exit(actor=system_admin(), employment=gone, exited_on=datetime.date(2026, 6, 10))
+    line = line_of(build(world), gone)
+    assert levels(line)["exit_without_settlement"] == "warning"
+    assert levels(line_of(build(world), world.gc_a_worker_emp))["exit_without_settlement"] == "ok"
+
+
+def test_the_same_worker_in_two_payrolls_of_a_month_is_flagged(world, gate):
+    worker_payload = {"id_number": world.gc_a_worker_emp.worker.id_number}
+    second = registry_services.employment_enter(actor=system_admin(), worker=world.gc_a_worker_emp.worker, project=world.jinan_transport,
+                                                enterprise=world.gc_b, trade="普工", entered_on=datetime.date(2026, 6, 1)).employment
+    assert worker_payload and second
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3])
+    attend(gate, second, [4, 5])
+    first = line_of(build(world), world.gc_a_worker_emp)
+    assert levels(first)["paid_twice"] == "ok"
+    other = services.payroll_build(actor=None, project=world.jinan_transport, enterprise=world.gc_b, month=JUNE)
+    assert levels(line_of(other, second))["paid_twice"] in ("warning", "error")
+
+
+def test_adjustments_need_reasons_are_audited_and_a_ledger_is_never_deleted(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3])
+    payroll = build(world)
+    line = line_of(payroll, world.gc_a_worker_emp)
+    with pytest.raises(ServiceError) as err:
+        services.line_adjust(actor=world.users["gc_a_admin"], line=line, deductions=[{"reason": "", "amount": "10"}], reason="x")
+    assert err.value.field == "deductions[0].reason"
+    with pytest.raises(ServiceError) as err:
+        services.line_adjust(actor=world.users["gc_a_admin"], line=line, deductions=[{"reason": "借支", "amount": "5000"}], reason="x")
+    assert err.value.code == "negative_net"
+    adjusted = services.line_adjust(actor=world.users["gc_a_admin"], line=line, deductions=[{"reason": "借支", "amount": "200.00"}],
+                                    reason="班组借支")
+    assert adjusted.net == Decimal("700.00")
+    entry = AuditEntry.objects.filter(action="payroll.line_adjust").latest("id")
+    assert entry.before["net"] == "900.00" and entry.after["reason"] == "班组借支"
+    rebuilt = line_of(build(world), world.gc_a_worker_emp)
+    assert rebuilt.deductions == [{"reason": "借支", "amount": "200.00"}] and rebuilt.net == Decimal("700.00")
+    with pytest.raises(PermissionError):
+        payroll.delete()
+    with pytest.raises(PermissionError):
+        Payroll.objects.all().delete()
+    with pytest.raises(PermissionDenied):
+        services.line_adjust(actor=world.users["gc_b_admin"], line=line, days_claimed=1, reason="x")
+
+
+def test_building_takes_the_same_number_of_queries_whatever_the_number_of_lines(world, gate):
+    def queries_for(project, enterprise):
+        with CaptureQueriesContext(connection) as captured:
+            services.payroll_build(actor=None, project=project, enterprise=enterprise, month=JUNE)
+        return len(captured)
+
+    attend(gate, world.gc_a_worker_emp, [1])
+    few = queries_for(world.jinan_building, world.gc_a)
+    for n in range(8):
+        attend(gate, employ(world.jinan_transport, world.gc_b, birth=datetime.date(1970 + n, 1, 1)), [1, 2])
+    many = queries_for(world.jinan_transport, world.gc_b)
+    assert many == few

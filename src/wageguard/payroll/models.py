@@ -27,14 +27,24 @@ class UndeletableQuerySet(models.QuerySet):
         raise PermissionError("wage ledgers are never deleted")
 
 
-class Payroll(models.Model):
+class NeverDeleted(models.Model):
+    """Ledger rows: neither a row nor a queryset of them can be deleted."""
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("wage ledgers are never deleted")
+
+
+class Payroll(NeverDeleted):
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="payrolls")
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="payrolls")
     month = models.CharField(_("month"), max_length=7)  # YYYY-MM
     status = models.CharField(_("status"), max_length=12, choices=PayrollStatus.choices, default=PayrollStatus.DRAFT)
     built_at = models.DateTimeField()
-
-    objects = UndeletableQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "enterprise", "month"], name="payroll_project_enterprise_month")]
@@ -42,11 +52,8 @@ class Payroll(models.Model):
         verbose_name = _("wage ledger")
         verbose_name_plural = _("wage ledgers")
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("wage ledgers are never deleted")
 
-
-class PayrollLine(models.Model):
+class PayrollLine(NeverDeleted):
     """One worker's month: attendance, wage terms, gross, deductions with reasons, net, card, checks."""
 
     payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="lines")
@@ -66,11 +73,6 @@ class PayrollLine(models.Model):
     checks = models.JSONField(default=dict, blank=True)  # code -> {"level": "ok"|"warning"|"error"|"pending", "detail"}
     warning_reasons = models.JSONField(default=dict, blank=True)  # code -> the reason given for going ahead
 
-    objects = UndeletableQuerySet.as_manager()
-
     class Meta:
         constraints = [models.UniqueConstraint(fields=["payroll", "worker"], name="payrollline_payroll_worker")]
         ordering = ["payroll", "id"]
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("wage ledgers are never deleted")

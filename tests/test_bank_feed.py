@@ -177,6 +177,19 @@ def test_daily_closing_balance_must_match_the_last_transaction(world, icbc, acco
     assert DailyBalance.objects.get(day="2026-03-12").closing_balance == Decimal("60.00")
 
 
+def test_closing_with_an_open_payroll_is_flagged(world, icbc, account):
+    from wageguard.payroll.services import payroll_build
+
+    project = account.project
+    project.status = "completed"
+    project.save()
+    payroll_build(actor=None, project=project, enterprise=world.gc_a, month="2026-03")
+    push(icbc, "account-status", [{"client_record_id": "n", "account_number": account.number, "status": "closing", "effective_on": "2026-03-01"}])
+    answer = push(icbc, "account-status", [{"client_record_id": "c", "account_number": account.number, "status": "closed",
+                                            "effective_on": "2026-04-15"}])
+    assert answer["results"][0]["flags"] == ["open_payroll"]
+
+
 def test_closing_without_notice_on_an_unfinished_project_is_accepted_and_flagged(world, icbc, account):
     answer = push(icbc, "account-status", [{"client_record_id": "s1", "account_number": account.number, "status": "closed",
                                             "effective_on": "2026-04-01"}])

@@ -257,7 +257,10 @@ def _closing_flags(account: WageAccount, effective_on: datetime.date) -> list[st
         flags.append("closed_without_notice")
     if account.project.status != ProjectStatus.COMPLETED:
         flags.append("project_not_completed")
-    # "no open payroll" joins these flags when payrolls exist (issue 6).
+    from wageguard.payroll.models import OPEN_STATUSES, Payroll  # payroll reads accounts, not the reverse, except here
+
+    if Payroll.objects.filter(project=account.project, status__in=OPEN_STATUSES).exists():
+        flags.append("open_payroll")
     return flags
 
 

@@ -22,6 +22,10 @@ class PayrollStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+# A payroll not yet settled by the bank: an account cannot be closed while one exists.
+OPEN_STATUSES = (PayrollStatus.DRAFT, PayrollStatus.SUBMITTED, PayrollStatus.CONFIRMED, PayrollStatus.FETCHED)
+
+
 class UndeletableQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("wage ledgers are never deleted")

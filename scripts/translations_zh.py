@@ -408,6 +408,11 @@ ZH = {
     'Quantities apply to piece-rate contracts only.': '计件数量只适用于计件工资合同。',
     'Each deduction needs its reason.': '每项扣款都须说明原因。',
     'Deductions cannot exceed the gross pay.': '扣款不能超过应发工资。',
+    'A ledger in status “%(status)s” cannot become “%(target)s”.': '“%(status)s”状态的台账不能变为“%(target)s”。',
+    'Only a warning can be passed with a reason.': '只有提示类校验可以说明原因后通过。',
+    "Only the enterprise's wage officer or administrator submits its wage ledger.": '只有本企业的劳资专管员或管理员可以提交工资台账。',
+    '%(count)d lines cannot be submitted yet, e.g. %(name)s: %(checks)s': '%(count)d 行尚不能提交，例如 %(name)s：%(checks)s',
+    "Only the general contractor's wage officer confirms wage ledgers.": '只有施工总承包企业的劳资专管员可以确认工资台账。',
 }
 
 

@@ -161,3 +161,56 @@ def test_building_takes_the_same_number_of_queries_whatever_the_number_of_lines(
         attend(gate, employ(world.jinan_transport, world.gc_b, birth=datetime.date(1970 + n, 1, 1)), [1, 2])
     many = queries_for(world.jinan_transport, world.gc_b)
     assert many == few
+
+
+# ---------------------------------------------------------------- workflow
+
+def test_submit_confirm_and_illegal_transitions(world, gate):
+    attend(gate, world.sub_worker_emp, [1, 2])
+    payroll = services.payroll_build(actor=None, project=world.jinan_building, enterprise=world.sub_a, month=JUNE)
+    sub, gc, other = world.users["sub_a_admin"], world.users["gc_a_admin"], world.users["gc_b_admin"]
+    with pytest.raises(ServiceError) as err:
+        services.payroll_confirm(actor=gc, payroll=payroll)  # a draft cannot be confirmed
+    assert err.value.code == "illegal_transition"
+    with pytest.raises(PermissionDenied):
+        services.payroll_submit(actor=other, payroll=payroll)
+    submitted = services.payroll_submit(actor=sub, payroll=payroll)
+    assert submitted.status == "submitted"
+    with pytest.raises(PermissionDenied):
+        services.payroll_confirm(actor=sub, payroll=payroll)  # the subcontractor cannot confirm its own ledger
+    with pytest.raises(ServiceError):
+        services.line_adjust(actor=sub, line=payroll.lines.get(), days_claimed=1, reason="x")  # locked once submitted
+    returned = services.payroll_return(actor=gc, payroll=payroll, reason="请核对出勤")
+    assert returned.status == "draft"
+    services.payroll_submit(actor=sub, payroll=payroll)
+    assert services.payroll_confirm(actor=gc, payroll=payroll).status == "confirmed"
+    with pytest.raises(ServiceError) as err:
+        services.payroll_submit(actor=sub, payroll=payroll)
+    assert err.value.code == "illegal_transition"
+    assert list(AuditEntry.objects.filter(action__in=["payroll.submitted", "payroll.draft", "payroll.confirmed"])
+                .values_list("action", flat=True).order_by("id")) == ["payroll.submitted", "payroll.draft", "payroll.submitted",
+                                                                      "payroll.confirmed"]
+
+
+def test_errors_block_submission_and_warnings_need_a_reason(world, gate):
+    admin = system_admin()
+    boss = employ(world.jinan_building, world.gc_a, contract=False, birth=datetime.date(1975, 1, 1))
+    registry_services.contract_attach(actor=admin, employment=boss, signed_on=datetime.date(2026, 3, 1), wage_basis="monthly",
+                                      wage_rate="60000", pay_day=15)
+    attend(gate, boss, [1])
+    attend(gate, world.gc_a_worker_emp, [1])
+    payroll = build(world)
+    gc = world.users["gc_a_admin"]
+    services.line_adjust(actor=gc, line=line_of(payroll, world.gc_a_worker_emp), days_claimed=3, reason="多报")
+    with pytest.raises(ServiceError) as err:
+        services.payroll_submit(actor=gc, payroll=payroll)
+    assert err.value.code == "checks_block"
+    services.line_adjust(actor=gc, line=line_of(payroll, world.gc_a_worker_emp), days_claimed=1, reason="按出勤更正")
+    with pytest.raises(ServiceError) as err:
+        services.payroll_submit(actor=gc, payroll=payroll)
+    assert "large_payment" in err.value.message
+    with pytest.raises(ServiceError) as err:
+        services.warning_reason_give(actor=gc, line=line_of(payroll, boss), check="contract", reason="x")
+    assert err.value.code == "not_a_warning"
+    services.warning_reason_give(actor=gc, line=line_of(payroll, boss), check="large_payment", reason="项目经理月薪")
+    assert services.payroll_submit(actor=gc, payroll=payroll).status == "submitted"

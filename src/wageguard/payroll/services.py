@@ -89,7 +89,7 @@ def _amount(value, field: str) -> Decimal:
 def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | None = None, quantity=None,
                 deductions: list[dict] | None = None) -> PayrollLine:
     """Change what the team claims for a worker: days, piece quantity, deductions (each with its reason)."""
-    payroll = line.payroll
+    payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)  # its status now, not as the caller saw it
     if not _may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
     _editable(payroll)
@@ -122,3 +122,86 @@ def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | No
                  after={"days_claimed": line.days_claimed, "quantity": str(line.quantity), "deductions": line.deductions,
                         "net": str(line.net), "reason": reason.strip()})
     return line
+
+
+# ---------------------------------------------------------------- workflow
+
+TRANSITIONS = {  # from -> allowed targets; the bank's own steps come through the bank API
+    PayrollStatus.DRAFT: {PayrollStatus.SUBMITTED},
+    PayrollStatus.SUBMITTED: {PayrollStatus.CONFIRMED, PayrollStatus.DRAFT},
+    PayrollStatus.CONFIRMED: {PayrollStatus.FETCHED},
+    PayrollStatus.FETCHED: {PayrollStatus.PAID, PayrollStatus.PARTLY_PAID, PayrollStatus.FAILED},
+}
+
+
+def _move(actor, payroll: Payroll, target: str, reason: str = "") -> Payroll:
+    payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
+    if target not in TRANSITIONS.get(payroll.status, set()):
+        raise ServiceError("illegal_transition", _("A ledger in status “%(status)s” cannot become “%(target)s”.") % {
+            "status": payroll.get_status_display(), "target": PayrollStatus(target).label}, "status")
+    before = payroll.status
+    payroll.status = target
+    payroll.save(update_fields=["status"])
+    audit.record(actor=actor, action=f"payroll.{target}", obj=payroll, before={"status": before},
+                 after={"status": target, "reason": reason})
+    return payroll
+
+
+def _is_general_contractor_officer(actor, project: Project) -> bool:
+    if actor is None or actor.is_platform_admin:
+        return actor is not None
+    if actor.enterprise_id != project.general_contractor_id:
+        return False
+    return actor.role == Role.ENTERPRISE_ADMIN or (actor.role == Role.WAGE_OFFICER and actor.project_id == project.pk)
+
+
+@service
+def warning_reason_give(*, actor, line: PayrollLine, check: str, reason: str) -> PayrollLine:
+    """Go ahead despite a warning, saying why (errors cannot be waived)."""
+    payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)
+    if not _may_prepare(actor, payroll.project, payroll.enterprise):
+        raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
+    _editable(payroll)
+    result = line.checks.get(check)
+    if result is None or result["level"] != ledger.WARNING:
+        raise ServiceError("not_a_warning", _("Only a warning can be passed with a reason."), "check")
+    if not (reason or "").strip():
+        raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
+    line.warning_reasons = {**line.warning_reasons, check: reason.strip()}
+    line.save(update_fields=["warning_reasons"])
+    audit.record(actor=actor, action="payroll.warning_reason", obj=line, after={"check": check, "reason": reason.strip()})
+    return line
+
+
+@service
+def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
+    """The enterprise's wage officer submits the ledger: no errors left, every warning explained."""
+    if actor is None or not _may_prepare(actor, payroll.project, payroll.enterprise):
+        raise PermissionDenied(_("Only the enterprise's wage officer or administrator submits its wage ledger."))
+    lines = list(payroll.lines.select_related("employment"))
+    ledger.check_lines(payroll, lines)  # the facts may have changed since the build
+    PayrollLine.objects.bulk_update(lines, ["checks"])
+    blocked = {line.worker.name: ledger.blocking(line) for line in lines if ledger.blocking(line)}
+    if blocked:
+        first = next(iter(blocked.items()))
+        raise ServiceError("checks_block", _("%(count)d lines cannot be submitted yet, e.g. %(name)s: %(checks)s") % {
+            "count": len(blocked), "name": first[0], "checks": ", ".join(first[1])}, "lines")
+    return _move(actor, payroll, PayrollStatus.SUBMITTED)
+
+
+@service
+def payroll_confirm(*, actor, payroll: Payroll) -> Payroll:
+    """The general contractor's wage officer confirms a submitted ledger for the bank."""
+    if not _is_general_contractor_officer(actor, payroll.project):
+        raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
+    return _move(actor, payroll, PayrollStatus.CONFIRMED)
+
+
+@service
+def payroll_return(*, actor, payroll: Payroll, reason: str) -> Payroll:
+    """The general contractor sends a submitted ledger back to its enterprise, saying why."""
+    if not _is_general_contractor_officer(actor, payroll.project):
+        raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
+    if not (reason or "").strip():
+        raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
+    return _move(actor, payroll, PayrollStatus.DRAFT, reason.strip())

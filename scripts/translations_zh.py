@@ -413,6 +413,9 @@ ZH = {
     "Only the enterprise's wage officer or administrator submits its wage ledger.": '只有本企业的劳资专管员或管理员可以提交工资台账。',
     '%(count)d lines cannot be submitted yet, e.g. %(name)s: %(checks)s': '%(count)d 行尚不能提交，例如 %(name)s：%(checks)s',
     "Only the general contractor's wage officer confirms wage ledgers.": '只有施工总承包企业的劳资专管员可以确认工资台账。',
+    'payroll line results': '代发结果',
+    'paid at': '发放时间',
+    "bank's reason code": '银行失败原因代码',
 }
 
 

@@ -214,3 +214,42 @@ def test_errors_block_submission_and_warnings_need_a_reason(world, gate):
     assert err.value.code == "not_a_warning"
     services.warning_reason_give(actor=gc, line=line_of(payroll, boss), check="large_payment", reason="项目经理月薪")
     assert services.payroll_submit(actor=gc, payroll=payroll).status == "submitted"
+
+
+# ---------------------------------------------------------------- the bank's side
+
+def _confirmed(world, gate):
+    from wageguard.accounts.models import Bank, WageAccount
+
+    WageAccount.objects.create(project=world.jinan_building, bank=Bank.objects.get(code="ICBC"), holder=world.gc_a, number="9001",
+                               name="x农民工工资专用账户", opened_on=datetime.date(2026, 3, 5))
+    registry_services.worker_set_contact(actor=system_admin(), worker=world.sub_worker_emp.worker, bank_card="6222021234567890128",
+                                         bank_name="中国工商银行")
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3])
+    attend(gate, world.sub_worker_emp, [1, 2])
+    payroll = services.payroll_build(actor=None, project=world.jinan_building, enterprise=world.sub_a, month=JUNE)
+    services.payroll_submit(actor=world.users["sub_a_admin"], payroll=payroll)
+    return services.payroll_confirm(actor=world.users["gc_a_admin"], payroll=payroll)
+
+
+def test_the_bank_fetches_once_and_answers_each_line(world, gate):
+    payroll = _confirmed(world, gate)
+    icbc, ccb = Machine(*api_client(kind="bank", bank_code="ICBC")), Machine(*api_client(kind="bank", bank_code="CCB"))
+    assert ccb.get("/api/v1/bank/payrolls").json()["payrolls"] == []  # not addressed to another bank
+    (fetched,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"]
+    assert icbc.get("/api/v1/bank/payrolls").json()["payrolls"] == []  # fetched once
+    assert len(icbc.get("/api/v1/bank/payrolls", "include_fetched=true").json()["payrolls"]) == 1
+    (line,) = fetched["lines"]
+    assert (line["amount"], fetched["account_number"]) == ("600.00", "9001")
+    paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
+            "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00"}
+    wrong = [paid | {"amount": "601.00"}, paid | {"client_record_id": "r2", "card": "6222020000000000000"}]
+    answer = icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-1", "mode": "partial", "records": wrong}).json()
+    assert [(r["reason"], r["field"]) for r in answer["results"]] == [("amount_mismatch", "amount"), ("card_mismatch", "card")]
+    stolen = ccb.post("/api/v1/bank/payroll-results", {"batch_id": "x", "records": [paid]}).json()
+    assert stolen["results"][0]["reason"] == "unknown_line"
+    assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-2", "records": [paid]}).json()["status"] == "applied"
+    payroll.refresh_from_db()
+    assert payroll.status == "paid"
+    again = icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-3", "records": [paid]}).json()
+    assert again["results"][0]["status"] == "duplicate"

@@ -82,3 +82,7 @@ api.add_router("/v1", attendance_router)
 from wageguard.accounts.api import router as accounts_router  # noqa: E402
 
 api.add_router("/v1", accounts_router)
+
+from wageguard.payroll.api import router as payroll_router  # noqa: E402
+
+api.add_router("/v1", payroll_router)

@@ -49,3 +49,4 @@ def list_accounts(request):
                                "expected": i.expected, "found": i.found} for i in a.open_issues]}
         for a in selectors.bank_accounts(bank=bank)
     ]}
+

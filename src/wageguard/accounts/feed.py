@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils import timezone
 
 from wageguard.core import audit, clock, rules
 from wageguard.core.errors import ServiceError
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
+from wageguard.exchange.fields import Invalid
+from wageguard.exchange.fields import date_field as _date
+from wageguard.exchange.fields import money_field as _money
+from wageguard.exchange.fields import moment_field as _moment
+from wageguard.exchange.fields import parser as _parser
+from wageguard.exchange.fields import text_field as _text
 from wageguard.exchange.models import ApiClient, BatchKind, ClientKind, IngestionBatch
 from wageguard.registry.models import FilingStatus, Project, ProjectStatus
 from wageguard.registry.validators import validate_uscc
@@ -42,70 +48,6 @@ def bank_of(client: ApiClient) -> Bank:
     if client._bank is None:
         raise ServiceError("out_of_scope", "only a partner bank's client may push bank data", None, status=403)
     return client._bank
-
-
-# ---------------------------------------------------------------- field parsing (no database)
-
-
-class Invalid(Exception):
-    def __init__(self, reason: str, field: str):
-        self.reason, self.field = reason, field
-
-
-def _text(record: dict, name: str, limit: int, required: bool = True) -> str:
-    value = record.get(name, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid("invalid_value", name)
-    value = value.strip()
-    if required and not value:
-        raise Invalid("required", name)
-    if len(value) > limit:
-        raise Invalid("too_long", name)
-    return value
-
-
-def _money(record: dict, name: str) -> Decimal:
-    """Yuan with at most two decimals, as a JSON string ("1234.50") or number; never rounded."""
-    value = record.get(name)
-    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise Invalid("required" if value is None else "invalid_amount", name)
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Invalid("invalid_amount", name) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or abs(amount) >= Decimal("1e14"):
-        raise Invalid("invalid_amount", name)
-    return amount.quantize(Decimal("0.01"))
-
-
-def _date(record: dict, name: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(record.get(name) or "")
-    except (TypeError, ValueError):
-        raise Invalid("invalid_date", name) from None
-
-
-def _moment(record: dict, name: str) -> datetime.datetime:
-    try:
-        value = datetime.datetime.fromisoformat(record.get(name) or "")
-    except (TypeError, ValueError):
-        raise Invalid("invalid_datetime", name) from None
-    if value.tzinfo is None:
-        raise Invalid("invalid_datetime", name)
-    return value
-
-
-def _parser(item_class, fill):
-    def parse(index: int, record_id: str, record: dict, memo: dict):
-        item = item_class(index, record_id)
-        try:
-            fill(item, record)
-        except Invalid as error:
-            item.reject(error.reason, error.field)
-        return item
-    return parse
 
 
 def _local_day(moment: datetime.datetime) -> datetime.date:

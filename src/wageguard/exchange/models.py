@@ -55,6 +55,7 @@ class BatchKind(models.TextChoices):
     BANK_ACCOUNT_STATUS = "bank_account_status", _("account status changes")
     BANK_TRANSACTIONS = "bank_transactions", _("account transactions")
     BANK_BALANCES = "bank_balances", _("daily balances")
+    BANK_PAYROLL_RESULTS = "bank_payroll_results", _("payroll line results")
 
 
 class BatchStatus(models.TextChoices):

@@ -49,6 +49,7 @@ class Payroll(NeverDeleted):
     month = models.CharField(_("month"), max_length=7)  # YYYY-MM
     status = models.CharField(_("status"), max_length=12, choices=PayrollStatus.choices, default=PayrollStatus.DRAFT)
     built_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "enterprise", "month"], name="payroll_project_enterprise_month")]
@@ -80,3 +81,22 @@ class PayrollLine(NeverDeleted):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["payroll", "worker"], name="payrollline_payroll_worker")]
         ordering = ["payroll", "id"]
+
+
+class ResultStatus(models.TextChoices):
+    PAID = "paid", _("paid")
+    FAILED = "failed", _("failed")
+
+
+class DisbursementResult(NeverDeleted):
+    """The bank's answer for one ledger line: paid (with its transaction) or failed (with its reason code)."""
+
+    line = models.OneToOneField(PayrollLine, on_delete=models.PROTECT, related_name="result")
+    status = models.CharField(_("status"), max_length=8, choices=ResultStatus.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    card = EncryptedField(_("bank card"), masker=mask)
+    bank_txn_id = models.CharField(_("bank transaction id"), max_length=64, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    reason_code = models.CharField(_("bank's reason code"), max_length=32, blank=True)
+    batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()

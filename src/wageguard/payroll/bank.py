@@ -1,0 +1,147 @@
+"""The bank's side of payroll: fetching confirmed ledgers addressed to it, and posting each line's result.
+
+A ledger is addressed to the bank that holds the project's open dedicated account. Nothing is marked paid
+without the bank's result. Results are a signed batch like every push (idempotent, per-record verdicts);
+a result whose amount or card differs from the ledger line is rejected for that line only.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from wageguard.accounts.feed import bank_of
+from wageguard.accounts.models import AccountStatus, WageAccount
+from wageguard.core import audit, clock
+from wageguard.core.transactions import service
+from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
+from wageguard.exchange.fields import Invalid, money_field, moment_field, parser, text_field
+from wageguard.exchange.models import ApiClient, BatchKind, IngestionBatch
+
+from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, ResultStatus
+
+
+def addressed_to(client: ApiClient) -> QuerySet[Payroll]:
+    bank = bank_of(client)
+    projects = WageAccount.objects.filter(bank=bank).exclude(status=AccountStatus.CLOSED).values("project_id")
+    return Payroll.objects.filter(project_id__in=projects)
+
+
+@service
+def fetch_confirmed(*, client: ApiClient, include_fetched: bool = False) -> list[dict]:
+    """Confirmed ledgers for this bank, marked fetched; `include_fetched` lists again those still without results."""
+    statuses = [PayrollStatus.CONFIRMED] + ([PayrollStatus.FETCHED] if include_fetched else [])
+    payrolls = list(addressed_to(client).filter(status__in=statuses).select_for_update(of=("self",))
+                    .select_related("project", "enterprise").order_by("id"))
+    accounts = {a.project_id: a.number for a in WageAccount.objects.filter(
+        project_id__in=[p.project_id for p in payrolls]).exclude(status=AccountStatus.CLOSED)}
+    now = clock.now()
+    answer = []
+    for payroll in payrolls:
+        lines = list(payroll.lines.select_related("worker").filter(result__isnull=True).order_by("id"))
+        answer.append({
+            "payroll_id": payroll.pk, "project_code": payroll.project.code, "month": payroll.month,
+            "enterprise_uscc": payroll.enterprise.uscc, "account_number": accounts.get(payroll.project_id),
+            "lines": [{"line_id": line.pk, "name": line.worker.name, "card": line.card, "bank_name": line.bank_name,
+                       "amount": str(line.net)} for line in lines if line.net > 0],
+        })
+        if payroll.status == PayrollStatus.CONFIRMED:
+            Payroll.objects.filter(pk=payroll.pk).update(status=PayrollStatus.FETCHED, fetched_at=now)
+            audit.record(actor=None, action="payroll.fetched", obj=payroll, before={"status": "confirmed"},
+                         after={"status": "fetched", "bank": client.bank_code})
+    return answer
+
+
+@dataclass
+class LineResult(Item):
+    line_id: int = 0
+    result: str = ""
+    amount: Decimal = Decimal("0")
+    card: str = ""
+    bank_txn_id: str = ""
+    paid_at: datetime.datetime | None = None
+    reason_code: str = ""
+    line: PayrollLine | None = None
+
+
+def _fill(item: LineResult, record: dict) -> None:
+    line_id = record.get("line_id")
+    if isinstance(line_id, bool) or not isinstance(line_id, int):
+        raise Invalid("invalid_value", "line_id")
+    item.line_id = line_id
+    item.result = text_field(record, "status", 8)
+    if item.result not in ResultStatus.values:
+        raise Invalid("invalid_choice", "status")
+    item.amount = money_field(record, "amount")
+    item.card = text_field(record, "card", 19)
+    if item.result == ResultStatus.PAID:
+        item.bank_txn_id = text_field(record, "bank_txn_id", 64)
+        item.paid_at = moment_field(record, "paid_at")
+    else:
+        item.reason_code = text_field(record, "reason_code", 32)
+
+
+def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
+    live = [i for i in items if i.status == "accepted"]
+    lines = {line.pk: line for line in PayrollLine.objects.filter(
+        pk__in={i.line_id for i in live}, payroll__in=addressed_to(client)).select_related("payroll")}
+    for item in live:
+        item.line = lines.get(item.line_id)
+        if item.line is None:
+            item.reject("unknown_line", "line_id")  # another bank's line looks like no line at all
+        elif item.line.payroll.status not in (PayrollStatus.FETCHED, PayrollStatus.PARTLY_PAID, PayrollStatus.FAILED, PayrollStatus.PAID):
+            item.reject("not_fetched", "line_id")
+        elif item.amount != item.line.net:
+            item.reject("amount_mismatch", "amount")
+        elif item.card != item.line.card:
+            item.reject("card_mismatch", "card")
+
+
+def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], now) -> None:
+    stored = {r.line_id: r for r in DisbursementResult.objects.filter(line_id__in={i.line_id for i in items})}
+    touched = set()
+    for item in items:
+        existing = stored.get(item.line_id)
+        if existing is not None:
+            same = (existing.status, existing.amount, existing.bank_txn_id, existing.reason_code) == (
+                item.result, item.amount, item.bank_txn_id, item.reason_code)
+            if same:
+                item.status = "duplicate"
+            else:
+                item.reject("conflicts_with_stored", "status")
+            continue
+        stored[item.line_id] = DisbursementResult.objects.create(
+            line=item.line, status=item.result, amount=item.amount, card=item.card, bank_txn_id=item.bank_txn_id,
+            paid_at=item.paid_at, reason_code=item.reason_code, batch=batch, received_at=now)
+        touched.add(item.line.payroll_id)
+    for payroll_id in sorted(touched):
+        _settle(payroll_id)
+
+
+def _settle(payroll_id: int) -> None:
+    """paid when every line to pay is paid, failed when all failed, partly_paid otherwise (pending lines remain)."""
+    payroll = Payroll.objects.select_for_update().get(pk=payroll_id)
+    to_pay = payroll.lines.filter(net__gt=0)
+    results = list(DisbursementResult.objects.filter(line__payroll=payroll).values_list("status", flat=True))
+    if len(results) < to_pay.count():
+        status = PayrollStatus.PARTLY_PAID if ResultStatus.PAID in results else payroll.status
+    elif all(r == ResultStatus.PAID for r in results):
+        status = PayrollStatus.PAID
+    elif all(r == ResultStatus.FAILED for r in results):
+        status = PayrollStatus.FAILED
+    else:
+        status = PayrollStatus.PARTLY_PAID
+    if status != payroll.status:
+        before = payroll.status
+        Payroll.objects.filter(pk=payroll.pk).update(status=status)
+        audit.record(actor=None, action=f"payroll.{status}", obj=payroll, before={"status": before}, after={"status": status})
+
+
+RESULTS = BatchKindSpec(BatchKind.BANK_PAYROLL_RESULTS, parser(LineResult, _fill), _prepare, _store)
+
+
+def post_results(*, client: ApiClient, body: bytes) -> dict:
+    bank_of(client)
+    return apply_batch(client=client, body=body, spec=RESULTS)

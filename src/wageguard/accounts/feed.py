@@ -111,14 +111,15 @@ def _prepare_opened(client: ApiClient, items: list[OpenedAccount], now) -> None:
             item.reject("future_date", "opened_on")
         else:
             _event_late(item, item.opened_on, now)
-            start, allowed = item.project.started_on, int(rules.value("account.open_within_days", item.project.region))
-            if start is not None and (item.opened_on - start).days > allowed:
+            if opened_late(item.project, item.opened_on):
                 item.flags.append("opened_late")
 
 
 def _store_opened(client: ApiClient, batch: IngestionBatch, items: list[OpenedAccount], now) -> None:
     bank = bank_of(client)
     stored = {a.number: a for a in WageAccount.objects.select_for_update().filter(bank=bank, number__in={i.number for i in items})}
+    open_sections = set(WageAccount.objects.filter(project__in={i.project.pk for i in items}).exclude(status=AccountStatus.CLOSED)
+                        .values_list("project_id", "section"))
     for item in items:
         fields = {"project": item.project, "section": item.section, "holder": item.project.general_contractor,
                   "name": item.name, "opened_on": item.opened_on}
@@ -135,19 +136,22 @@ def _store_opened(client: ApiClient, batch: IngestionBatch, items: list[OpenedAc
                 account.save()
                 _audit_correction(account, before, item.correction_reason, client)
             continue
-        if WageAccount.objects.filter(project=item.project, section=item.section).exclude(status=AccountStatus.CLOSED).exists():
+        if (item.project.pk, item.section) in open_sections:
             item.reject("account_exists", "project_code")  # one open account per project (per section)
             continue
         stored[item.number] = WageAccount.objects.create(bank=bank, number=item.number, **fields)
+        open_sections.add((item.project.pk, item.section))
+
+
+def opened_late(project: Project, opened_on: datetime.date) -> bool:
+    """Opened more than the allowed days after the project's start (its contract / permit date)."""
+    if project.started_on is None:
+        return False
+    return (opened_on - project.started_on).days > int(rules.value("account.open_within_days", project.region))
 
 
 def account_opened_late(account: WageAccount) -> bool:
-    """Opened more than the allowed days after the project's start (its contract / permit date)."""
-    start = account.project.started_on
-    if start is None:
-        return False
-    allowed = int(rules.value("account.open_within_days", account.project.region))
-    return (account.opened_on - start).days > allowed
+    return opened_late(account.project, account.opened_on)
 
 
 # ---------------------------------------------------------------- status changes
@@ -277,6 +281,8 @@ def _store_txns(client: ApiClient, batch: IngestionBatch, items: list[Txn], now)
     bank = bank_of(client)
     stored = {t.bank_txn_id: t for t in AccountTransaction.objects.select_for_update().filter(
         bank=bank, bank_txn_id__in={i.bank_txn_id for i in items})}
+    taken = set(AccountTransaction.objects.filter(account__in={i.account.pk for i in items}, sequence__in={i.sequence for i in items})
+                .values_list("account_id", "sequence"))
     touched: set[int] = set()
     for item in items:
         existing = stored.get(item.bank_txn_id)
@@ -293,11 +299,12 @@ def _store_txns(client: ApiClient, batch: IngestionBatch, items: list[Txn], now)
                 _audit_correction(existing, before, item.correction_reason, client)
                 touched.add(item.account.pk)
             continue
-        if AccountTransaction.objects.filter(account=item.account, sequence=item.sequence).exists():
+        if (item.account.pk, item.sequence) in taken:
             item.reject("sequence_taken", "sequence")
             continue
         stored[item.bank_txn_id] = AccountTransaction.objects.create(account=item.account, bank=bank, bank_txn_id=item.bank_txn_id,
                                                                      received_at=now, **item.values())
+        taken.add((item.account.pk, item.sequence))
         touched.add(item.account.pk)
     for account_id in sorted(touched):
         check_continuity(account_id, now)

@@ -6,16 +6,13 @@ the alert rules call these, never their own arithmetic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from wageguard.core import rules
 from wageguard.core.models import Region
+from wageguard.core.money import round_money
 
-CENT = Decimal("0.01")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+money = round_money  # computed sums round half up to the fen
 
 
 def labour_cost_min_share(*, industry: str, contract_amount: Decimal, region: Region | None) -> Decimal:

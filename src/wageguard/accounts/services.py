@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from wageguard.core import audit, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.files import check_document
+from wageguard.core.money import require_money
 from wageguard.core.models import Agency, Role
 from wageguard.core.transactions import service
 from wageguard.core.workdays import add_working_days
@@ -40,8 +41,7 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
         raise PermissionDenied(_("Only the project's owner or general contractor records progress payments."))
     if not MONTH_RE.match(month or ""):
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
-    if amount is None or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError("invalid_amount", _("Amount must be a non-negative sum in yuan with at most two decimals."), "amount")
+    amount = require_money(amount, "amount")
     payment = ProgressPayment.objects.select_for_update().filter(project=project, month=month).first()
     before = audit.snapshot(payment) if payment else None
     if payment is None:
@@ -102,8 +102,7 @@ def deposit_movement_record(*, actor, deposit: WageDeposit, kind: str, amount: D
         raise ServiceError("invalid_choice", _("Unknown kind of movement."), "kind")
     if form not in DepositForm.values:
         raise ServiceError("invalid_choice", _("Unknown form of deposit."), "form")
-    if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError("invalid_amount", _("Amount must be above zero, in yuan with at most two decimals."), "amount")
+    amount = require_money(amount, "amount", positive=True)
     held = deposit_state(deposit, on).held
     if kind in (MovementKind.DRAWDOWN, MovementKind.REFUND) and amount > held:
         raise ServiceError("insufficient_deposit", _("More than the deposit holds (%(held)s yuan).") % {"held": held}, "amount")
@@ -136,8 +135,10 @@ def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount
         raise PermissionDenied(_("Only the project's general contractor uploads deposit certificates."))
     if kind not in CertificateKind.values:
         raise ServiceError("invalid_choice", _("Unknown kind of certificate."), "kind")
-    if kind in (CertificateKind.GUARANTEE, CertificateKind.REDUCTION) and (amount is None or amount <= 0):
-        raise ServiceError("required", _("A guarantee or reduction states its amount."), "amount")
+    if kind in (CertificateKind.GUARANTEE, CertificateKind.REDUCTION):
+        if amount in (None, ""):
+            raise ServiceError("required", _("A guarantee or reduction states its amount."), "amount")
+        amount = require_money(amount, "amount", positive=True)
     certificate = DepositCertificate(deposit=deposit, kind=kind, amount=amount, uploaded_by=actor,
                                      file_type=check_document(upload, _("The certificate file")))
     certificate.file.save(f"deposit-{deposit.pk}-{kind}{settings.CONTRACT_FILE_TYPES[certificate.file_type]}", upload, save=False)

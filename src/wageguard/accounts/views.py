@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -116,13 +115,6 @@ def deposit_detail(request, pk: int):
     })
 
 
-def _decimal(value: str):
-    try:
-        return Decimal((value or "").strip())
-    except InvalidOperation:
-        return None
-
-
 def _act(request, pk: int, action) -> HttpResponse:
     deposit = selectors.deposit_get(user=request.user, pk=pk)
     try:
@@ -138,7 +130,7 @@ def _act(request, pk: int, action) -> HttpResponse:
 @login_required
 def deposit_movement(request, pk: int):
     return _act(request, pk, lambda d: services.deposit_movement_record(
-        actor=request.user, deposit=d, kind=request.POST.get("kind", ""), amount=_decimal(request.POST.get("amount")),
+        actor=request.user, deposit=d, kind=request.POST.get("kind", ""), amount=request.POST.get("amount"),
         on=_date(request.POST.get("on", "")) or clock.localdate(), form=request.POST.get("form", DepositForm.CASH),
         note=request.POST.get("note", "")))
 
@@ -151,7 +143,7 @@ def deposit_certificate_upload(request, pk: int):
         deposit = selectors.deposit_get(user=request.user, pk=pk)
         messages.error(request, _("Choose the certificate file."))
         return redirect("deposit_detail", pk=deposit.pk)
-    amount = _decimal(request.POST.get("amount")) if request.POST.get("amount") else None
+    amount = request.POST.get("amount") or None
     return _act(request, pk, lambda d: services.certificate_upload(actor=request.user, deposit=d, kind=request.POST.get("kind", ""),
                                                                     upload=upload, amount=amount))
 
@@ -185,7 +177,7 @@ def progress_payment(request, pk: int):
     account = selectors.account_get(user=request.user, pk=pk)
     try:
         services.progress_payment_record(actor=request.user, project=account.project, month=request.POST.get("month", "").strip(),
-                                         amount=_decimal(request.POST.get("amount")))
+                                         amount=request.POST.get("amount"))
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:

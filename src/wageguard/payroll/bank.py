@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from wageguard.accounts.feed import bank_of
 from wageguard.accounts.models import AccountStatus, WageAccount
@@ -35,22 +35,24 @@ def fetch_confirmed(*, client: ApiClient, include_fetched: bool = False) -> list
     statuses = [PayrollStatus.CONFIRMED] + ([PayrollStatus.FETCHED] if include_fetched else [])
     payrolls = list(addressed_to(client).filter(status__in=statuses).select_for_update(of=("self",))
                     .select_related("project", "enterprise").order_by("id"))
+    prefetch_related_objects(payrolls, Prefetch("lines", to_attr="unanswered", queryset=PayrollLine.objects.filter(
+        result__isnull=True, net__gt=0).select_related("worker").order_by("id")))
     accounts = {a.project_id: a.number for a in WageAccount.objects.filter(
         project_id__in=[p.project_id for p in payrolls]).exclude(status=AccountStatus.CLOSED)}
     now = clock.now()
     answer = []
     for payroll in payrolls:
-        lines = list(payroll.lines.select_related("worker").filter(result__isnull=True).order_by("id"))
         answer.append({
             "payroll_id": payroll.pk, "project_code": payroll.project.code, "month": payroll.month,
             "enterprise_uscc": payroll.enterprise.uscc, "account_number": accounts.get(payroll.project_id),
             "lines": [{"line_id": line.pk, "name": line.worker.name, "card": line.card, "bank_name": line.bank_name,
-                       "amount": str(line.net)} for line in lines if line.net > 0],
+                       "amount": str(line.net)} for line in payroll.unanswered],
         })
         if payroll.status == PayrollStatus.CONFIRMED:
-            Payroll.objects.filter(pk=payroll.pk).update(status=PayrollStatus.FETCHED, fetched_at=now)
             audit.record(actor=None, action="payroll.fetched", obj=payroll, before={"status": "confirmed"},
                          after={"status": "fetched", "bank": client.bank_code})
+    Payroll.objects.filter(pk__in=[p.pk for p in payrolls if p.status == PayrollStatus.CONFIRMED]).update(
+        status=PayrollStatus.FETCHED, fetched_at=now)
     return answer
 
 

@@ -18,16 +18,16 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 
 from wageguard.attendance.models import AttendanceDay
+from wageguard.core.money import round_money
 from wageguard.registry.models import Employment, LabourContract, WageBasis
 
 from .models import Payroll, PayrollLine
 
-CENT = Decimal("0.01")
 MONTHLY_LIMIT = Decimal("50000")
 YEARLY_LIMIT = Decimal("300000")
 ERROR, WARNING, OK, PENDING = "error", "warning", "ok", "pending"
@@ -38,25 +38,21 @@ def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, number, 1), datetime.date(year, number, calendar.monthrange(year, number)[1])
 
 
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def gross_pay(*, basis: str, rate: Decimal | None, days_claimed: int, quantity: Decimal | None, roster_days: int,
               month_days: int) -> Decimal:
     if rate is None:
         return Decimal("0.00")
     if basis == WageBasis.DAILY:
-        return _money(rate * days_claimed)
+        return round_money(rate * days_claimed)
     if basis == WageBasis.MONTHLY:
-        return _money(rate * roster_days / month_days)
+        return round_money(rate * roster_days / month_days)
     if basis == WageBasis.PIECE_RATE:
-        return _money(rate * (quantity or 0))
+        return round_money(rate * (quantity or 0))
     return Decimal("0.00")
 
 
 def net_pay(gross: Decimal, deductions: list[dict]) -> Decimal:
-    return _money(gross - sum((Decimal(d["amount"]) for d in deductions), Decimal("0.00")))
+    return round_money(gross - sum((Decimal(d["amount"]) for d in deductions), Decimal("0.00")))
 
 
 def build_lines(payroll: Payroll) -> list[PayrollLine]:

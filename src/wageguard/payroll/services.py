@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from wageguard.core import audit
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.models import Role
+from wageguard.core.money import require_money
 from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Participation, Project, WageBasis
 
@@ -75,16 +76,6 @@ def _recompute(line: PayrollLine, payroll: Payroll) -> None:
     line.net = ledger.net_pay(line.gross, line.deductions)
 
 
-def _amount(value, field: str) -> Decimal:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, TypeError):
-        raise ServiceError("invalid_amount", _("Amount must be a sum in yuan with at most two decimals."), field) from None
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ServiceError("invalid_amount", _("Amount must be a sum in yuan with at most two decimals."), field)
-    return amount
-
-
 @service
 def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | None = None, quantity=None,
                 deductions: list[dict] | None = None) -> PayrollLine:
@@ -104,14 +95,14 @@ def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | No
     if quantity is not None:
         if line.wage_basis != WageBasis.PIECE_RATE:
             raise ServiceError("not_piece_rate", _("Quantities apply to piece-rate contracts only."), "quantity")
-        line.quantity = _amount(quantity, "quantity")
+        line.quantity = require_money(quantity, "quantity")
     if deductions is not None:
         cleaned = []
         for n, item in enumerate(deductions):
             item_reason = str(item.get("reason", "")).strip()
             if not item_reason:
                 raise ServiceError("required", _("Each deduction needs its reason."), f"deductions[{n}].reason")
-            cleaned.append({"reason": item_reason, "amount": str(_amount(item.get("amount"), f"deductions[{n}].amount"))})
+            cleaned.append({"reason": item_reason, "amount": str(require_money(item.get("amount"), f"deductions[{n}].amount"))})
         line.deductions = cleaned
     _recompute(line, payroll)
     if line.net < 0:
@@ -178,10 +169,10 @@ def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
     """The enterprise's wage officer submits the ledger: no errors left, every warning explained."""
     if actor is None or not _may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator submits its wage ledger."))
-    lines = list(payroll.lines.select_related("employment"))
+    lines = list(payroll.lines.select_related("employment", "worker"))
     ledger.check_lines(payroll, lines)  # the facts may have changed since the build
     PayrollLine.objects.bulk_update(lines, ["checks"])
-    blocked = {line.worker.name: ledger.blocking(line) for line in lines if ledger.blocking(line)}
+    blocked = {line.worker.name: codes for line in lines if (codes := ledger.blocking(line))}
     if blocked:
         first = next(iter(blocked.items()))
         raise ServiceError("checks_block", _("%(count)d lines cannot be submitted yet, e.g. %(name)s: %(checks)s") % {

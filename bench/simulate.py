@@ -77,6 +77,7 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("WAGEGUARD_ENV", "dev")
+    os.environ.setdefault("WAGEGUARD_DEBUG", "0")  # as `wageguard simulate` runs: no DEBUG query log
     os.environ["DATABASE_URL"] = prepare_database(args.sqlite)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wageguard.settings")
     import django

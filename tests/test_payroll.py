@@ -253,3 +253,64 @@ def test_the_bank_fetches_once_and_answers_each_line(world, gate):
     assert payroll.status == "paid"
     again = icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-3", "records": [paid]}).json()
     assert again["results"][0]["status"] == "duplicate"
+
+
+def _fetch_and_answer(bank, records, batch_id):
+    answer = bank.post("/api/v1/bank/payroll-results", {"batch_id": batch_id, "mode": "partial", "records": records}).json()
+    return [r["status"] for r in answer["results"]]
+
+
+def test_the_bank_reports_the_card_holder_and_a_stranger_is_an_error(world, gate):
+    payroll = _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
+            "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00", "holder_name": "王大锤"}
+    assert _fetch_and_answer(icbc, [paid], "h1") == ["accepted"]
+    checked = payroll.lines.get()
+    assert checked.checks["card_holder"]["level"] == "error" and "王大锤" in checked.checks["card_holder"]["detail"]
+    assert checked.result.holder_name == "王大锤"
+
+
+def test_the_card_holder_check_passes_for_the_worker_and_waits_without_a_name(world, gate):
+    payroll = _confirmed(world, gate)
+    line = payroll.lines.select_related("worker").get()
+    assert ledger.holder_check(line, "")["level"] == "pending"
+    assert ledger.holder_check(line, line.worker.name)["level"] == "ok"
+    assert ledger.holder_check(line, line.worker.name + "某")["level"] == "error"
+
+
+def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
+    payroll = _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    failed = {"client_record_id": "f1", "line_id": line["line_id"], "status": "failed", "amount": line["amount"],
+              "card": line["card"], "reason_code": "CARD_CLOSED"}
+    assert _fetch_and_answer(icbc, [failed], "f") == ["accepted"]
+    payroll.refresh_from_db()
+    assert payroll.status == "failed"
+    original = payroll.lines.get()
+    gc = world.users["gc_a_admin"]
+    with pytest.raises(ServiceError) as err:
+        services.line_reissue(actor=gc, line=original, reason="换卡", card="1234")
+    assert err.value.field == "card"
+    with pytest.raises(PermissionDenied):
+        services.line_reissue(actor=world.users["gc_b_admin"], line=original, reason="换卡")
+    again = services.line_reissue(actor=gc, line=original, reason="原卡已注销，改发新卡", card="6222021234567890011")
+    assert again.reissue_of_id == original.pk and again.net == original.net and again.checks["card_holder"]["level"] == "pending"
+    with pytest.raises(ServiceError) as err:
+        services.line_reissue(actor=gc, line=original, reason="again")
+    assert err.value.code == "already_reissued"
+    with pytest.raises(ServiceError) as err:
+        services.line_reissue(actor=gc, line=again, reason="not failed")
+    assert err.value.code == "not_failed"
+    payroll.refresh_from_db()
+    assert payroll.status == "confirmed"
+    (refetched,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    assert (refetched["line_id"], refetched["reissue_of"], refetched["card"]) == (again.pk, original.pk, "6222021234567890011")
+    paid = {"client_record_id": "p1", "line_id": again.pk, "status": "paid", "amount": refetched["amount"], "card": refetched["card"],
+            "bank_txn_id": "W9", "paid_at": "2026-07-08T10:00:00+08:00"}
+    assert _fetch_and_answer(icbc, [paid], "p") == ["accepted"]
+    payroll.refresh_from_db()
+    assert payroll.status == "paid" and list(payroll.lines.current()) == [again]
+    assert AuditEntry.objects.filter(action="payroll.line_reissue").count() == 1

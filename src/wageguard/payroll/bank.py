@@ -20,6 +20,7 @@ from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
 from wageguard.exchange.fields import Invalid, money_field, moment_field, parser, text_field
 from wageguard.exchange.models import ApiClient, BatchKind, IngestionBatch
 
+from . import ledger
 from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, ResultStatus
 
 
@@ -46,7 +47,7 @@ def fetch_confirmed(*, client: ApiClient, include_fetched: bool = False) -> list
             "payroll_id": payroll.pk, "project_code": payroll.project.code, "month": payroll.month,
             "enterprise_uscc": payroll.enterprise.uscc, "account_number": accounts.get(payroll.project_id),
             "lines": [{"line_id": line.pk, "name": line.worker.name, "card": line.card, "bank_name": line.bank_name,
-                       "amount": str(line.net)} for line in payroll.unanswered],
+                       "amount": str(line.net), "reissue_of": line.reissue_of_id} for line in payroll.unanswered],
         })
         if payroll.status == PayrollStatus.CONFIRMED:
             audit.record(actor=None, action="payroll.fetched", obj=payroll, before={"status": "confirmed"},
@@ -65,6 +66,7 @@ class LineResult(Item):
     bank_txn_id: str = ""
     paid_at: datetime.datetime | None = None
     reason_code: str = ""
+    holder_name: str = ""
     line: PayrollLine | None = None
 
 
@@ -78,6 +80,7 @@ def _fill(item: LineResult, record: dict) -> None:
         raise Invalid("invalid_choice", "status")
     item.amount = money_field(record, "amount")
     item.card = text_field(record, "card", 19)
+    item.holder_name = text_field(record, "holder_name", 60, required=False)
     if item.result == ResultStatus.PAID:
         item.bank_txn_id = text_field(record, "bank_txn_id", 64)
         item.paid_at = moment_field(record, "paid_at")
@@ -88,7 +91,7 @@ def _fill(item: LineResult, record: dict) -> None:
 def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
     live = [i for i in items if i.status == "accepted"]
     lines = {line.pk: line for line in PayrollLine.objects.filter(
-        pk__in={i.line_id for i in live}, payroll__in=addressed_to(client)).select_related("payroll")}
+        pk__in={i.line_id for i in live}, payroll__in=addressed_to(client)).select_related("payroll", "worker")}
     for item in live:
         item.line = lines.get(item.line_id)
         if item.line is None:
@@ -104,6 +107,7 @@ def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
 def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], now) -> None:
     stored = {r.line_id: r for r in DisbursementResult.objects.filter(line_id__in={i.line_id for i in items})}
     touched = set()
+    checked = []
     for item in items:
         existing = stored.get(item.line_id)
         if existing is not None:
@@ -116,8 +120,12 @@ def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], no
             continue
         stored[item.line_id] = DisbursementResult.objects.create(
             line=item.line, status=item.result, amount=item.amount, card=item.card, bank_txn_id=item.bank_txn_id,
-            paid_at=item.paid_at, reason_code=item.reason_code, batch=batch, received_at=now)
+            paid_at=item.paid_at, reason_code=item.reason_code, holder_name=item.holder_name, batch=batch, received_at=now)
         touched.add(item.line.payroll_id)
+        if item.holder_name:
+            item.line.checks = {**item.line.checks, "card_holder": ledger.holder_check(item.line, item.holder_name)}
+            checked.append(item.line)
+    PayrollLine.objects.bulk_update(checked, ["checks"])
     for payroll_id in sorted(touched):
         _settle(payroll_id)
 
@@ -125,8 +133,8 @@ def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], no
 def _settle(payroll_id: int) -> None:
     """paid when every line to pay is paid, failed when all failed, partly_paid otherwise (pending lines remain)."""
     payroll = Payroll.objects.select_for_update().get(pk=payroll_id)
-    to_pay = payroll.lines.filter(net__gt=0)
-    results = list(DisbursementResult.objects.filter(line__payroll=payroll).values_list("status", flat=True))
+    to_pay = payroll.lines.current().filter(net__gt=0)
+    results = list(DisbursementResult.objects.filter(line__in=to_pay).values_list("status", flat=True))
     if len(results) < to_pay.count():
         status = PayrollStatus.PARTLY_PAID if ResultStatus.PAID in results else payroll.status
     elif all(r == ResultStatus.PAID for r in results):

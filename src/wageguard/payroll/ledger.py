@@ -9,7 +9,8 @@ Wage terms (the employment's labour contract in force at month end):
 Checks, each stored on the line as {"level": "ok" | "warning" | "error" | "pending", "detail"}; errors block
 submission, warnings need a reason:
 `real_name` (an employment on this project covering the month), `pay_without_attendance`,
-`days_over_claimed`, `contract`, `card_holder` (pending until the bank reports the holder's name),
+`days_over_claimed`, `contract`, `card_holder` (pending until the bank reports the holder's name; see
+`holder_check`),
 `paid_twice` (the same worker's same days in another payroll), `large_payment` (> ¥50,000 in the month or
 > ¥300,000 in the year), `exit_without_settlement` (left during the month with nothing paid).
 """
@@ -108,7 +109,7 @@ def check_lines(payroll: Payroll, lines: list[PayrollLine]) -> None:
     elsewhere: dict[int, list[tuple[str, int]]] = defaultdict(list)
     year_net: dict[int, Decimal] = defaultdict(Decimal)
     for worker_id, month, net, days, project_id in (
-            PayrollLine.objects.filter(worker_id__in=worker_ids, payroll__month__startswith=payroll.month[:4])
+            PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=payroll.month[:4])
             .exclude(payroll=payroll).values_list("worker_id", "payroll__month", "net", "days_attended", "payroll__project_id")):
         year_net[worker_id] += net
         if month == payroll.month:
@@ -142,3 +143,12 @@ def blocking(line: PayrollLine) -> list[str]:
     """Check codes that stop submission: errors, and warnings without a reason."""
     return [code for code, result in line.checks.items()
             if result["level"] == ERROR or (result["level"] == WARNING and not line.warning_reasons.get(code))]
+
+
+def holder_check(line: PayrollLine, holder_name: str) -> dict:
+    """The card holder's name as the bank reports it against the worker's registered name."""
+    if not holder_name:
+        return {"level": PENDING, "detail": "the bank has not reported the card holder's name yet"}
+    if holder_name.strip() == line.worker.name:
+        return {"level": OK, "detail": ""}
+    return {"level": ERROR, "detail": f"card held by {holder_name.strip()}, not the worker"}

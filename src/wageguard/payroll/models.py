@@ -30,6 +30,10 @@ class UndeletableQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("wage ledgers are never deleted")
 
+    def current(self):
+        """Lines still in force: a failed line that has been re-issued is superseded by its re-issue."""
+        return self.filter(reissue__isnull=True)
+
 
 class NeverDeleted(models.Model):
     """Ledger rows: neither a row nor a queryset of them can be deleted."""
@@ -77,9 +81,13 @@ class PayrollLine(NeverDeleted):
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     checks = models.JSONField(default=dict, blank=True)  # code -> {"level": "ok"|"warning"|"error"|"pending", "detail"}
     warning_reasons = models.JSONField(default=dict, blank=True)  # code -> the reason given for going ahead
+    # A failed line paid again (e.g. to a new card) is a new line of the same ledger linked to the first.
+    reissue_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissue")
+    reissue_reason = models.CharField(_("reason for re-issue"), max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["payroll", "worker"], name="payrollline_payroll_worker")]
+        constraints = [models.UniqueConstraint(fields=["payroll", "worker"], condition=models.Q(reissue_of__isnull=True),
+                                               name="payrollline_payroll_worker")]
         ordering = ["payroll", "id"]
 
 
@@ -98,5 +106,6 @@ class DisbursementResult(NeverDeleted):
     bank_txn_id = models.CharField(_("bank transaction id"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     reason_code = models.CharField(_("bank's reason code"), max_length=32, blank=True)
+    holder_name = models.CharField(_("card holder's name (bank)"), max_length=60, blank=True)
     batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()

@@ -13,9 +13,10 @@ from wageguard.core.models import Role
 from wageguard.core.money import require_money
 from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Participation, Project, WageBasis
+from wageguard.registry.validators import validate_bank_card
 
 from . import ledger
-from .models import Payroll, PayrollLine, PayrollStatus
+from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -122,12 +123,15 @@ TRANSITIONS = {  # from -> allowed targets; the bank's own steps come through th
     PayrollStatus.SUBMITTED: {PayrollStatus.CONFIRMED, PayrollStatus.DRAFT},
     PayrollStatus.CONFIRMED: {PayrollStatus.FETCHED},
     PayrollStatus.FETCHED: {PayrollStatus.PAID, PayrollStatus.PARTLY_PAID, PayrollStatus.FAILED},
+    # a failed line re-issued: the ledger goes back to the bank for that line
+    PayrollStatus.PARTLY_PAID: {PayrollStatus.CONFIRMED},
+    PayrollStatus.FAILED: {PayrollStatus.CONFIRMED},
 }
 
 
-def _move(actor, payroll: Payroll, target: str, reason: str = "") -> Payroll:
+def _move(actor, payroll: Payroll, target: str, reason: str = "", *, only_from: tuple = ()) -> Payroll:
     payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
-    if target not in TRANSITIONS.get(payroll.status, set()):
+    if target not in TRANSITIONS.get(payroll.status, set()) or (only_from and payroll.status not in only_from):
         raise ServiceError("illegal_transition", _("A ledger in status “%(status)s” cannot become “%(target)s”.") % {
             "status": payroll.get_status_display(), "target": PayrollStatus(target).label}, "status")
     before = payroll.status
@@ -185,7 +189,7 @@ def payroll_confirm(*, actor, payroll: Payroll) -> Payroll:
     """The general contractor's wage officer confirms a submitted ledger for the bank."""
     if not _is_general_contractor_officer(actor, payroll.project):
         raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
-    return _move(actor, payroll, PayrollStatus.CONFIRMED)
+    return _move(actor, payroll, PayrollStatus.CONFIRMED, only_from=(PayrollStatus.SUBMITTED,))
 
 
 @service
@@ -196,3 +200,36 @@ def payroll_return(*, actor, payroll: Payroll, reason: str) -> Payroll:
     if not (reason or "").strip():
         raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
     return _move(actor, payroll, PayrollStatus.DRAFT, reason.strip())
+
+
+@service
+def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = None, bank_name: str | None = None) -> PayrollLine:
+    """Pay a failed line again (by default to the worker's card on record now): a new line linked to the failed
+    one, and the ledger goes back to the bank for it."""
+    payroll = Payroll.objects.select_for_update().select_related("project", "enterprise").get(pk=line.payroll_id)
+    if not (_may_prepare(actor, payroll.project, payroll.enterprise) or _is_general_contractor_officer(actor, payroll.project)) \
+            or actor is None:
+        raise PermissionDenied(_("Only the enterprise's or the general contractor's wage officer re-issues a payment."))
+    line = PayrollLine.objects.select_for_update(of=("self",)).select_related("worker", "result").get(pk=line.pk)
+    if getattr(line, "result", None) is None or line.result.status != ResultStatus.FAILED:
+        raise ServiceError("not_failed", _("Only a line the bank reported as failed can be re-issued."), "line")
+    if PayrollLine.objects.filter(reissue_of=line).exists():
+        raise ServiceError("already_reissued", _("This line has already been re-issued."), "line")
+    if not (reason or "").strip():
+        raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
+    new_card = validate_bank_card(card, "card") if card else line.worker.bank_card
+    if not new_card:
+        raise ServiceError("required", _("The worker has no bank card on record; give the card to pay."), "card")
+    checks = {**line.checks, "card_holder": {"level": ledger.PENDING, "detail": "the bank has not reported the card holder's name yet"}}
+    fresh = PayrollLine.objects.create(
+        payroll=payroll, worker=line.worker, employment_id=line.employment_id, days_attended=line.days_attended,
+        hours_attended=line.hours_attended, days_claimed=line.days_claimed, quantity=line.quantity, wage_basis=line.wage_basis,
+        wage_rate=line.wage_rate, gross=line.gross, deductions=line.deductions, net=line.net, card=new_card,
+        bank_name=bank_name if bank_name is not None else ("" if card else line.worker.bank_name),
+        checks=checks, warning_reasons=line.warning_reasons, reissue_of=line, reissue_reason=reason.strip())
+    audit.record(actor=actor, action="payroll.line_reissue", obj=fresh,
+                 before={"line": line.pk, "card": line.card, "bank_reason": line.result.reason_code},
+                 after={"line": fresh.pk, "card": fresh.card, "reason": reason.strip()})
+    if payroll.status != PayrollStatus.CONFIRMED:
+        _move(actor, payroll, PayrollStatus.CONFIRMED, f"re-issue of line {line.pk}")
+    return fresh

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("wageguard.attendance.urls")),
     path("", include("wageguard.exchange.urls")),
     path("", include("wageguard.accounts.urls")),
+    path("", include("wageguard.payroll.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

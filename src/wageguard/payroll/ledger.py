@@ -25,6 +25,7 @@ from django.db.models import Q
 
 from wageguard.attendance.models import AttendanceDay
 from wageguard.core.money import round_money
+from wageguard.core.pii import blind_index
 from wageguard.registry.models import Employment, LabourContract, WageBasis
 
 from .models import Payroll, PayrollLine
@@ -78,7 +79,7 @@ def build_lines(payroll: Payroll) -> list[PayrollLine]:
         line = PayrollLine(payroll=payroll, worker=e.worker, employment=e, days_attended=days, hours_attended=hours.get(e.worker_id, 0),
                            days_claimed=days, wage_basis=contract.wage_basis if contract else "",
                            wage_rate=contract.wage_rate if contract else None, deductions=[], card=e.worker.bank_card or "",
-                           bank_name=e.worker.bank_name)
+                           card_index=blind_index(e.worker.bank_card) if e.worker.bank_card else None, bank_name=e.worker.bank_name)
         line.gross = gross_pay(basis=line.wage_basis, rate=line.wage_rate, days_claimed=days, quantity=None,
                                roster_days=(end - start).days + 1, month_days=month_days)
         line.net = net_pay(line.gross, [])

@@ -4,10 +4,12 @@ A ledger is kept for at least three years after the project's completion and can
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wageguard.core.pii import EncryptedField, mask
+from wageguard.core.pii import BlindIndexField, EncryptedField, mask
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -78,6 +80,7 @@ class PayrollLine(NeverDeleted):
     deductions = models.JSONField(default=list, blank=True)  # [{"reason": str, "amount": "12.34"}]
     net = models.DecimalField(_("net pay"), **MONEY)
     card = EncryptedField(_("bank card"), masker=mask)
+    card_index = BlindIndexField(source="card", null=True, db_index=True)  # several workers paid to one card
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     checks = models.JSONField(default=dict, blank=True)  # code -> {"level": "ok"|"warning"|"error"|"pending", "detail"}
     warning_reasons = models.JSONField(default=dict, blank=True)  # code -> the reason given for going ahead
@@ -89,6 +92,14 @@ class PayrollLine(NeverDeleted):
         constraints = [models.UniqueConstraint(fields=["payroll", "worker"], condition=models.Q(reissue_of__isnull=True),
                                                name="payrollline_payroll_worker")]
         ordering = ["payroll", "id"]
+
+    @property
+    def card_masked(self) -> str:
+        return mask(self.card)
+
+    @property
+    def deduction_total(self):
+        return sum((Decimal(d["amount"]) for d in self.deductions), Decimal("0.00"))
 
 
 class ResultStatus(models.TextChoices):

@@ -21,7 +21,7 @@ from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _may_prepare(actor, project: Project, enterprise: Enterprise) -> bool:
+def may_prepare(actor, project: Project, enterprise: Enterprise) -> bool:
     """The enterprise's own admin or the project's wage officer of that enterprise; the system (None) for the monthly task."""
     if actor is None or actor.is_platform_admin:
         return True
@@ -42,7 +42,7 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     if not Participation.objects.filter(project=project, enterprise=enterprise).exists():
         raise ServiceError("not_participating", _("The enterprise does not take part in this project."), "enterprise")
-    if not _may_prepare(actor, project, enterprise):
+    if not may_prepare(actor, project, enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
     payroll, created = Payroll.objects.select_for_update().get_or_create(
         project=project, enterprise=enterprise, month=month, defaults={"built_at": timezone.now()})
@@ -59,7 +59,7 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
     PayrollLine.objects.bulk_create([line for line in fresh if line.pk is None])
     PayrollLine.objects.bulk_update([line for line in fresh if line.pk is not None],
                                     ["days_attended", "hours_attended", "days_claimed", "wage_basis", "wage_rate", "gross", "net",
-                                     "card", "bank_name", "checks"])
+                                     "card", "card_index", "bank_name", "checks"])
     payroll.built_at = timezone.now()
     payroll.save(update_fields=["built_at"])
     audit.record(actor=actor, action="payroll.build" if created else "payroll.rebuild", obj=payroll,
@@ -82,7 +82,7 @@ def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | No
                 deductions: list[dict] | None = None) -> PayrollLine:
     """Change what the team claims for a worker: days, piece quantity, deductions (each with its reason)."""
     payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)  # its status now, not as the caller saw it
-    if not _may_prepare(actor, payroll.project, payroll.enterprise):
+    if not may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
     _editable(payroll)
     if not (reason or "").strip():
@@ -142,7 +142,7 @@ def _move(actor, payroll: Payroll, target: str, reason: str = "", *, only_from: 
     return payroll
 
 
-def _is_general_contractor_officer(actor, project: Project) -> bool:
+def is_general_contractor_officer(actor, project: Project) -> bool:
     if actor is None or actor.is_platform_admin:
         return actor is not None
     if actor.enterprise_id != project.general_contractor_id:
@@ -154,7 +154,7 @@ def _is_general_contractor_officer(actor, project: Project) -> bool:
 def warning_reason_give(*, actor, line: PayrollLine, check: str, reason: str) -> PayrollLine:
     """Go ahead despite a warning, saying why (errors cannot be waived)."""
     payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)
-    if not _may_prepare(actor, payroll.project, payroll.enterprise):
+    if not may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
     _editable(payroll)
     result = line.checks.get(check)
@@ -171,7 +171,7 @@ def warning_reason_give(*, actor, line: PayrollLine, check: str, reason: str) ->
 @service
 def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
     """The enterprise's wage officer submits the ledger: no errors left, every warning explained."""
-    if actor is None or not _may_prepare(actor, payroll.project, payroll.enterprise):
+    if actor is None or not may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator submits its wage ledger."))
     lines = list(payroll.lines.select_related("employment", "worker"))
     ledger.check_lines(payroll, lines)  # the facts may have changed since the build
@@ -187,7 +187,7 @@ def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
 @service
 def payroll_confirm(*, actor, payroll: Payroll) -> Payroll:
     """The general contractor's wage officer confirms a submitted ledger for the bank."""
-    if not _is_general_contractor_officer(actor, payroll.project):
+    if not is_general_contractor_officer(actor, payroll.project):
         raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
     return _move(actor, payroll, PayrollStatus.CONFIRMED, only_from=(PayrollStatus.SUBMITTED,))
 
@@ -195,7 +195,7 @@ def payroll_confirm(*, actor, payroll: Payroll) -> Payroll:
 @service
 def payroll_return(*, actor, payroll: Payroll, reason: str) -> Payroll:
     """The general contractor sends a submitted ledger back to its enterprise, saying why."""
-    if not _is_general_contractor_officer(actor, payroll.project):
+    if not is_general_contractor_officer(actor, payroll.project):
         raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
     if not (reason or "").strip():
         raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
@@ -207,7 +207,7 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
     """Pay a failed line again (by default to the worker's card on record now): a new line linked to the failed
     one, and the ledger goes back to the bank for it."""
     payroll = Payroll.objects.select_for_update().select_related("project", "enterprise").get(pk=line.payroll_id)
-    if not (_may_prepare(actor, payroll.project, payroll.enterprise) or _is_general_contractor_officer(actor, payroll.project)) \
+    if not (may_prepare(actor, payroll.project, payroll.enterprise) or is_general_contractor_officer(actor, payroll.project)) \
             or actor is None:
         raise PermissionDenied(_("Only the enterprise's or the general contractor's wage officer re-issues a payment."))
     line = PayrollLine.objects.select_for_update(of=("self",)).select_related("worker", "result").get(pk=line.pk)
@@ -233,3 +233,11 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
     if payroll.status != PayrollStatus.CONFIRMED:
         _move(actor, payroll, PayrollStatus.CONFIRMED, f"re-issue of line {line.pk}")
     return fresh
+
+
+@service
+def ledger_export_record(*, actor, payroll: Payroll) -> None:
+    """An unmasked ledger export is an unmasked read of every line: one audit entry for the file."""
+    if not actor.has_perm("core.unmask_pii"):
+        raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
+    audit.record(actor=actor, action="payroll.ledger_export_unmasked", obj=payroll)

@@ -314,3 +314,15 @@ def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
     payroll.refresh_from_db()
     assert payroll.status == "paid" and list(payroll.lines.current()) == [again]
     assert AuditEntry.objects.filter(action="payroll.line_reissue").count() == 1
+
+
+def test_the_month_end_task_builds_a_draft_for_every_employer_and_keeps_submitted_ones(world, gate):
+    from wageguard.payroll.tasks import build_month, previous_month
+
+    assert previous_month(datetime.date(2026, 7, 1)) == JUNE and previous_month(datetime.date(2027, 1, 1)) == "2026-12"
+    attend(gate, world.sub_worker_emp, [1, 2])
+    assert build_month(JUNE) == 4  # GC A and its subcontractor on one project, GC B on two
+    submitted = Payroll.objects.get(enterprise=world.sub_a)
+    services.payroll_submit(actor=world.users["sub_a_admin"], payroll=submitted)
+    assert build_month(JUNE) == 3 and Payroll.objects.filter(month=JUNE).count() == 4
+    assert Payroll.objects.get(pk=submitted.pk).status == "submitted"

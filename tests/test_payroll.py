@@ -105,10 +105,25 @@ def test_large_payment_is_a_warning_that_needs_a_reason(world, gate):
 
 def test_exit_without_settlement_is_a_warning(world, gate):
     gone = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 5, 1), birth=datetime.date(1983, 1, 1))
-    registry_services.employment_exit(actor=system_admin(), employment=gone, exited_on=datetime.date(2026, 6, 10))
-    line = line_of(build(world), gone)
-    assert levels(line)["exit_without_settlement"] == "warning"
-    assert levels(line_of(build(world), world.gc_a_worker_emp))["exit_without_settlement"] == "ok"
+    never_came = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 5, 1), birth=datetime.date(1984, 1, 1))
+    for employment in (gone, never_came):
+        registry_services.employment_exit(actor=system_admin(), employment=employment, exited_on=datetime.date(2026, 6, 10))
+    attend(gate, gone, [1, 2, 3])
+    payroll = build(world)
+    assert levels(line_of(payroll, gone))["exit_without_settlement"] == "ok"  # paid for the days worked
+    unsettled = services.line_adjust(actor=world.users["gc_a_admin"], line=line_of(payroll, gone), days_claimed=0, reason="离场")
+    assert levels(unsettled)["exit_without_settlement"] == "warning"
+    assert levels(line_of(payroll, never_came))["exit_without_settlement"] == "ok"  # left having worked no day: nothing owed
+    assert levels(line_of(payroll, world.gc_a_worker_emp))["exit_without_settlement"] == "ok"
+
+
+def test_a_contract_signed_after_the_month_is_a_warning_and_gives_the_wage_terms(world, gate):
+    late = employ(world.jinan_building, world.gc_a, contract=False, birth=datetime.date(1979, 4, 6))
+    attend(gate, late, [3, 4])
+    registry_services.contract_attach(actor=system_admin(), employment=late, signed_on=datetime.date(2026, 7, 3), wage_basis="daily",
+                                      wage_rate="280", pay_day=10)
+    line = line_of(build(world), late)
+    assert levels(line)["contract"] == "warning" and line.gross == Decimal("560.00")
 
 
 def test_the_same_worker_in_two_payrolls_of_a_month_is_flagged(world, gate):

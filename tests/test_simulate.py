@@ -264,3 +264,86 @@ def test_banks_push_accounts_transactions_and_balances_and_each_label_is_real():
     missing_ids = {l["subject"]["id"] for l in missing}
     for deposit in WageDeposit.objects.exclude(project_id__in=missing_ids):
         assert deposit_state(deposit, TODAY).status in ("exempt", "satisfied")
+
+
+PAYROLL_KINDS = {"pay_without_attendance", "days_over_claimed", "ghost_worker", "large_payment", "exit_without_settlement",
+                 "bank_line_failed", "arrears"}
+
+
+@pytest.fixture
+def more_absences(monkeypatch):
+    """More workers absent for a whole month than the demo has, so that every payroll anomaly shows in a small province."""
+    from wageguard.simulate import attendance
+
+    attendance.absent_month.cache_clear()
+    monkeypatch.setattr(attendance, "ABSENT_SHARE", 0.03)
+    yield
+    attendance.absent_month.cache_clear()
+
+
+def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(more_absences):
+    from wageguard.accounts.models import AccountTransaction
+    from wageguard.core.models import AuditEntry
+    from wageguard.payroll import ledger, selectors
+    from wageguard.payroll.models import DisbursementResult, Payroll, PayrollLine
+
+    out = io.StringIO()
+    summary = simulate(Params(seed=2, **dict(SMALL, projects=16, workers=200, months=3)), labels_out=out)
+    labels = [json.loads(line) for line in out.getvalue().splitlines()]
+    payroll_labels = [l for l in labels if l["kind"] in PAYROLL_KINDS or l["subject"]["type"] == "payroll_card"]
+    assert summary.payroll.rejected == [] and summary.payroll.results > 0
+    assert PAYROLL_KINDS <= {l["kind"] for l in payroll_labels}, {l["kind"] for l in payroll_labels}
+
+    # every employer with workers has its ledger for each month paid so far, and the bank answered its lines
+    for month in ("2026-09", "2026-10"):
+        first, last = ledger.month_bounds(month)
+        pairs = set(Employment.objects.filter(entered_on__lte=last).exclude(exited_on__lt=first).values_list("project", "enterprise"))
+        assert set(Payroll.objects.filter(month=month).values_list("project", "enterprise")) == pairs
+    answered = Payroll.objects.filter(month="2026-09", lines__result__isnull=False).distinct().count()
+    assert answered >= Payroll.objects.filter(month="2026-09").count() - sum(1 for l in labels if l["kind"] == "arrears")
+    # the wage debits in the accounts are the bank's paid results, one for one
+    paid = dict(DisbursementResult.objects.filter(status="paid").values_list("bank_txn_id", "amount"))
+    debits = {t: -a for t, a in AccountTransaction.objects.filter(purpose="wage_out").values_list("bank_txn_id", "amount")}
+    assert paid and debits == paid
+
+    def adjusted(line_id, key):
+        return [e.after[key] for e in AuditEntry.objects.filter(action="payroll.line_adjust", object_id=str(line_id))]
+
+    for label in payroll_labels:
+        subject = label["subject"]
+        line = PayrollLine.objects.filter(pk=subject.get("id")).first() if subject["type"] == "payroll_line" else None
+        if label["kind"] == "pay_without_attendance":
+            assert line.days_attended == 0 and max(adjusted(line.pk, "days_claimed")) > 0
+        elif label["kind"] == "days_over_claimed":
+            assert max(adjusted(line.pk, "days_claimed")) > line.days_attended
+        elif label["kind"] == "ghost_worker":
+            assert line.net > 0 and line.days_attended == 0 and line.wage_basis == "monthly"
+            assert not AttendanceRecord.objects.filter(worker=line.worker, project=line.payroll.project, day__startswith=label["period"]).exists()
+        elif label["kind"] == "large_payment":
+            assert line.net > ledger.MONTHLY_LIMIT and line.checks["large_payment"]["level"] == "warning"
+        elif label["kind"] == "exit_without_settlement":
+            assert line.net == 0 and line.days_attended > 0 and line.checks["exit_without_settlement"]["level"] == "warning"
+        elif label["kind"] == "bank_line_failed":
+            assert line.result.status == "failed" and line.result.reason_code == subject["reason_code"]
+        elif label["kind"] == "arrears":
+            payroll = Payroll.objects.get(pk=subject["id"])
+            _first, last = ledger.month_bounds(label["period"])
+            deadline = last + datetime.timedelta(days=31)
+            owed = payroll.lines.current().filter(net__gt=0)
+            assert owed.exclude(result__status="paid").exists() or owed.filter(result__paid_at__date__gt=deadline).exists() \
+                or payroll.lines.filter(result__status="failed", result__paid_at__isnull=True).exists()
+        else:  # several workers' wages to one card: the bank names its one holder
+            lines = PayrollLine.objects.current().filter(payroll_id=subject["payroll"], worker_id__in=subject["workers"])
+            assert len({line.card_index for line in lines}) == 1 and len(lines) == len(subject["workers"]) > 1
+            holders = {line.result.holder_name for line in lines if hasattr(line, "result")}
+            assert len(holders) <= 1
+            assert any(line.checks["card_holder"]["level"] == "error" for line in lines if hasattr(line, "result"))
+
+    # the reconciliation page shows the failed lines that were never paid again
+    unpaid = [l for l in labels if l["kind"] == "bank_line_failed"
+              and not PayrollLine.objects.filter(reissue_of_id=l["subject"]["id"]).exists()]
+    admin = User.objects.get(username="simulator")
+    for label in unpaid:
+        line = PayrollLine.objects.select_related("payroll").get(pk=label["subject"]["id"])
+        report = selectors.reconciliation(user=admin, project_pk=line.payroll.project_id, month=label["period"])
+        assert any(d.kind == "failed" and d.line.pk == line.pk for d in report.differences)

@@ -44,10 +44,11 @@ def regions_load(*, actor=None, path: Path = REGIONS_CSV) -> tuple[int, int]:
 
 
 @service
-def user_create(*, actor=None, username: str, password: str, role: str, full_name: str = "",
+def user_create(*, actor=None, username: str, password: str | None, role: str, full_name: str = "",
                 department: Department | None = None, enterprise=None, project=None, worker=None,
                 bank_code: str = "", unmask_pii: bool = False) -> User:
-    """Create or reset a console user (used by the demo and by operators' scripts)."""
+    """Create or reset a console user (used by the demo and by operators' scripts); no password = cannot sign in
+    (the simulator's people)."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role}")
     user, created = User.objects.get_or_create(username=username)
@@ -56,7 +57,10 @@ def user_create(*, actor=None, username: str, password: str, role: str, full_nam
     user.first_name = full_name
     user.department, user.enterprise, user.project, user.worker, user.bank_code = department, enterprise, project, worker, bank_code
     user.is_staff = user.is_superuser = role == Role.PLATFORM_ADMIN
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
     user.save()
     permission = Permission.objects.get(codename="unmask_pii", content_type__app_label="core")
     if unmask_pii:

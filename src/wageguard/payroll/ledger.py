@@ -9,10 +9,10 @@ Wage terms (the employment's labour contract in force at month end):
 Checks, each stored on the line as {"level": "ok" | "warning" | "error" | "pending", "detail"}; errors block
 submission, warnings need a reason:
 `real_name` (an employment on this project covering the month), `pay_without_attendance`,
-`days_over_claimed`, `contract`, `card_holder` (pending until the bank reports the holder's name; see
+`days_over_claimed`, `contract` (a warning when signed only after the month), `card_holder` (pending until the bank reports the holder's name; see
 `holder_check`),
 `paid_twice` (the same worker's same days in another payroll), `large_payment` (> ¥50,000 in the month or
-> ¥300,000 in the year), `exit_without_settlement` (left during the month with nothing paid).
+> ¥300,000 in the year), `exit_without_settlement` (left during the month after working, with nothing paid).
 """
 from __future__ import annotations
 
@@ -66,8 +66,10 @@ def build_lines(payroll: Payroll) -> list[PayrollLine]:
         .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).select_related("worker").order_by("worker_id", "entered_on")
     )
     contracts = {}
-    for contract in LabourContract.objects.filter(employment__in=employments, signed_on__lte=last).order_by("employment_id", "signed_on"):
-        contracts[contract.employment_id] = contract  # the latest signed by month end
+    for contract in LabourContract.objects.filter(employment__in=employments).order_by("employment_id", "signed_on", "id"):
+        known = contracts.get(contract.employment_id)
+        if known is None or contract.signed_on <= last:  # the latest signed by month end, else the first signed after
+            contracts[contract.employment_id] = contract
     attended, hours = _attendance(payroll, first, last, {e.worker_id for e in employments})
     lines = {}
     for e in employments:
@@ -105,13 +107,15 @@ def check_lines(payroll: Payroll, lines: list[PayrollLine]) -> None:
     covering = set(Employment.objects.filter(project=payroll.project, worker_id__in=worker_ids, entered_on__lte=last)
                    .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).values_list("pk", "worker_id"))
     covered_workers = {w for _pk, w in covering}
-    with_contract = set(LabourContract.objects.filter(employment__worker_id__in=worker_ids, employment__project=payroll.project,
-                                                      signed_on__lte=last).values_list("employment__worker_id", flat=True))
+    signed: dict[int, datetime.date] = {}  # worker -> the earliest contract on this project
+    for worker_id, signed_on in LabourContract.objects.filter(employment__worker_id__in=worker_ids, employment__project=payroll.project
+                                                              ).order_by("-signed_on").values_list("employment__worker_id", "signed_on"):
+        signed[worker_id] = signed_on
     elsewhere: dict[int, list[tuple[str, int]]] = defaultdict(list)
     year_net: dict[int, Decimal] = defaultdict(Decimal)
     for worker_id, month, net, days, project_id in (
             PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=payroll.month[:4])
-            .exclude(payroll=payroll).values_list("worker_id", "payroll__month", "net", "days_attended", "payroll__project_id")):
+            .exclude(payroll=payroll).values_list("worker_id", "payroll__month", "net", "days_claimed", "payroll__project_id")):
         year_net[worker_id] += net
         if month == payroll.month:
             elsewhere[worker_id].append((project_id, days))
@@ -126,17 +130,20 @@ def check_lines(payroll: Payroll, lines: list[PayrollLine]) -> None:
             checks["pay_without_attendance"] = (OK, "")
         checks["days_over_claimed"] = ((ERROR, f"{line.days_claimed} days claimed, {line.days_attended} attended")
                                        if line.days_claimed > line.days_attended else (OK, ""))
-        checks["contract"] = (OK, "") if line.worker_id in with_contract else (ERROR, "no labour contract")
+        signed_on = signed.get(line.worker_id)
+        checks["contract"] = ((ERROR, "no labour contract") if signed_on is None
+                              else (WARNING, f"labour contract signed on {signed_on}, after the month") if signed_on > last
+                              else (OK, ""))
         checks["card_holder"] = (PENDING, "the bank has not reported the card holder's name yet")
         other = [days for project_id, days in elsewhere.get(line.worker_id, [])]
-        checks["paid_twice"] = ((ERROR, "also in another payroll for this month") if other and line.days_attended + sum(other) > 31
+        checks["paid_twice"] = ((ERROR, "also in another payroll for this month") if other and line.days_claimed + sum(other) > 31
                                 else (WARNING, "also paid on another project this month") if other else (OK, ""))
         year_total = year_net.get(line.worker_id, Decimal("0")) + line.net
         checks["large_payment"] = ((WARNING, f"net {line.net} in the month, {year_total} in the year")
                                    if line.net > MONTHLY_LIMIT or year_total > YEARLY_LIMIT else (OK, ""))
         exited = exits.get(line.worker_id)
-        checks["exit_without_settlement"] = ((WARNING, f"left on {exited} with nothing paid")
-                                             if exited is not None and line.net <= 0 else (OK, ""))
+        checks["exit_without_settlement"] = ((WARNING, f"left on {exited} after {line.days_attended} days with nothing paid")
+                                             if exited is not None and line.days_attended > 0 and line.net <= 0 else (OK, ""))
         line.checks = {code: {"level": level, "detail": detail} for code, (level, detail) in checks.items()}
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit
+from wageguard.core import audit, clock
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.models import Role
 from wageguard.core.money import require_money
@@ -45,7 +44,7 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
     if not may_prepare(actor, project, enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
     payroll, created = Payroll.objects.select_for_update().get_or_create(
-        project=project, enterprise=enterprise, month=month, defaults={"built_at": timezone.now()})
+        project=project, enterprise=enterprise, month=month, defaults={"built_at": clock.now()})
     _editable(payroll)
     kept = {line.worker_id: line for line in payroll.lines.all()}  # a rebuild keeps what the team entered
     fresh = ledger.build_lines(payroll)
@@ -53,14 +52,15 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
         old = kept.get(line.worker_id)
         if old is not None:
             line.pk, line.quantity, line.deductions, line.warning_reasons = old.pk, old.quantity, old.deductions, old.warning_reasons
-            line.days_claimed = min(old.days_claimed, line.days_attended) if old.days_claimed else line.days_attended
+            # days the team changed stay as entered (the checks judge them again); untouched ones follow attendance
+            line.days_claimed = old.days_claimed if old.days_claimed != old.days_attended else line.days_attended
             _recompute(line, payroll)
     ledger.check_lines(payroll, fresh)
     PayrollLine.objects.bulk_create([line for line in fresh if line.pk is None])
     PayrollLine.objects.bulk_update([line for line in fresh if line.pk is not None],
                                     ["days_attended", "hours_attended", "days_claimed", "wage_basis", "wage_rate", "gross", "net",
                                      "card", "card_index", "bank_name", "checks"])
-    payroll.built_at = timezone.now()
+    payroll.built_at = clock.now()
     payroll.save(update_fields=["built_at"])
     audit.record(actor=actor, action="payroll.build" if created else "payroll.rebuild", obj=payroll,
                  after={"month": month, "lines": len(fresh), "net": str(sum((line.net for line in fresh), Decimal("0")))})

@@ -11,10 +11,14 @@ Injected anomalies, each written as a label {kind, subject, period} naming the r
 within a minute), `manual_punch_rate` (a project where site staff type in a large share of punches),
 `clock_drift` (a device whose clock runs two hours ahead), `duplicate_delivery` (a batch delivered
 twice, or resent under a new batch id) and `not_registered` (a person at the gate who is not on the roster).
+
+Two kinds of people never pass the gates, for the payroll simulator to pay anyway (`simulate.payroll`):
+ghosts (a few monthly-wage employments that exist only on paper) and workers absent a whole month.
 """
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import random
 from collections import defaultdict
@@ -27,7 +31,7 @@ from wageguard.core import clock
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
 from wageguard.exchange.services import apiclient_create
-from wageguard.registry.models import Employment, Worker
+from wageguard.registry.models import Employment, LabourContract, Worker
 
 from .transport import InProcessTransport
 
@@ -37,6 +41,8 @@ PROJECTS_PER_VENDOR = 20
 VENDOR_NAME = "模拟闸机厂商{n:02d}（模拟#{run}）"
 DELIVERIES = (datetime.time(9, 0), datetime.time(20, 0))
 DRIFT = datetime.timedelta(hours=2)
+GHOST_SHARE = 0.03   # of monthly-wage employments
+ABSENT_SHARE = 0.004  # of workers, each month
 
 # Label kinds: the alert rules (and ingestion verdicts) that must catch each anomaly.
 NO_ATTENDANCE = "no_attendance"
@@ -67,6 +73,7 @@ class Entry:
     id_number: str
     entered_on: datetime.date
     exited_on: datetime.date | None
+    ghost: bool = False
 
     def on_roster(self, day: datetime.date) -> bool:
         return self.entered_on <= day and (self.exited_on is None or day <= self.exited_on)
@@ -97,6 +104,17 @@ class AttendanceSummary:
 
 Label = Callable[[str, dict, str], None]
 Progress = Callable[[str, int, int], None]
+
+
+def is_ghost(seed: int, id_number: str, project_code: str, wage_basis: str) -> bool:
+    """A monthly-wage employment that exists only on paper: paid every month, never at the gate."""
+    return wage_basis == "monthly" and random.Random(f"{seed}:ghost:{id_number}:{project_code}").random() < GHOST_SHARE
+
+
+@functools.lru_cache(maxsize=100_000)
+def absent_month(seed: int, id_number: str, month: str) -> bool:
+    """A worker who does not come at all in a month (and whose team claims days for them anyway)."""
+    return random.Random(f"{seed}:absent:{id_number}:{month}").random() < ABSENT_SHARE
 
 
 def _hash(kind: str, worker_id: int) -> str:
@@ -130,8 +148,10 @@ class Gates:
             ids[worker.pk] = worker.id_number
         by_project: dict[int, list] = defaultdict(list)
         codes = {}
+        basis = dict(LabourContract.objects.order_by("signed_on", "id").values_list("employment_id", "wage_basis"))  # latest wins
         for e in Employment.objects.select_related("project").order_by("project__code", "id"):
-            by_project[e.project_id].append(Entry(e.worker_id, ids[e.worker_id], e.entered_on, e.exited_on))
+            ghost = is_ghost(self.seed, ids[e.worker_id], e.project.code, basis.get(e.pk, ""))
+            by_project[e.project_id].append(Entry(e.worker_id, ids[e.worker_id], e.entered_on, e.exited_on, ghost))
             codes[e.project_id] = e.project.code
         sites = []
         for n, (project_id, entries) in enumerate(sorted(by_project.items(), key=lambda item: codes[item[0]])):
@@ -195,8 +215,9 @@ class Gates:
         chance = rates.sunday if day.weekday() == 6 else rates.attendance
         manual = site.code in self.manual_sites
         punches = []
+        month = f"{day:%Y-%m}"
         for entry in site.entries:
-            if not entry.on_roster(day) or rng.random() >= chance:
+            if not entry.on_roster(day) or rng.random() >= chance or entry.ghost or absent_month(self.seed, entry.id_number, month):
                 continue
             came = _at(day, datetime.time(6, 30)) + datetime.timedelta(seconds=rng.randrange(80 * 60))
             left = _at(day, datetime.time(17, 0)) + datetime.timedelta(seconds=rng.randrange(110 * 60))

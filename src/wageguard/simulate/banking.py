@@ -34,6 +34,7 @@ from wageguard.exchange.models import ApiClient, ClientKind
 from wageguard.exchange.services import apiclient_create
 from wageguard.registry.models import Employment, Project
 
+from .people import enterprise_admin
 from .transport import InProcessTransport
 
 CLIENT_NAME = "模拟银行 {code}（模拟#{run}）"
@@ -175,16 +176,37 @@ class Banks:
                 moves.append((_at(month.replace(day=rng.randint(12, 27)), 14), None, "transfer_out",
                               rng.choice(MISUSE_COUNTERPARTIES).format(city=city), ("misuse", rng.uniform(0.1, 0.3))))
         moves = [m for m in moves if timezone.localdate(m[0]) >= first_day]  # nothing moves before the account exists
+        moves += self._wages_paid(project)
         return self._number(project, number, sorted(moves, key=lambda m: m[0]), first_day, until)
+
+    @staticmethod
+    def _wages_paid(project: Project) -> list[tuple]:
+        """The debits behind the bank's paid payroll results (simulate.payroll), at the moment it reported them."""
+        from wageguard.payroll.models import DisbursementResult
+
+        return [(r.paid_at, -r.amount, "wage_out", r.line.worker.name, {"bank_txn_id": r.bank_txn_id, "counterparty_account": r.card})
+                for r in DisbursementResult.objects.filter(line__payroll__project=project, status="paid")
+                .select_related("line__worker").order_by("paid_at", "bank_txn_id")]
 
     def _number(self, project, number, moves, first_day, until) -> list[Event]:
         events, balance, sequence = [], Decimal("0.00"), 0
         rng = random.Random(f"{self.seed}:breaks:{project.code}")
         closing_by_day: dict[datetime.date, Decimal] = {}
+        gc_name = project.general_contractor.name
         for when, amount, purpose, counterparty, label in moves:
             if amount is None and purpose is None:  # a month without allocation: only its label
                 events.append(Event(when, when, "label", {}, label))
                 continue
+            extra = {}
+            if purpose == "wage_out":
+                extra, label = label, None
+                if balance + amount < 0:  # the general contractor advances what the account lacks, just before
+                    sequence += 1
+                    topup = money(-(balance + amount) + Decimal("10000.00"))
+                    balance += topup
+                    events.append(self._txn_event(number, sequence, when - datetime.timedelta(minutes=5), topup, "other",
+                                                  f"{gc_name}（垫付工资款）", balance, None))
+                    closing_by_day[timezone.localdate(when)] = balance
             if label and label[0] == "misuse":  # money moved to a supplier: a share of what is there
                 if balance <= 100:
                     continue
@@ -199,12 +221,8 @@ class Banks:
                 label = (BALANCE_BREAK, {"type": "account", "number": number, "sequence": sequence, "project": project.pk},
                          timezone.localdate(when).isoformat())
                 balance = reported  # the bank carries its own figure forward
-            record = {"client_record_id": f"{number}-{sequence}", "account_number": number, "bank_txn_id": f"{number}-{sequence:06d}",
-                      "sequence": sequence, "booked_at": when.isoformat(), "amount": str(amount), "counterparty_name": counterparty,
-                      "purpose": purpose, "balance_after": str(reported)}
-            day = timezone.localdate(when)
-            events.append(Event(when, _at(day + datetime.timedelta(days=1), 6), "transactions", record, label))
-            closing_by_day[day] = reported
+            events.append(self._txn_event(number, sequence, when, amount, purpose, counterparty, reported, label, **extra))
+            closing_by_day[timezone.localdate(when)] = reported
         # A closing balance for every day the account existed in the window.
         day, last, closing = first_day, timezone.localdate(until), Decimal("0.00")
         while day < last:
@@ -215,6 +233,13 @@ class Banks:
             day += datetime.timedelta(days=1)
         return events
 
+    @staticmethod
+    def _txn_event(number, sequence, when, amount, purpose, counterparty, balance_after, label, **extra) -> Event:
+        record = {"client_record_id": f"{number}-{sequence}", "account_number": number, "bank_txn_id": f"{number}-{sequence:06d}",
+                  "sequence": sequence, "booked_at": when.isoformat(), "amount": str(amount), "counterparty_name": counterparty,
+                  "purpose": purpose, "balance_after": str(balance_after)} | extra
+        return Event(when, _at(timezone.localdate(when) + datetime.timedelta(days=1), 6), "transactions", record, label)
+
     def _record_progress(self, project: Project, month: str, amount: Decimal, at: datetime.datetime) -> None:
         if not ProgressPayment.objects.filter(project=project, month=month).exists():
             with clock.travel(at):
@@ -222,11 +247,15 @@ class Banks:
 
     # -- delivery
 
-    def send(self, since: datetime.datetime | None, until: datetime.datetime) -> BankSummary:
+    def send(self, since: datetime.datetime | None, until: datetime.datetime, kinds: tuple = ("accounts", "transactions", "balances")
+             ) -> BankSummary:
+        """Deliver what happened in (since, until]; openings can go first (`kinds`) so that payrolls find their bank."""
         by_moment: dict[tuple, list[Event]] = defaultdict(list)
         for n, project in enumerate(self.projects):
             for event in self.project_events(project, until):
                 if (since is not None and event.at <= since) or event.at > until:
+                    continue
+                if event.kind not in kinds and not (event.kind == "label" and "transactions" in kinds):
                     continue
                 if event.kind == "label":
                     self.label(*event.label)
@@ -279,8 +308,6 @@ def simulate_deposits(*, projects: list[Project], seed: int, actor, label: Calla
     from wageguard.accounts import services as account_services
     from wageguard.accounts.deposits import deposit_state
     from wageguard.accounts.models import WageDeposit
-    from wageguard.core.models import Role
-    from wageguard.core.services import user_create
 
     created = 0
     for project in projects:
@@ -300,8 +327,7 @@ def simulate_deposits(*, projects: list[Project], seed: int, actor, label: Calla
             label(DEPOSIT_MISSING, {"type": "project", "id": project.pk}, f"{deposit.due_on:%Y-%m}")
             continue
         if roll < rates.deposit_missing + rates.exemption_claim:  # the contractor claims an exemption the rules do not allow; it waits for review
-            contractor = user_create(username=f"sim-gc-{project.general_contractor.uscc}", password=f"sim-{rng.random()}",
-                                     role=Role.ENTERPRISE_ADMIN, enterprise=project.general_contractor, full_name="模拟总包管理员")
+            contractor = enterprise_admin(project.general_contractor)
             with clock.travel(_at(signed_on, 15)):
                 account_services.certificate_upload(actor=contractor, deposit=deposit, kind="exemption",
                                                     upload=ContentFile(CERTIFICATE_PDF, name="exemption.pdf"))

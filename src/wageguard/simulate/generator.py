@@ -33,6 +33,7 @@ from . import names
 from .attendance import AttendanceSummary, Gates
 from .banking import Banks, BankSummary, simulate_deposits
 from .models import SimulationRun
+from .payroll import PayrollSummary, Payrolls
 
 # Label kinds (later issues add theirs; each names the rule that must catch it).
 MISSING_CONTRACT = "missing_contract"
@@ -74,6 +75,7 @@ class Summary:
     labels: list[dict] = field(default_factory=list)
     attendance: AttendanceSummary | None = None
     banks: BankSummary | None = None
+    payroll: PayrollSummary | None = None
 
     @property
     def rows(self) -> int:
@@ -350,7 +352,11 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     summary.attendance = gates.send(run.attendance_until, now)
     banks = Banks(run_id=run.pk, seed=province.p.seed, window_start=window_start(first_today, province.p.months),
                   actor=gates.actor, label=province.label, progress=province.progress)
-    summary.banks = banks.send(run.attendance_until, now)
+    banks.send(run.attendance_until, now, kinds=("accounts",))  # payrolls find the bank that holds the account
+    payrolls = Payrolls(seed=province.p.seed, window_start=window_start(first_today, province.p.months), actor=gates.actor,
+                        label=province.label, progress=province.progress, banks=banks)
+    summary.payroll = payrolls.send(run.attendance_until, now)
+    summary.banks = banks.send(run.attendance_until, now, kinds=("transactions", "balances"))  # wage debits included
     simulate_deposits(projects=banks.projects, seed=province.p.seed, actor=gates.actor, label=province.label, until=now)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)

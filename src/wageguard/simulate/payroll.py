@@ -210,7 +210,12 @@ class Payrolls:
                 adjust(line, "班组计量单", quantity=quantity)
             if large is not None:
                 self._line_label(LARGE_PAYMENT, large, month)
-            daily = [line for line in lines if line.wage_basis == WageBasis.DAILY]
+            advanced = set()
+            for line in lines:
+                if rng.random() < self.rates.deduction and PayrollLine.objects.get(pk=line.pk).net > 1000:
+                    adjust(line, "预支生活费", deductions=[{"reason": "预支生活费", "amount": str(rng.randrange(2, 9) * 100)}])
+                    advanced.add(line.pk)
+            daily = [line for line in lines if line.wage_basis == WageBasis.DAILY and line.pk not in advanced]
             for line in daily:
                 employment = line.employment
                 whole_month = employment.entered_on <= first and (employment.exited_on is None or employment.exited_on >= last)
@@ -226,11 +231,6 @@ class Payrolls:
                 line = rng.choice(candidates)
                 adjust(line, "班组长报送出勤", days_claimed=line.days_attended + rng.randint(2, 4))
                 self._line_label(DAYS_OVER_CLAIMED, line, month)
-            for line in lines:
-                if line.gross > 1000 and rng.random() < self.rates.deduction:
-                    line.refresh_from_db()
-                    if line.net > 1000:
-                        adjust(line, "预支生活费", deductions=[{"reason": "预支生活费", "amount": str(rng.randrange(2, 9) * 100)}])
 
     def _fix(self, month: str, moment) -> None:
         """The wage officer corrects what the checks refuse and explains each warning."""
@@ -247,9 +247,9 @@ class Payrolls:
                 if levels.get("days_over_claimed") == ledger.ERROR:
                     line = payroll_services.line_adjust(actor=officer, line=line, reason="按考勤核减", days_claimed=line.days_attended)
                 if levels.get("pay_without_attendance") == ledger.ERROR:
-                    line = payroll_services.line_adjust(actor=officer, line=line, reason="核实未出勤，不予计薪", days_claimed=0)
+                    line = payroll_services.line_adjust(actor=officer, line=line, reason="核实未出勤，不予计薪", days_claimed=0, deductions=[])
                 if levels.get("paid_twice") == ledger.ERROR:
-                    line = payroll_services.line_adjust(actor=officer, line=line, reason="另一项目已计薪", days_claimed=0)
+                    line = payroll_services.line_adjust(actor=officer, line=line, reason="另一项目已计薪", days_claimed=0, deductions=[])
                 for code, result in line.checks.items():
                     if result["level"] == ledger.WARNING and not line.warning_reasons.get(code):
                         line = payroll_services.warning_reason_give(actor=officer, line=line, check=code,

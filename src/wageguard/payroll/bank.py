@@ -107,7 +107,7 @@ def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
 def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], now) -> None:
     stored = {r.line_id: r for r in DisbursementResult.objects.filter(line_id__in={i.line_id for i in items})}
     touched = set()
-    checked = []
+    checked, fresh = [], []
     for item in items:
         existing = stored.get(item.line_id)
         if existing is not None:
@@ -118,13 +118,15 @@ def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], no
             else:
                 item.reject("conflicts_with_stored", "status")
             continue
-        stored[item.line_id] = DisbursementResult.objects.create(
+        stored[item.line_id] = DisbursementResult(
             line=item.line, status=item.result, amount=item.amount, card=item.card, bank_txn_id=item.bank_txn_id,
             paid_at=item.paid_at, reason_code=item.reason_code, holder_name=item.holder_name, batch=batch, received_at=now)
+        fresh.append(stored[item.line_id])
         touched.add(item.line.payroll_id)
         if item.holder_name:
             item.line.checks = {**item.line.checks, "card_holder": ledger.holder_check(item.line, item.holder_name)}
             checked.append(item.line)
+    DisbursementResult.objects.bulk_create(fresh)
     PayrollLine.objects.bulk_update(checked, ["checks"])
     for payroll_id in sorted(touched):
         _settle(payroll_id)

@@ -56,8 +56,10 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
             line.days_claimed = old.days_claimed if old.days_claimed != old.days_attended else line.days_attended
             _recompute(line, payroll)
     ledger.check_lines(payroll, fresh)
-    PayrollLine.objects.bulk_create([line for line in fresh if line.pk is None])
-    PayrollLine.objects.bulk_update([line for line in fresh if line.pk is not None],
+    new = [line for line in fresh if line.pk is None]
+    stale = [line for line in fresh if line.pk is not None]  # split first: bulk_create gives the new lines their pks
+    PayrollLine.objects.bulk_create(new)
+    PayrollLine.objects.bulk_update(stale,
                                     ["days_attended", "hours_attended", "days_claimed", "wage_basis", "wage_rate", "gross", "net",
                                      "card", "card_index", "bank_name", "checks"])
     payroll.built_at = clock.now()
@@ -174,8 +176,9 @@ def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
     if actor is None or not may_prepare(actor, payroll.project, payroll.enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator submits its wage ledger."))
     lines = list(payroll.lines.select_related("employment", "worker"))
+    stored = {line.pk: line.checks for line in lines}
     ledger.check_lines(payroll, lines)  # the facts may have changed since the build
-    PayrollLine.objects.bulk_update(lines, ["checks"])
+    PayrollLine.objects.bulk_update([line for line in lines if line.checks != stored[line.pk]], ["checks"])
     blocked = {line.worker.name: codes for line in lines if (codes := ledger.blocking(line))}
     if blocked:
         first = next(iter(blocked.items()))

@@ -123,7 +123,7 @@ class Banks:
 
     # -- one project's whole record (deterministic), as events
 
-    def project_events(self, project: Project, until: datetime.datetime) -> list[Event]:
+    def project_events(self, project: Project, until: datetime.datetime, *, movements: bool = True) -> list[Event]:
         rng = random.Random(f"{self.seed}:account:{project.code}")
         start = project.started_on or self.window_start
         gc = project.general_contractor
@@ -140,7 +140,8 @@ class Banks:
         events = [Event(_at(opened_on, 11), _at(opened_on, 18), "accounts", opened,
                         (ACCOUNT_NOT_OPENED, {"type": "project", "id": project.pk, "opened_late": True}, f"{opened_on:%Y-%m}")
                         if late else None)]
-        events += self._movements(project, number, max(opened_on, self.window_start), until)
+        if movements:
+            events += self._movements(project, number, max(opened_on, self.window_start), until)
         return events
 
     def _movements(self, project: Project, number: str, first_day: datetime.date, until: datetime.datetime) -> list[Event]:
@@ -252,7 +253,7 @@ class Banks:
         """Deliver what happened in (since, until]; openings can go first (`kinds`) so that payrolls find their bank."""
         by_moment: dict[tuple, list[Event]] = defaultdict(list)
         for n, project in enumerate(self.projects):
-            for event in self.project_events(project, until):
+            for event in self.project_events(project, until, movements=kinds != ("accounts",)):
                 if (since is not None and event.at <= since) or event.at > until:
                     continue
                 if event.kind not in kinds and not (event.kind == "label" and "transactions" in kinds):

@@ -306,15 +306,20 @@ class Payrolls:
             response = client.get("/api/v1/bank/payrolls", "include_fetched=true")
             if response.status != 200:
                 raise RuntimeError(f"the platform refused a simulated bank's fetch ({response.status}): {response.body[:300]!r}")
+            records, payroll_of = [], {}
             for payroll in response.json()["payrolls"]:
                 if payroll["lines"] and opened.get(payroll["account_number"], moment.date()) <= timezone.localdate(moment):
                     self.summary.fetched += 1
-                    self._answer(code, client, payroll, moment)
+                    for record in self._answer(payroll, moment):
+                        records.append(record)
+                        payroll_of[record["line_id"]] = payroll
+            self._post_results(code, client, records, payroll_of, moment)
 
-    def _answer(self, code: str, client, payroll: dict, moment) -> None:
+    def _answer(self, payroll: dict, moment) -> list[dict]:
+        """The bank's result for each line of one fetched ledger."""
         holders: dict[str, str] = {}  # a card's holder: the first worker paid to it (the foreman's line comes first)
         records = []
-        for n, line in enumerate(payroll["lines"]):
+        for line in payroll["lines"]:
             holder = holders.setdefault(line["card"], line["name"])
             txn = hashlib.sha1(f"{payroll['enterprise_uscc']}:{line['card']}:{line['name']}".encode()).hexdigest()[:10]
             txn_id = f"{payroll['account_number']}-W{payroll['month'].replace('-', '')}-{txn}{'-R' if line['reissue_of'] else ''}"
@@ -325,8 +330,12 @@ class Payrolls:
                 records.append(record | {"status": "failed", "reason_code": rng.choice(FAILURE_CODES)})
             else:
                 records.append(record | {"status": "paid", "bank_txn_id": txn_id, "paid_at": moment.isoformat()})
+        return records
+
+    def _post_results(self, code: str, client, records: list[dict], payroll_of: dict[int, dict], moment) -> None:
+        """One results file per bank and payment run, as banks send them (split at 1,000 lines)."""
         for start in range(0, len(records), 1000):
-            batch = {"batch_id": f"pay-{payroll['payroll_id']}-{moment:%Y%m%d%H%M}-{start // 1000}", "mode": "partial",
+            batch = {"batch_id": f"pay-{code}-{moment:%Y%m%d%H%M}-{start // 1000}", "mode": "partial",
                      "records": records[start:start + 1000]}
             response = client.post_json("/api/v1/bank/payroll-results", batch)
             if response.status != 200:
@@ -337,5 +346,6 @@ class Payrolls:
                 if result["status"] == "rejected":
                     self.summary.rejected.append((record, result))
                 elif record["status"] == "failed":
+                    payroll = payroll_of[record["line_id"]]
                     self.label(BANK_LINE_FAILED, {"type": "payroll_line", "id": record["line_id"], "payroll": payroll["payroll_id"],
                                                   "reason_code": record["reason_code"]}, payroll["month"])

@@ -178,6 +178,37 @@ def test_building_takes_the_same_number_of_queries_whatever_the_number_of_lines(
     assert many == few
 
 
+def test_the_month_end_build_takes_the_same_number_of_queries_for_one_ledger_or_many(world, gate):
+    def queries_for(pairs):
+        with CaptureQueriesContext(connection) as captured:
+            built = services.payroll_build_month(month=JUNE, pairs=pairs)
+        assert len(built) == len(pairs)
+        return len(captured)
+
+    attend(gate, world.gc_a_worker_emp, [1])
+    one = queries_for([(world.jinan_building, world.gc_a)])
+    attend(gate, world.sub_worker_emp, [1, 2])
+    for n in range(5):
+        attend(gate, employ(world.jinan_transport, world.gc_b, birth=datetime.date(1970 + n, 1, 1)), [1, 2])
+    many = queries_for([(world.jinan_building, world.sub_a), (world.jinan_transport, world.gc_b), (world.jinan_building, world.gc_a)])
+    assert many == one + 1, (one, many)  # gc_a's draft is rebuilt: one more statement, updating its stored lines
+    entries = AuditEntry.objects.filter(action__in=("payroll.build", "payroll.rebuild")).order_by("id")
+    assert [e.action for e in entries] == ["payroll.build", "payroll.build", "payroll.build", "payroll.rebuild"]
+    from wageguard.core.audit import verify_chain
+
+    assert verify_chain().ok
+
+
+def test_ledgers_built_together_see_each_other_for_the_same_worker(world, gate):
+    second = registry_services.employment_enter(actor=system_admin(), worker=world.gc_a_worker_emp.worker, project=world.jinan_transport,
+                                                enterprise=world.gc_b, trade="普工", entered_on=datetime.date(2026, 6, 1)).employment
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3])
+    attend(gate, second, [4, 5])
+    first, other = services.payroll_build_month(month=JUNE, pairs=[(world.jinan_building, world.gc_a), (world.jinan_transport, world.gc_b)])
+    assert levels(line_of(first, world.gc_a_worker_emp))["paid_twice"] == "warning"
+    assert levels(line_of(other, second))["paid_twice"] == "warning"
+
+
 # ---------------------------------------------------------------- workflow
 
 def test_submit_confirm_and_illegal_transitions(world, gate):

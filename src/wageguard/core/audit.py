@@ -65,30 +65,54 @@ def record(
     reason: str = "",
 ) -> AuditEntry:
     """Append one entry to the chain. Must run inside the caller's transaction."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
     with transaction.atomic(savepoint=False):  # part of the caller's transaction
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=(getattr(actor, "username", "") or str(actor or "system"))[:150],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=before,
-            after=after,
-            reason=reason,
-            prev_hash=head.last_hash,
-        )
-        # Round-trip through JSON so the hash is over exactly what the database will return.
-        entry.before = json.loads(json.dumps(before, default=str)) if before is not None else None
-        entry.after = json.loads(json.dumps(after, default=str)) if after is not None else None
-        entry.hash = entry_hash(entry)
+        entry = _entry(actor, head.last_hash, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                       before=before, after=after, reason=reason)
         entry.save()
         head.last_hash = entry.hash
         head.save(update_fields=["last_hash"])
+    return entry
+
+
+def record_many(*, actor, entries: list[dict]) -> list[AuditEntry]:
+    """Append several entries (each a dict of `record`'s keyword arguments but the actor) in one go: one lock
+    of the chain head and one insert, however many entries. Must run inside the caller's transaction."""
+    if not entries:
+        return []
+    with transaction.atomic(savepoint=False):
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        previous, rows = head.last_hash, []
+        for item in entries:
+            entry = _entry(actor, previous, **item)
+            rows.append(entry)
+            previous = entry.hash
+        AuditEntry.objects.bulk_create(rows)
+        head.last_hash = previous
+        head.save(update_fields=["last_hash"])
+    return rows
+
+
+def _entry(actor, prev_hash: str, *, action: str, obj: models.Model | None = None, object_type: str = "", object_id: str = "",
+           before: dict | None = None, after: dict | None = None, reason: str = "") -> AuditEntry:
+    """An unsaved entry linked to `prev_hash`, hashed over exactly what the database will return."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(getattr(actor, "username", "") or str(actor or "system"))[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        prev_hash=prev_hash,
+    )
+    # Round-trip through JSON so the hash is over exactly what the database will return.
+    entry.before = json.loads(json.dumps(before, default=str)) if before is not None else None
+    entry.after = json.loads(json.dumps(after, default=str)) if after is not None else None
+    entry.hash = entry_hash(entry)
     return entry
 
 

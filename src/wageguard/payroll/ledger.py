@@ -19,9 +19,9 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
 
 from wageguard.attendance.models import AttendanceDay
 from wageguard.core.money import round_money
@@ -59,89 +59,127 @@ def net_pay(gross: Decimal, deductions: list[dict]) -> Decimal:
 
 def build_lines(payroll: Payroll) -> list[PayrollLine]:
     """Fresh (unsaved) lines for every employment of the payroll's enterprise on its project in its month."""
-    first, last = month_bounds(payroll.month)
+    return build_many([payroll])[payroll.pk]
+
+
+def build_many(payrolls: list[Payroll]) -> dict[int, list[PayrollLine]]:
+    """Fresh (unsaved) lines of several payrolls of one month, a fixed number of queries for all of them."""
+    if not payrolls:
+        return {}
+    month = _one_month(payrolls)
+    first, last = month_bounds(month)
     month_days = (last - first).days + 1
-    employments = list(
-        Employment.objects.filter(project=payroll.project, enterprise=payroll.enterprise, entered_on__lte=last)
+    by_pair = {(p.project_id, p.enterprise_id): p for p in payrolls}
+    employments = [e for e in Employment.objects.filter(
+        project_id__in={p.project_id for p in payrolls}, enterprise_id__in={p.enterprise_id for p in payrolls}, entered_on__lte=last)
         .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).select_related("worker").order_by("worker_id", "entered_on")
-    )
+        if (e.project_id, e.enterprise_id) in by_pair]
     contracts = {}
     for contract in LabourContract.objects.filter(employment__in=employments).order_by("employment_id", "signed_on", "id"):
         known = contracts.get(contract.employment_id)
         if known is None or contract.signed_on <= last:  # the latest signed by month end, else the first signed after
             contracts[contract.employment_id] = contract
-    attended, hours = _attendance(payroll, first, last, {e.worker_id for e in employments})
-    lines = {}
+    attended, hours = _attendance({e.project_id for e in employments}, {e.worker_id for e in employments}, first, last)
+    lines: dict[int, dict[int, PayrollLine]] = {p.pk: {} for p in payrolls}
     for e in employments:
-        if e.worker_id in lines:  # two employments in one month (left and came back): the later one carries the line
+        payroll = by_pair[(e.project_id, e.enterprise_id)]
+        if e.worker_id in lines[payroll.pk]:  # two employments in one month (left and came back): the later one carries the line
             continue
         contract = contracts.get(e.pk)
         start, end = max(e.entered_on, first), min(e.exited_on or last, last)
-        days = attended.get(e.worker_id, 0)
-        line = PayrollLine(payroll=payroll, worker=e.worker, employment=e, days_attended=days, hours_attended=hours.get(e.worker_id, 0),
-                           days_claimed=days, wage_basis=contract.wage_basis if contract else "",
-                           wage_rate=contract.wage_rate if contract else None, deductions=[], card=e.worker.bank_card or "",
+        days = attended.get((e.project_id, e.worker_id), 0)
+        line = PayrollLine(payroll=payroll, worker=e.worker, employment=e, days_attended=days,
+                           hours_attended=hours.get((e.project_id, e.worker_id), 0), days_claimed=days,
+                           wage_basis=contract.wage_basis if contract else "", wage_rate=contract.wage_rate if contract else None,
+                           deductions=[], card=e.worker.bank_card or "",
                            card_index=blind_index(e.worker.bank_card) if e.worker.bank_card else None, bank_name=e.worker.bank_name)
         line.gross = gross_pay(basis=line.wage_basis, rate=line.wage_rate, days_claimed=days, quantity=None,
                                roster_days=(end - start).days + 1, month_days=month_days)
         line.net = net_pay(line.gross, [])
-        lines[e.worker_id] = line
-    return list(lines.values())
+        lines[payroll.pk][e.worker_id] = line
+    return {pk: list(by_worker.values()) for pk, by_worker in lines.items()}
 
 
-def _attendance(payroll: Payroll, first, last, worker_ids: set[int]) -> tuple[dict[int, int], dict[int, Decimal]]:
-    days: dict[int, int] = defaultdict(int)
-    hours: dict[int, Decimal] = defaultdict(Decimal)
-    for worker_id, first_in, last_out in AttendanceDay.objects.filter(
-            project=payroll.project, day__range=(first, last), worker_id__in=worker_ids).values_list("worker_id", "first_in", "last_out"):
-        days[worker_id] += 1
-        if first_in and last_out and last_out > first_in:
-            hours[worker_id] += Decimal((last_out - first_in).total_seconds() / 3600).quantize(Decimal("0.1"))
+def _one_month(payrolls) -> str:
+    months = {p.month for p in payrolls}
+    if len(months) != 1:
+        raise ValueError(f"payrolls of one month expected, got {sorted(months)}")
+    return months.pop()
+
+
+def _attendance(project_ids: set[int], worker_ids: set[int], first, last
+                ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], Decimal]]:
+    """Days and hours attended per (project, worker) in the month, summed by the database (a day's hours run
+    from its first entry to its last exit; a day without both counts as a day with no hours)."""
+    days: dict[tuple[int, int], int] = {}
+    hours: dict[tuple[int, int], Decimal] = {}
+    for row in (AttendanceDay.objects.filter(project_id__in=project_ids, day__range=(first, last), worker_id__in=worker_ids)
+                .values("project_id", "worker_id")
+                .annotate(days=Count("id"), span=Sum(F("last_out") - F("first_in"), filter=Q(last_out__gt=F("first_in"))))
+                .order_by()):
+        key = (row["project_id"], row["worker_id"])
+        days[key] = row["days"]
+        span = row["span"] or datetime.timedelta()
+        hours[key] = (Decimal(span.total_seconds()) / 3600).quantize(Decimal("0.1"), ROUND_HALF_UP)
     return days, hours
 
 
 def check_lines(payroll: Payroll, lines: list[PayrollLine]) -> None:
-    """Run every check on every line (a few queries for the whole payroll) and store the results on the lines."""
-    first, last = month_bounds(payroll.month)
-    worker_ids = {line.worker_id for line in lines}
-    covering = set(Employment.objects.filter(project=payroll.project, worker_id__in=worker_ids, entered_on__lte=last)
-                   .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).values_list("pk", "worker_id"))
-    covered_workers = {w for _pk, w in covering}
-    signed: dict[int, datetime.date] = {}  # worker -> the earliest contract on this project
-    for worker_id, signed_on in LabourContract.objects.filter(employment__worker_id__in=worker_ids, employment__project=payroll.project
-                                                              ).order_by("-signed_on").values_list("employment__worker_id", "signed_on"):
-        signed[worker_id] = signed_on
-    elsewhere: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    year_net: dict[int, Decimal] = defaultdict(Decimal)
-    for worker_id, month, net, days, project_id in (
-            PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=payroll.month[:4])
-            .exclude(payroll=payroll).values_list("worker_id", "payroll__month", "net", "days_claimed", "payroll__project_id")):
-        year_net[worker_id] += net
-        if month == payroll.month:
-            elsewhere[worker_id].append((project_id, days))
-    exits = dict(Employment.objects.filter(project=payroll.project, worker_id__in=worker_ids, exited_on__range=(first, last))
-                 .values_list("worker_id", "exited_on"))
+    """Run every check on the payroll's lines and store the results on them."""
     for line in lines:
+        line.payroll = payroll
+    check_many(lines)
+
+
+def check_many(lines: list[PayrollLine]) -> None:
+    """Run every check on lines of one month (any number of payrolls: a fixed number of queries) and store the
+    results on the lines. Lines checked together count as each other's "elsewhere" (paid twice, yearly total)."""
+    if not lines:
+        return
+    payrolls = {line.payroll.pk: line.payroll for line in lines}
+    month = _one_month(payrolls.values())
+    first, last = month_bounds(month)
+    worker_ids = {line.worker_id for line in lines}
+    project_ids = {p.project_id for p in payrolls.values()}
+    covered = set(Employment.objects.filter(project_id__in=project_ids, worker_id__in=worker_ids, entered_on__lte=last)
+                  .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).values_list("project_id", "worker_id"))
+    signed: dict[tuple[int, int], datetime.date] = {}  # (project, worker) -> the earliest contract on the project
+    for project_id, worker_id, signed_on in LabourContract.objects.filter(
+            employment__worker_id__in=worker_ids, employment__project_id__in=project_ids).order_by("-signed_on").values_list(
+            "employment__project_id", "employment__worker_id", "signed_on"):
+        signed[(project_id, worker_id)] = signed_on
+    others: list[tuple[int, int, str, Decimal, int]] = list(  # (worker, payroll, month, net, days) in the year, stored or checked now
+        PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=month[:4])
+        .exclude(payroll_id__in=payrolls).values_list("worker_id", "payroll_id", "payroll__month", "net", "days_claimed"))
+    others += [(line.worker_id, line.payroll.pk, month, line.net, line.days_claimed) for line in lines]
+    exits = {(p, w): exited for p, w, exited in Employment.objects.filter(
+        project_id__in=project_ids, worker_id__in=worker_ids, exited_on__range=(first, last)).values_list("project_id", "worker_id", "exited_on")}
+    by_worker: dict[int, list[tuple[int, str, Decimal, int]]] = defaultdict(list)
+    for worker_id, payroll_id, line_month, net, days in others:
+        by_worker[worker_id].append((payroll_id, line_month, net, days))
+    for line in lines:
+        key = (line.payroll.project_id, line.worker_id)
+        elsewhere = [(m, net, days) for payroll_id, m, net, days in by_worker[line.worker_id] if payroll_id != line.payroll.pk]
         checks = {}
-        checks["real_name"] = (OK, "") if line.worker_id in covered_workers else (ERROR, "no employment on this project covering the month")
+        checks["real_name"] = (OK, "") if key in covered else (ERROR, "no employment on this project covering the month")
         if line.net > 0 and line.days_attended == 0 and line.wage_basis != WageBasis.MONTHLY:
             checks["pay_without_attendance"] = (ERROR, "paid with no attendance in the month")
         else:
             checks["pay_without_attendance"] = (OK, "")
         checks["days_over_claimed"] = ((ERROR, f"{line.days_claimed} days claimed, {line.days_attended} attended")
                                        if line.days_claimed > line.days_attended else (OK, ""))
-        signed_on = signed.get(line.worker_id)
+        signed_on = signed.get(key)
         checks["contract"] = ((ERROR, "no labour contract") if signed_on is None
                               else (WARNING, f"labour contract signed on {signed_on}, after the month") if signed_on > last
                               else (OK, ""))
         checks["card_holder"] = (PENDING, "the bank has not reported the card holder's name yet")
-        other = [days for project_id, days in elsewhere.get(line.worker_id, [])]
+        other = [days for m, _net, days in elsewhere if m == month]
         checks["paid_twice"] = ((ERROR, "also in another payroll for this month") if other and line.days_claimed + sum(other) > 31
                                 else (WARNING, "also paid on another project this month") if other else (OK, ""))
-        year_total = year_net.get(line.worker_id, Decimal("0")) + line.net
+        year_total = sum((net for _m, net, _days in elsewhere), Decimal("0")) + line.net
         checks["large_payment"] = ((WARNING, f"net {line.net} in the month, {year_total} in the year")
                                    if line.net > MONTHLY_LIMIT or year_total > YEARLY_LIMIT else (OK, ""))
-        exited = exits.get(line.worker_id)
+        exited = exits.get(key)
         checks["exit_without_settlement"] = ((WARNING, f"left on {exited} after {line.days_attended} days with nothing paid")
                                              if exited is not None and line.days_attended > 0 and line.net <= 0 else (OK, ""))
         line.checks = {code: {"level": level, "detail": detail} for code, (level, detail) in checks.items()}

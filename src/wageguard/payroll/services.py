@@ -43,30 +43,70 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
         raise ServiceError("not_participating", _("The enterprise does not take part in this project."), "enterprise")
     if not may_prepare(actor, project, enterprise):
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
-    payroll, created = Payroll.objects.select_for_update().get_or_create(
-        project=project, enterprise=enterprise, month=month, defaults={"built_at": clock.now()})
-    _editable(payroll)
-    kept = {line.worker_id: line for line in payroll.lines.all()}  # a rebuild keeps what the team entered
-    fresh = ledger.build_lines(payroll)
-    for line in fresh:
-        old = kept.get(line.worker_id)
+    return _build(actor, month, [(project, enterprise)])[0]
+
+
+@service
+def payroll_build_month(*, month: str, pairs: list[tuple[Project, Enterprise]]) -> list[Payroll]:
+    """The month-end task's build (the system acting): every (project, enterprise) pair's draft at once, a fixed
+    number of queries for the lot. Pairs whose ledger is no longer a draft are left as they are."""
+    if not MONTH_RE.match(month or ""):
+        raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
+    settled = set(Payroll.objects.filter(month=month, project__in={p for p, _e in pairs}).exclude(status=PayrollStatus.DRAFT)
+                  .values_list("project_id", "enterprise_id"))
+    return _build(None, month, [(p, e) for p, e in pairs if (p.pk, e.pk) not in settled])
+
+
+def _build(actor, month: str, pairs: list[tuple[Project, Enterprise]]) -> list[Payroll]:
+    """Create or lock the drafts, build every line, keep what the team entered, check, store, audit."""
+    if not pairs:
+        return []
+    payrolls = _drafts(month, pairs)
+    kept = {(line.payroll_id, line.worker_id): line for line in PayrollLine.objects.filter(payroll__in=payrolls)}
+    fresh_by_payroll = ledger.build_many(payrolls)
+    fresh = [line for lines in fresh_by_payroll.values() for line in lines]
+    for line in fresh:  # a rebuild keeps what the team entered
+        old = kept.get((line.payroll.pk, line.worker_id))
         if old is not None:
             line.pk, line.quantity, line.deductions, line.warning_reasons = old.pk, old.quantity, old.deductions, old.warning_reasons
             # days the team changed stay as entered (the checks judge them again); untouched ones follow attendance
             line.days_claimed = old.days_claimed if old.days_claimed != old.days_attended else line.days_attended
-            _recompute(line, payroll)
-    ledger.check_lines(payroll, fresh)
+            _recompute(line, line.payroll)
+    ledger.check_many(fresh)
     new = [line for line in fresh if line.pk is None]
     stale = [line for line in fresh if line.pk is not None]  # split first: bulk_create gives the new lines their pks
-    PayrollLine.objects.bulk_create(new)
-    PayrollLine.objects.bulk_update(stale,
-                                    ["days_attended", "hours_attended", "days_claimed", "wage_basis", "wage_rate", "gross", "net",
-                                     "card", "card_index", "bank_name", "checks"])
-    payroll.built_at = clock.now()
-    payroll.save(update_fields=["built_at"])
-    audit.record(actor=actor, action="payroll.build" if created else "payroll.rebuild", obj=payroll,
-                 after={"month": month, "lines": len(fresh), "net": str(sum((line.net for line in fresh), Decimal("0")))})
-    return payroll
+    PayrollLine.objects.bulk_create(new, batch_size=2000)
+    PayrollLine.objects.bulk_update(stale, ["days_attended", "hours_attended", "days_claimed", "wage_basis", "wage_rate", "gross", "net",
+                                            "card", "card_index", "bank_name", "checks"], batch_size=1000)
+    now = clock.now()
+    Payroll.objects.filter(pk__in=[p.pk for p in payrolls]).update(built_at=now)
+    audit.record_many(actor=actor, entries=[
+        {"action": "payroll.rebuild" if p.rebuilt else "payroll.build", "obj": p,
+         "after": {"month": month, "lines": len(fresh_by_payroll[p.pk]),
+                   "net": str(sum((line.net for line in fresh_by_payroll[p.pk]), Decimal("0")))}}
+        for p in payrolls])
+    for p in payrolls:
+        p.built_at = now
+    return payrolls
+
+
+def _drafts(month: str, pairs: list[tuple[Project, Enterprise]]) -> list[Payroll]:
+    """The pairs' payrolls for the month, locked, in the pairs' order (each must still be a draft): the missing
+    ones created (a concurrent build creating the same one is harmless), those that existed marked `rebuilt`."""
+    wanted = {(p.pk, e.pk): (p, e) for p, e in pairs}
+    mine = Payroll.objects.filter(month=month, project_id__in={k[0] for k in wanted}, enterprise_id__in={k[1] for k in wanted})
+    before = set(mine.values_list("project_id", "enterprise_id"))
+    now = clock.now()
+    Payroll.objects.bulk_create([Payroll(project=p, enterprise=e, month=month, built_at=now)
+                                 for key, (p, e) in wanted.items() if key not in before], ignore_conflicts=True)
+    locked = {(p.project_id, p.enterprise_id): p for p in mine.select_for_update().order_by("id")}
+    payrolls = []
+    for key, (project, enterprise) in wanted.items():
+        payroll = locked[key]
+        _editable(payroll)
+        payroll.project, payroll.enterprise, payroll.rebuilt = project, enterprise, key in before
+        payrolls.append(payroll)
+    return payrolls
 
 
 def _recompute(line: PayrollLine, payroll: Payroll) -> None:

@@ -11,11 +11,10 @@ from huey.contrib.djhuey import db_periodic_task
 
 from wageguard.core import clock
 from wageguard.core.errors import ServiceError
-from wageguard.registry.models import Employment, Enterprise, Project
+from wageguard.registry.models import Employment, Enterprise, Participation, Project
 
 from . import services
 from .ledger import month_bounds
-from .models import Payroll, PayrollStatus
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +23,26 @@ def previous_month(today: datetime.date) -> str:
     return (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
 
 
-def build_month(month: str) -> int:
-    """Draft ledgers for every (project, enterprise) with an employment in the month; returns how many were built."""
+def build_month(month: str, chunk: int = 200) -> int:
+    """Draft ledgers for every (project, enterprise) with an employment in the month, `chunk` pairs per
+    transaction; returns how many were built. A chunk that fails is logged and the others go on."""
     first, last = month_bounds(month)
-    pairs = (Employment.objects.filter(entered_on__lte=last).filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first))
-             .values_list("project", "enterprise").distinct().order_by("project", "enterprise"))
-    settled = set(Payroll.objects.filter(month=month).exclude(status=PayrollStatus.DRAFT).values_list("project", "enterprise"))
-    pairs = [pair for pair in pairs if pair not in settled]
+    pairs = list(Employment.objects.filter(entered_on__lte=last).filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first))
+                 .values_list("project", "enterprise").distinct().order_by("project", "enterprise"))
+    participating = set(Participation.objects.values_list("project", "enterprise"))
+    left = [pair for pair in pairs if pair not in participating]
+    if left:  # e.g. the enterprise no longer takes part: logged, the others go on
+        log.warning("month-end build %s: %d (project, enterprise) pairs no longer take part, e.g. %s", month, len(left), left[0])
+    pairs = [pair for pair in pairs if pair in participating]
     projects = Project.objects.in_bulk({p for p, _e in pairs})
     enterprises = Enterprise.objects.in_bulk({e for _p, e in pairs})
     built = 0
-    for project_id, enterprise_id in pairs:
+    for start in range(0, len(pairs), chunk):
+        part = [(projects[p], enterprises[e]) for p, e in pairs[start:start + chunk]]
         try:
-            services.payroll_build(actor=None, project=projects[project_id], enterprise=enterprises[enterprise_id], month=month)
-        except ServiceError as error:  # e.g. the enterprise no longer takes part: logged, the others go on
-            log.warning("month-end build %s project=%s enterprise=%s: %s", month, project_id, enterprise_id, error.message)
-            continue
-        built += 1
+            built += len(services.payroll_build_month(month=month, pairs=part))
+        except ServiceError as error:
+            log.warning("month-end build %s, pairs %d–%d: %s", month, start, start + len(part), error.message)
     return built
 
 

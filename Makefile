@@ -33,6 +33,7 @@ test-pg: setup
 bench: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/simulate.py
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ingest_attendance.py
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/payroll.py
 
 lock:
 	$(BIN)/pip install -q pip-tools

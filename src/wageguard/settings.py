@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "wageguard.attendance",
     "wageguard.accounts",
     "wageguard.payroll",
+    "wageguard.alerts",
     "wageguard.simulate",
 ]
 

@@ -63,6 +63,27 @@ RULES: dict[str, Rule] = {r.key: r for r in [
          _("working days within which a drawn deposit is refilled"), Decimal("1")),
     Rule("deposit.refund_notice_days", Decimal("30"), "days", f"{REGULATION_65}第十四条（公示30日无异议后退还）",
          _("days of public notice before a deposit is refunded"), Decimal("0")),
+    # Alert thresholds (alerts/catalogue.py names which rule reads which).
+    Rule("alert.no_attendance_days", Decimal("3"), "days", f"{REGULATION_724}第二十八条（实名制考勤）",
+         _("days without any attendance on a project with registered workers"), Decimal("1"), Decimal("30")),
+    Rule("alert.attendance_update_rate", Decimal("0.85"), "share", "山东省农民工工资支付监管平台建设方案（考勤更新率不低于85%）",
+         _("minimum share of registered workers with attendance over the window"), Decimal("0"), Decimal("1")),
+    Rule("alert.attendance_window_days", Decimal("7"), "days", "山东省农民工工资支付监管平台建设方案",
+         _("window of the attendance update rate"), Decimal("1"), Decimal("31")),
+    Rule("alert.large_payment_month", Decimal("50000"), "yuan", f"{REGULATION_724}；大额发放核查",
+         _("net pay to one worker in a month above which a payment is large"), Decimal("0")),
+    Rule("alert.large_payment_year", Decimal("300000"), "yuan", f"{REGULATION_724}；大额发放核查",
+         _("net pay to one worker in a year above which payments are large"), Decimal("0")),
+    Rule("alert.low_average_pay", Decimal("1890"), "yuan per month", "山东省最低工资标准（一类地区月最低工资）",
+         _("average monthly net pay per worker below which a ledger is suspicious"), Decimal("0")),
+    Rule("alert.manual_punch_share", Decimal("0.10"), "share", "实名制考勤以人脸、刷卡为准，补录须有据",
+         _("share of a project's punches that may be manual or supplementary"), Decimal("0"), Decimal("1")),
+    Rule("alert.late_data_hours", Decimal("24"), "hours", "山东省农民工工资支付监管平台建设方案（数据一日内上报）",
+         _("hours within which data must reach the platform"), Decimal("1")),
+    Rule("alert.sla_working_days.red", Decimal("3"), "working days", f"{REGULATION_724}第四十九条（及时处置）",
+         _("working days to handle a red alert before it is escalated"), Decimal("1"), Decimal("30")),
+    Rule("alert.sla_working_days.yellow", Decimal("5"), "working days", f"{REGULATION_724}第四十九条（及时处置）",
+         _("working days to handle a yellow alert before it is escalated"), Decimal("1"), Decimal("30")),
 ]}
 
 

@@ -21,6 +21,7 @@ from wageguard.exchange.fields import Invalid, money_field, moment_field, parser
 from wageguard.exchange.models import ApiClient, BatchKind, IngestionBatch
 
 from . import ledger
+from .services import changed
 from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, ResultStatus
 
 
@@ -130,6 +131,7 @@ def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], no
     PayrollLine.objects.bulk_update(checked, ["checks"])
     for payroll_id in sorted(touched):
         _settle(payroll_id)
+    changed(Payroll.objects.filter(pk__in=touched))
 
 
 def _settle(payroll_id: int) -> None:

@@ -14,6 +14,9 @@ from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Participation, Project, WageBasis
 from wageguard.registry.validators import validate_bank_card
 
+from wageguard.alerts import events
+from wageguard.alerts.catalogue import PAYROLL_CHANGED
+
 from . import ledger
 from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 
@@ -87,6 +90,7 @@ def _build(actor, month: str, pairs: list[tuple[Project, Enterprise]]) -> list[P
         for p in payrolls])
     for p in payrolls:
         p.built_at = now
+    changed(payrolls)
     return payrolls
 
 
@@ -152,6 +156,7 @@ def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | No
         raise ServiceError("negative_net", _("Deductions cannot exceed the gross pay."), "deductions")
     ledger.check_lines(payroll, [line])
     line.save()
+    changed([payroll])
     audit.record(actor=actor, action="payroll.line_adjust", obj=line, before=before,
                  after={"days_claimed": line.days_claimed, "quantity": str(line.quantity), "deductions": line.deductions,
                         "net": str(line.net), "reason": reason.strip()})
@@ -181,7 +186,13 @@ def _move(actor, payroll: Payroll, target: str, reason: str = "", *, only_from: 
     payroll.save(update_fields=["status"])
     audit.record(actor=actor, action=f"payroll.{target}", obj=payroll, before={"status": before},
                  after={"status": target, "reason": reason})
+    changed([payroll])
     return payroll
+
+
+def changed(payrolls) -> None:
+    """Tell the alert engine (after the commit) which ledgers' facts have changed."""
+    events.emit(PAYROLL_CHANGED, project_ids={p.project_id for p in payrolls}, periods={p.month for p in payrolls})
 
 
 def is_general_contractor_officer(actor, project: Project) -> bool:

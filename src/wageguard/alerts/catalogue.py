@@ -1,0 +1,93 @@
+"""The rule catalogue, in one place: every alert rule with its Chinese name, severity, subject, the
+regulation it enforces, the thresholds it reads (`core.rules`: settings, overridable per region), the
+domain events that run it right after their commit, whether the nightly sweep runs it, and its grace
+window (data that has merely not arrived yet — the one-day deadline — raises nothing).
+
+The simulator's anomaly labels use these codes as their `kind`.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.utils.translation import gettext_lazy as _
+
+from wageguard.core.rules import REGULATION_65, REGULATION_724
+
+from . import evaluators as ev
+from .models import Severity
+
+PLATFORM_PLAN = "山东省农民工工资支付监管平台建设方案"
+
+# Domain events (emitted by the write services after their commit, see `events.py`).
+PAYROLL_CHANGED = "payroll.changed"          # built, adjusted, submitted, confirmed, results posted
+ATTENDANCE_INGESTED = "attendance.ingested"
+ACCOUNT_BOOKED = "account.transaction_booked"
+ACCOUNT_OPENED = "account.opened"
+DEPOSIT_CHANGED = "deposit.changed"
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    code: str
+    name: str
+    severity: str
+    subject: str                      # project / enterprise / worker / account / sender / payroll / payroll_line
+    regulation: str
+    evaluate: Callable                # (scope: engine.Scope, today: date) -> list[engine.Finding]
+    thresholds: tuple[str, ...] = ()  # keys of core.rules.RULES
+    events: tuple[str, ...] = ()
+    nightly: bool = True
+    grace: datetime.timedelta = datetime.timedelta(days=1)
+    notes: str = ""
+    periods: str = "month"            # what its `period` holds: month (YYYY-MM), day (YYYY-MM-DD) or none
+    extra: dict = field(default_factory=dict)
+
+
+RULES: dict[str, AlertRule] = {r.code: r for r in [
+    AlertRule("pay_without_attendance", _("pay without attendance"), Severity.RED, "payroll_line",
+              f"{REGULATION_724}第二十八条（按考勤核发）", ev.line_check("pay_without_attendance"), events=(PAYROLL_CHANGED,),
+              notes="a ledger line pays a daily or piece-rate worker with no attendance in the month"),
+    AlertRule("days_over_claimed", _("more days claimed than attended"), Severity.RED, "payroll_line",
+              f"{REGULATION_724}第二十八条", ev.line_check("days_over_claimed"), events=(PAYROLL_CHANGED,)),
+    AlertRule("ghost_worker", _("ghost worker"), Severity.RED, "payroll_line", f"{REGULATION_724}第二十八条",
+              ev.ghost_worker, events=(PAYROLL_CHANGED,),
+              notes="paid by the month with no attendance at all in the month"),
+    AlertRule("large_payment", _("large payment"), Severity.YELLOW, "payroll_line", f"{REGULATION_724}；大额发放核查",
+              ev.large_payment, thresholds=("alert.large_payment_month", "alert.large_payment_year"), events=(PAYROLL_CHANGED,)),
+    AlertRule("exit_without_settlement", _("left without final settlement"), Severity.YELLOW, "payroll_line",
+              f"{REGULATION_724}第十五条（离场结清）", ev.line_check("exit_without_settlement"), events=(PAYROLL_CHANGED,)),
+    AlertRule("proxy_clockin", _("proxy clock-in or cards held by a foreman"), Severity.RED, "payroll",
+              f"{REGULATION_724}第二十八条（工资直接发放给农民工本人）", ev.shared_cards, events=(PAYROLL_CHANGED,),
+              notes="several workers' wages paid to one card (punch-level proxy clock-in comes with the attendance rules)"),
+    AlertRule("arrears", _("wage arrears"), Severity.RED, "payroll", f"{REGULATION_724}第三条、第二十四条（按月足额支付）",
+              ev.arrears, events=(PAYROLL_CHANGED,), grace=datetime.timedelta(days=0),
+              notes="month M not fully paid by the end of M + 1"),
+    AlertRule("low_average_pay", _("average pay below the minimum wage"), Severity.YELLOW, "payroll",
+              "山东省最低工资标准", ev.low_average_pay, thresholds=("alert.low_average_pay",), events=(PAYROLL_CHANGED,)),
+    AlertRule("bank_line_failed", _("bank could not pay a line"), Severity.YELLOW, "payroll_line",
+              f"{REGULATION_724}第三十一条", ev.bank_line_failed, events=(PAYROLL_CHANGED,),
+              notes="the bank's result is failed and the line has not been re-issued"),
+    AlertRule("account_not_opened", _("dedicated account not opened"), Severity.RED, "project", f"{REGULATION_724}第二十六条",
+              ev.account_not_opened, thresholds=("account.open_within_days",), events=(ACCOUNT_OPENED,), periods="none"),
+    AlertRule("no_attendance", _("no attendance"), Severity.YELLOW, "project", f"{REGULATION_724}第二十八条；{PLATFORM_PLAN}",
+              ev.no_attendance, thresholds=("alert.no_attendance_days", "alert.attendance_update_rate", "alert.attendance_window_days"),
+              periods="day"),
+]}
+
+# Rules of the issue not evaluated yet (their labels already exist in the simulator); listed so that the
+# catalogue page and the quality benchmark name them.
+PLANNED: dict[str, tuple[str, str]] = {
+    "labour_cost_missing": (_("labour cost not allocated"), f"{REGULATION_724}第二十九条"),
+    "labour_cost_late": (_("labour cost allocated late"), f"{REGULATION_724}第二十九条"),
+    "labour_cost_low": (_("labour cost below the industry's share"), f"{REGULATION_724}第二十九条"),
+    "account_misuse": (_("dedicated account money misused"), f"{REGULATION_724}第二十六条"),
+    "deposit_missing": (_("wage deposit not lodged"), f"{REGULATION_65}第七条"),
+    "manual_punch_rate": (_("too many manual punches"), PLATFORM_PLAN),
+    "late_data": (_("data not received within a day"), PLATFORM_PLAN),
+}
+
+
+def for_event(event: str) -> list[AlertRule]:
+    return [rule for rule in RULES.values() if event in rule.events]

@@ -1,0 +1,231 @@
+"""Running rules and keeping alerts in step with what they find.
+
+A rule's evaluator returns `Finding`s for a `Scope` (some projects and/or periods, or everything within the
+horizon). `sync` then, in one transaction per rule:
+- raises an alert for each new (rule, subject, period), routed to the department of the project's county
+  and industry, with its SLA deadline;
+- updates the facts of an alert still open (recorded as an action when they change);
+- resolves automatically, with the reason recorded, each open alert of the scope the rule no longer finds;
+- records an episode that already ended (`Finding.ended`, e.g. an account opened late, an outage that
+  stopped) as an alert raised and resolved at once, so that it is never silently lost.
+A person's closing (resolved or dismissed) is not undone by the next run while the facts stay the same.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wageguard.core import clock, rules as thresholds
+from wageguard.core.models import INDUSTRY_AGENCY, Department, Region
+from wageguard.core.workdays import add_working_days
+from wageguard.registry.models import Project
+
+from . import notify
+from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus, Level
+
+log = logging.getLogger(__name__)
+HORIZON_MONTHS = 13
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an evaluation covers: None means every project / every period within the horizon."""
+    project_ids: frozenset[int] | None = None
+    periods: frozenset[str] | None = None
+
+    @classmethod
+    def everything(cls) -> "Scope":
+        return cls()
+
+    def covers_period(self, period: str) -> bool:
+        return self.periods is None or period in self.periods
+
+
+@dataclass
+class Finding:
+    subject_type: str
+    subject_id: str
+    period: str
+    project_id: int
+    facts: dict
+    enterprise_id: int | None = None
+    worker_id: int | None = None
+    ended: str = ""  # the condition already cleared: why (the alert is raised and resolved at once)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.subject_type, str(self.subject_id), self.period)
+
+
+@dataclass
+class SyncResult:
+    raised: int = 0
+    updated: int = 0
+    resolved: int = 0
+    raised_ids: list[int] = field(default_factory=list)
+
+
+def horizon(today: datetime.date) -> str:
+    """The oldest month a sweep looks at."""
+    year, month = today.year, today.month - HORIZON_MONTHS
+    while month <= 0:
+        year, month = year - 1, month + 12
+    return f"{year:04d}-{month:02d}"
+
+
+def evaluate(rule_codes, scope: Scope, today: datetime.date | None = None) -> dict[str, SyncResult]:
+    """Run the rules on the scope and sync their alerts; one transaction per rule."""
+    from .catalogue import RULES
+
+    today = today or clock.localdate()
+    results = {}
+    for code in rule_codes:
+        rule = RULES[code]
+        with transaction.atomic():
+            results[code] = sync(rule, rule.evaluate(scope, today), scope, today)
+    return results
+
+
+def sweep(today: datetime.date | None = None) -> dict[str, SyncResult]:
+    """The nightly sweep: every nightly rule over everything within the horizon."""
+    from .catalogue import RULES
+
+    return evaluate([code for code, rule in RULES.items() if rule.nightly], Scope.everything(), today)
+
+
+def _covered(rule, scope: Scope, today: datetime.date):
+    qs = Alert.objects.filter(rule=rule.code, status__in=OPEN_STATUSES)
+    if scope.project_ids is not None:
+        qs = qs.filter(project_id__in=scope.project_ids)
+    if scope.periods is not None:
+        qs = qs.filter(period__in=scope.periods)
+    elif rule.periods == "month":
+        qs = qs.filter(period__gte=horizon(today))
+    return qs
+
+
+def sync(rule, findings: list[Finding], scope: Scope, today: datetime.date) -> SyncResult:
+    result = SyncResult()
+    now = clock.now()
+    open_alerts = {(a.subject_type, a.subject_id, a.period): a for a in _covered(rule, scope, today).select_for_update()}
+    keys = {f.key for f in findings}
+    closed_by_people = {}
+    candidates = [f for f in findings if f.key not in open_alerts]
+    if candidates:
+        for alert in (Alert.objects.filter(rule=rule.code, subject_id__in={f.key[1] for f in candidates})
+                      .exclude(status__in=OPEN_STATUSES).order_by("closed_at", "id")):
+            closed_by_people[(alert.subject_type, alert.subject_id, alert.period)] = alert
+    router = Router()
+    for finding in findings:
+        alert = open_alerts.get(finding.key)
+        if alert is not None:
+            if finding.ended:
+                _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
+                result.resolved += 1
+            elif alert.facts != _json(finding.facts):
+                alert.facts, alert.updated_at = _json(finding.facts), now
+                alert.save(update_fields=["facts", "updated_at"])
+                AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.UPDATED, to_status=alert.status)
+                result.updated += 1
+            continue
+        previous = closed_by_people.get(finding.key)
+        if previous is not None and (finding.ended or (not previous.closed_automatically and previous.facts == _json(finding.facts))):
+            continue  # an ended episode already recorded, or closed by a person with nothing new since
+        alert = _raise(rule, finding, router, now, today)
+        result.raised += 1
+        result.raised_ids.append(alert.pk)
+        if finding.ended:
+            _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
+    for key, alert in open_alerts.items():
+        if key not in keys:
+            _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, _("The condition no longer holds on re-evaluation."), None, now)
+            result.resolved += 1
+    return result
+
+
+def _json(facts: dict) -> dict:
+    import json
+
+    return json.loads(json.dumps(facts, default=str))
+
+
+def _raise(rule, finding: Finding, router: "Router", now, today: datetime.date) -> Alert:
+    project = router.project(finding.project_id)
+    department = router.department(project.region, project.industry, Level.COUNTY)
+    alert = Alert.objects.create(
+        rule=rule.code, severity=rule.severity, subject_type=finding.subject_type, subject_id=str(finding.subject_id),
+        period=finding.period, project=project, enterprise_id=finding.enterprise_id, worker_id=finding.worker_id,
+        region=project.region, industry=project.industry, department=department, level=Level.COUNTY,
+        facts=_json(finding.facts), raised_at=now, updated_at=now, due_at=due_at(rule.severity, project.region, today))
+    AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.RAISED, to_status=AlertStatus.OPEN)
+    if not finding.ended:
+        transaction.on_commit(lambda: notify.alert_raised(alert))
+    return alert
+
+
+def _close(alert: Alert, status: str, kind: str, reason: str, actor, now) -> None:
+    before = alert.status
+    alert.status, alert.closed_at, alert.resolution, alert.updated_at = status, now, reason, now
+    alert.closed_automatically = kind == ActionKind.AUTO_RESOLVED
+    alert.save(update_fields=["status", "closed_at", "resolution", "updated_at", "closed_automatically"])
+    AlertAction.objects.create(alert=alert, at=now, actor=actor, kind=kind, note=reason, from_status=before, to_status=status)
+
+
+def due_at(severity: str, region: Region, today: datetime.date) -> datetime.datetime:
+    """The end of the SLA's last working day (the region's own SLA if it set one)."""
+    days = int(thresholds.value(f"alert.sla_working_days.{severity}", region))
+    deadline = add_working_days(today, days).day
+    return timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59, 59)))
+
+
+class Router:
+    """The department handling an alert: the agency that supervises the project's industry (HRSS for
+    "other"), at the county, then the city, then the province. HRSS sees every alert of its region anyway."""
+
+    def __init__(self):
+        self._projects: dict[int, Project] = {}
+        self._departments: dict[tuple[int, str], Department] = {}
+
+    def project(self, pk: int) -> Project:
+        if pk not in self._projects:
+            self._projects[pk] = Project.objects.select_related("region__parent__parent").get(pk=pk)
+        return self._projects[pk]
+
+    def department(self, county: Region, industry: str, level: str) -> Department:
+        region = {Level.COUNTY: county, Level.CITY: county.parent or county,
+                  Level.PROVINCE: (county.parent.parent if county.parent and county.parent.parent else county.parent or county)}[level]
+        agency = INDUSTRY_AGENCY.get(industry, "hrss")
+        key = (region.pk, agency)
+        if key not in self._departments:
+            self._departments[key], _created = Department.objects.get_or_create(region=region, agency=agency)
+        return self._departments[key]
+
+
+NEXT_LEVEL = {Level.COUNTY: Level.CITY, Level.CITY: Level.PROVINCE}
+
+
+def escalate_overdue(now: datetime.datetime | None = None) -> int:
+    """Alerts not closed by their deadline go up a level (county → city → province), with a new deadline."""
+    now = now or clock.now()
+    today = timezone.localdate(now)
+    router, moved = Router(), 0
+    with transaction.atomic():
+        for alert in (Alert.objects.select_for_update(of=("self",)).filter(status__in=OPEN_STATUSES, due_at__lt=now)
+                      .exclude(level=Level.PROVINCE).select_related("region__parent__parent", "department__region")):
+            level = NEXT_LEVEL[alert.level]
+            department = router.department(alert.region, alert.industry, level)
+            before = str(alert.department)
+            alert.level, alert.department, alert.updated_at = level, department, now
+            alert.due_at = due_at(alert.severity, alert.region, today)
+            alert.save(update_fields=["level", "department", "due_at", "updated_at"])
+            AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.ESCALATED, from_status=alert.status, to_status=alert.status,
+                                       note=_("Not handled in time at %(before)s; escalated to %(after)s.") % {
+                                           "before": before, "after": str(department)})
+            transaction.on_commit(lambda a=alert: notify.alert_escalated(a))
+            moved += 1
+    return moved

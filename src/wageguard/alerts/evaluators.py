@@ -1,0 +1,281 @@
+"""The rules' evaluators: each reads the stored data of a scope, set-based, and returns `Finding`s.
+
+Each evaluator looks back over history (not only at "now"), so an episode that began and ended between two
+runs — an account opened late, a gate outage, a month paid late — is still found, as an ended finding.
+Grace: a month's ledger lines count only once the month's data deadline has passed; attendance days only
+once their one-day deadline has.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from wageguard.core import rules as thresholds
+from wageguard.core.models import Region
+
+LOOKBACK_DAYS = 92
+
+
+def _engine():
+    from . import engine
+
+    return engine
+
+
+def _month_end(month: str) -> datetime.date:
+    from wageguard.payroll.ledger import month_bounds
+
+    return month_bounds(month)[1]
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7]) + 1
+    return f"{year + (number > 12):04d}-{(number - 1) % 12 + 1:02d}"
+
+
+def _closed_month(today: datetime.date) -> str:
+    """The latest month whose data deadline has passed: its last day's data was due by the end of the next day."""
+    day = today - datetime.timedelta(days=2)
+    month = f"{day:%Y-%m}"
+    return month if day == _month_end(month) else _previous(month)
+
+
+def _previous(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7]) - 1
+    return f"{year - (number < 1):04d}-{(number - 1) % 12 + 1:02d}"
+
+
+def _payrolls(scope, today, *, closed_only: bool = True):
+    from wageguard.payroll.models import Payroll
+
+    qs = Payroll.objects.filter(month__gte=_engine().horizon(today))
+    if closed_only:
+        qs = qs.filter(month__lte=_closed_month(today))
+    if scope.project_ids is not None:
+        qs = qs.filter(project_id__in=scope.project_ids)
+    if scope.periods is not None:
+        qs = qs.filter(month__in=scope.periods)
+    return qs
+
+
+def _lines(scope, today):
+    from wageguard.payroll.models import PayrollLine
+
+    return PayrollLine.objects.current().filter(payroll__in=_payrolls(scope, today)).select_related("payroll")
+
+
+def _line_finding(line, facts: dict):
+    return _engine().Finding("payroll_line", str(line.pk), line.payroll.month, line.payroll.project_id,
+                             {"payroll": line.payroll_id, "days_attended": line.days_attended, "days_claimed": line.days_claimed,
+                              "net": str(line.net)} | facts,
+                             enterprise_id=line.payroll.enterprise_id, worker_id=line.worker_id)
+
+
+def line_check(code: str):
+    """Lines whose stored cross-check `code` is not ok (error, or warning for the warning-level checks)."""
+    def evaluate(scope, today):
+        lines = _lines(scope, today).filter(**{f"checks__{code}__level__in": ["error", "warning"]})
+        return [_line_finding(line, {"check": code, "detail": line.checks[code]["detail"]}) for line in lines.order_by("id")]
+    evaluate.__name__ = f"line_check_{code}"
+    return evaluate
+
+
+def ghost_worker(scope, today):
+    """Paid by the month, on the roster at least three days of the month, never seen at the gate."""
+    from wageguard.registry.models import WageBasis
+
+    found = []
+    for line in _lines(scope, today).filter(wage_basis=WageBasis.MONTHLY, days_attended=0, net__gt=0).select_related("employment"):
+        first = _month_end(line.payroll.month).replace(day=1)
+        last = _month_end(line.payroll.month)
+        e = line.employment
+        roster = ((min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1) if e else 0
+        if roster >= 3:
+            found.append(_line_finding(line, {"roster_days": roster}))
+    return found
+
+
+class _RegionValues:
+    """Thresholds per region (a region's own value, else its city's, …), read once per region."""
+
+    def __init__(self, key: str):
+        self.key, self.cache = key, {}
+
+    def __call__(self, region: Region) -> Decimal:
+        if region.pk not in self.cache:
+            self.cache[region.pk] = thresholds.value(self.key, region)
+        return self.cache[region.pk]
+
+    def lowest(self) -> Decimal:
+        from wageguard.core.models import RegionalSetting
+
+        return min([thresholds.RULES[self.key].default, *RegionalSetting.objects.filter(key=self.key).values_list("value", flat=True)])
+
+
+def large_payment(scope, today):
+    """Net above the month's limit on one line; above the year's limit over a worker's lines of a year."""
+    from wageguard.payroll.models import PayrollLine
+
+    monthly, yearly = _RegionValues("alert.large_payment_month"), _RegionValues("alert.large_payment_year")
+    found = []
+    lines = _lines(scope, today).select_related("payroll__project__region__parent__parent")
+    for line in lines.filter(net__gt=monthly.lowest()).order_by("id"):
+        limit = monthly(line.payroll.project.region)
+        if line.net > limit:
+            found.append(_line_finding(line, {"limit": str(limit)}))
+    workers = set(lines.values_list("worker_id", flat=True).distinct()) if scope.project_ids is not None else None
+    years = PayrollLine.objects.current().filter(payroll__month__gte=_engine().horizon(today))
+    if workers is not None:
+        years = years.filter(worker_id__in=workers)
+    for row in (years.values("worker_id", year=Substr("payroll__month", 1, 4)).annotate(total=Sum("net"), last=Max("id"))
+                .filter(total__gt=yearly.lowest()).order_by("worker_id")):
+        last = PayrollLine.objects.select_related("payroll__project__region__parent__parent").get(pk=row["last"])
+        limit = yearly(last.payroll.project.region)
+        if row["total"] > limit:
+            found.append(_engine().Finding("worker", str(row["worker_id"]), row["year"], last.payroll.project_id,
+                                           {"year_total": str(row["total"]), "limit": str(limit)},
+                                           enterprise_id=last.payroll.enterprise_id, worker_id=row["worker_id"]))
+    return found
+
+
+def shared_cards(scope, today):
+    """Several workers of one ledger paid to one card (a foreman holding his workers' cards)."""
+    from wageguard.payroll.models import PayrollLine
+
+    lines = PayrollLine.objects.current().filter(payroll__in=_payrolls(scope, today, closed_only=False), card_index__isnull=False)
+    groups = lines.values("payroll_id", "card_index").annotate(n=Count("id")).filter(n__gt=1)
+    wanted = {(g["payroll_id"], g["card_index"]) for g in groups}
+    members = defaultdict(list)
+    for line in lines.filter(payroll_id__in={p for p, _c in wanted}).select_related("payroll").order_by("worker_id"):
+        if (line.payroll_id, line.card_index) in wanted:
+            members[(line.payroll_id, line.card_index)].append(line)
+    return [_engine().Finding("payroll", f"{payroll_id}:{card[:16]}", group[0].payroll.month, group[0].payroll.project_id,
+                              {"payroll": payroll_id, "workers": [line.worker_id for line in group], "card": group[0].card_masked},
+                              enterprise_id=group[0].payroll.enterprise_id)
+            for (payroll_id, card), group in sorted(members.items())]
+
+
+def arrears(scope, today):
+    """Month M not fully paid by the end of M + 1: open while lines stay unpaid, ended once all are paid."""
+    from wageguard.payroll.models import PayrollLine, ResultStatus
+
+    found = []
+    due_months = _payrolls(scope, today, closed_only=False).filter(month__lt=_previous(f"{today:%Y-%m}"))
+    lines = (PayrollLine.objects.current().filter(payroll__in=due_months, net__gt=0)
+             .values("payroll_id", "payroll__month", "payroll__project_id", "payroll__enterprise_id")
+             .annotate(lines=Count("id"), paid=Count("id", filter=Q(result__status=ResultStatus.PAID)), last_paid=Max("result__paid_at"),
+                       unpaid_net=Sum("net", filter=~Q(result__status=ResultStatus.PAID) | Q(result__isnull=True))))
+    for row in lines.order_by("payroll_id"):
+        month = row["payroll__month"]
+        deadline = _month_end(_next_month(month))
+        last_paid = row["last_paid"]
+        late = last_paid is not None and last_paid.date() > deadline
+        if row["paid"] == row["lines"] and not late:
+            continue
+        facts = {"lines": row["lines"], "paid": row["paid"], "unpaid_net": str(row["unpaid_net"] or 0), "deadline": deadline.isoformat()}
+        ended = _("All lines were paid by %(day)s, after the deadline.") % {"day": last_paid.date()} if row["paid"] == row["lines"] else ""
+        found.append(_engine().Finding("payroll", str(row["payroll_id"]), month, row["payroll__project_id"], facts,
+                                       enterprise_id=row["payroll__enterprise_id"], ended=ended))
+    return found
+
+
+def low_average_pay(scope, today):
+    """A ledger whose workers on the roster all month earn on average less than the minimum wage."""
+    floor = _RegionValues("alert.low_average_pay")
+    found = []
+    for payroll in _payrolls(scope, today).select_related("project__region__parent__parent").order_by("id"):
+        first, last = _month_end(payroll.month).replace(day=1), _month_end(payroll.month)
+        nets = [line.net for line in payroll.lines.current().filter(net__gt=0).select_related("employment")
+                if line.employment and line.employment.entered_on <= first and (line.employment.exited_on or last) >= last]
+        if len(nets) < 3:
+            continue
+        average = (sum(nets, Decimal("0")) / len(nets)).quantize(Decimal("0.01"))
+        if average < floor(payroll.project.region):
+            found.append(_engine().Finding("payroll", str(payroll.pk), payroll.month, payroll.project_id,
+                                           {"average_net": str(average), "workers": len(nets), "floor": str(floor(payroll.project.region))},
+                                           enterprise_id=payroll.enterprise_id))
+    return found
+
+
+def bank_line_failed(scope, today):
+    """The bank could not pay a line and it has not been re-issued yet."""
+    from wageguard.payroll.models import PayrollLine, ResultStatus
+
+    lines = (PayrollLine.objects.current().filter(payroll__in=_payrolls(scope, today, closed_only=False), result__status=ResultStatus.FAILED)
+             .select_related("payroll", "result"))
+    return [_line_finding(line, {"reason_code": line.result.reason_code}) for line in lines.order_by("id")]
+
+
+def _projects(scope):
+    from wageguard.registry.models import FilingStatus, Project
+
+    qs = Project.objects.filter(filing_status=FilingStatus.ONBOARDED, is_qualifying=True).select_related("region__parent__parent")
+    return qs.filter(pk__in=scope.project_ids) if scope.project_ids is not None else qs
+
+
+def account_not_opened(scope, today):
+    """No dedicated account N days after the contract or permit date; an account opened late is recorded too."""
+    from wageguard.accounts.models import WageAccount
+
+    within = _RegionValues("account.open_within_days")
+    opened = {}
+    for project_id, opened_on in WageAccount.objects.order_by("-opened_on").values_list("project_id", "opened_on"):
+        opened[project_id] = opened_on  # the earliest wins
+    found = []
+    for project in _projects(scope).filter(started_on__isnull=False).order_by("id"):
+        due = project.started_on + datetime.timedelta(days=int(within(project.region)))
+        day = opened.get(project.pk)
+        if day is None and today > due + datetime.timedelta(days=1):  # one day's grace for the bank's report
+            found.append(_engine().Finding("project", str(project.pk), "", project.pk, {"due": due.isoformat()},
+                                           enterprise_id=project.general_contractor_id))
+        elif day is not None and day > due and (today - day).days <= LOOKBACK_DAYS:
+            found.append(_engine().Finding("project", str(project.pk), "", project.pk, {"due": due.isoformat(), "opened_on": day.isoformat()},
+                                           enterprise_id=project.general_contractor_id,
+                                           ended=_("Opened on %(day)s, %(late)d days late.") % {"day": day, "late": (day - due).days}))
+    return found
+
+
+def no_attendance(scope, today):
+    """Runs of at least N days without any attendance on a project with registered workers (days whose data
+    is still due are not judged); a run that has stopped is recorded as ended."""
+    from wageguard.attendance.models import AttendanceDay
+    from wageguard.registry.models import Employment
+
+    need = _RegionValues("alert.no_attendance_days")
+    last_complete = today - datetime.timedelta(days=2)
+    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
+    projects = list(_projects(scope))
+    ids = [p.pk for p in projects]
+    spans = defaultdict(list)
+    for project_id, entered, exited in Employment.objects.filter(project_id__in=ids, entered_on__lte=last_complete).filter(
+            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "entered_on", "exited_on"):
+        spans[project_id].append((entered, exited))
+    seen = defaultdict(set)
+    for project_id, day in AttendanceDay.objects.filter(project_id__in=ids, day__range=(start, last_complete)).values_list("project_id", "day"):
+        seen[project_id].add(day)
+    found = []
+    for project in projects:
+        if not spans[project.pk] or not seen[project.pk]:
+            continue  # nobody registered, or a site that never sent anything (late_data's business)
+        first_seen = min(seen[project.pk])
+        run, day = [], first_seen
+        while day <= last_complete + datetime.timedelta(days=1):
+            staffed = any(entered <= day and (exited is None or day <= exited) for entered, exited in spans[project.pk])
+            if day <= last_complete and staffed and day not in seen[project.pk]:
+                run.append(day)
+            else:
+                if len(run) >= int(need(project.region)):
+                    ongoing = day > last_complete
+                    found.append(_engine().Finding(
+                        "project", str(project.pk), run[0].isoformat(), project.pk,
+                        {"from": run[0].isoformat(), "to": run[-1].isoformat(), "days": len(run)},
+                        enterprise_id=project.general_contractor_id,
+                        ended="" if ongoing else _("Attendance resumed on %(day)s.") % {"day": day}))
+                run = []
+            day += datetime.timedelta(days=1)
+    return found

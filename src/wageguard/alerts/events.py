@@ -1,0 +1,60 @@
+"""Domain events: a write service calls `emit` inside its transaction; after the commit, the rules listening
+to the event (`catalogue.AlertRule.events`) run on its scope as a Huey task, so the alert is visible
+seconds after the data. Events of one transaction are coalesced into one task per event name.
+
+`suppressed()` drops events (the simulator uses it while it delivers months of data at once, and runs the
+engine at its own simulated moments instead).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from django.db import transaction
+
+_state = threading.local()
+
+
+def emit(event: str, *, project_ids=(), periods=()) -> None:
+    if getattr(_state, "suppressed", 0):
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _run({event: (set(project_ids), set(periods))})
+        return
+    batch = getattr(_state, "batch", None)
+    if batch is None or batch.done or not any(entry[1] is batch.callback for entry in connection.run_on_commit):
+        batch = _state.batch = _Batch()  # the first event of this transaction (or the last one rolled back)
+        transaction.on_commit(batch.callback)
+    projects, months = batch.events.setdefault(event, (set(), set()))
+    projects.update(project_ids)
+    months.update(periods)
+
+
+class _Batch:
+    """The events of one transaction, run once after its commit."""
+
+    def __init__(self):
+        self.events: dict[str, tuple[set, set]] = {}
+        self.done = False
+        self.callback = self.flush  # one bound method, so that it can be found among the pending callbacks
+
+    def flush(self) -> None:
+        self.done = True
+        _run(self.events)
+
+
+def _run(events: dict[str, tuple[set, set]]) -> None:
+    from .tasks import evaluate_event
+
+    for event, (projects, months) in events.items():
+        evaluate_event(event, sorted(projects), sorted(months))
+
+
+@contextlib.contextmanager
+def suppressed():
+    _state.suppressed = getattr(_state, "suppressed", 0) + 1
+    try:
+        yield
+    finally:
+        _state.suppressed -= 1

@@ -1,0 +1,99 @@
+"""Handling an alert to closure: open → assigned → in_progress → resolved / dismissed, each step an
+`AlertAction`; the enterprise concerned answers with an explanation and attachments. Every write here is one
+transaction and is audited."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from wageguard.core import audit, clock
+from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.files import check_document
+from wageguard.core.models import Role
+from wageguard.core.transactions import service
+
+from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus
+
+TRANSITIONS = {
+    ActionKind.ASSIGNED: (AlertStatus.OPEN, AlertStatus.ASSIGNED, AlertStatus.IN_PROGRESS),
+    ActionKind.STARTED: (AlertStatus.OPEN, AlertStatus.ASSIGNED),
+    ActionKind.RESOLVED: OPEN_STATUSES,
+    ActionKind.DISMISSED: OPEN_STATUSES,
+}
+TARGET = {ActionKind.ASSIGNED: AlertStatus.ASSIGNED, ActionKind.STARTED: AlertStatus.IN_PROGRESS,
+          ActionKind.RESOLVED: AlertStatus.RESOLVED, ActionKind.DISMISSED: AlertStatus.DISMISSED}
+
+
+def may_handle(actor, alert: Alert) -> bool:
+    """Officials of the department handling it now (or above it in the same agency), and platform admins."""
+    if actor.is_platform_admin:
+        return True
+    department = actor.department
+    return (actor.role == Role.OFFICIAL and department is not None and department.agency == alert.department.agency
+            and alert.department.region.code.startswith(department.region.subtree_prefix))
+
+
+def may_answer(actor, alert: Alert) -> bool:
+    return (actor.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) and actor.enterprise_id is not None
+            and Alert.objects.visible_to(actor).filter(pk=alert.pk).exists())
+
+
+def _step(actor, alert: Alert, kind: str, note: str = "", assignee=None) -> Alert:
+    alert = Alert.objects.select_for_update().select_related("department__region").get(pk=alert.pk)
+    if not may_handle(actor, alert):
+        raise PermissionDenied(_("Only the department handling the alert may do this."))
+    if alert.status not in TRANSITIONS[kind]:
+        raise ServiceError("illegal_transition", _("An alert that is %(status)s cannot be %(step)s.") % {
+            "status": alert.get_status_display(), "step": ActionKind(kind).label}, "status")
+    if kind in (ActionKind.RESOLVED, ActionKind.DISMISSED) and not (note or "").strip():
+        raise ServiceError("required", _("Closing an alert needs its reason."), "note")
+    now, before = clock.now(), alert.status
+    alert.status, alert.updated_at = TARGET[kind], now
+    fields = ["status", "updated_at"]
+    if assignee is not None:
+        alert.assignee = assignee
+        fields.append("assignee")
+    if kind in (ActionKind.RESOLVED, ActionKind.DISMISSED):
+        alert.closed_at, alert.resolution, alert.closed_automatically = now, note.strip(), False
+        fields += ["closed_at", "resolution", "closed_automatically"]
+    alert.save(update_fields=fields)
+    AlertAction.objects.create(alert=alert, at=now, actor=actor, kind=kind, note=(note or "").strip(), from_status=before, to_status=alert.status)
+    audit.record(actor=actor, action=f"alert.{kind}", obj=alert, before={"status": before},
+                 after={"status": alert.status, "note": (note or "").strip(), "assignee": getattr(assignee, "username", None)})
+    return alert
+
+
+@service
+def alert_assign(*, actor, alert: Alert, assignee) -> Alert:
+    if not may_handle(assignee, alert) or assignee.is_platform_admin and not actor.is_platform_admin:
+        raise ServiceError("invalid_assignee", _("The assignee must be an official of the handling department."), "assignee")
+    return _step(actor, alert, ActionKind.ASSIGNED, assignee=assignee)
+
+
+@service
+def alert_start(*, actor, alert: Alert, note: str = "") -> Alert:
+    return _step(actor, alert, ActionKind.STARTED, note)
+
+
+@service
+def alert_resolve(*, actor, alert: Alert, note: str) -> Alert:
+    return _step(actor, alert, ActionKind.RESOLVED, note)
+
+
+@service
+def alert_dismiss(*, actor, alert: Alert, note: str) -> Alert:
+    return _step(actor, alert, ActionKind.DISMISSED, note)
+
+
+@service
+def alert_answer(*, actor, alert: Alert, note: str, attachment=None) -> AlertAction:
+    """The enterprise concerned explains (and may attach evidence); the status does not change."""
+    if not may_answer(actor, alert):
+        raise PermissionDenied(_("Only the enterprise concerned may answer this alert."))
+    if not (note or "").strip():
+        raise ServiceError("required", _("The answer needs an explanation."), "note")
+    if attachment is not None:
+        check_document(attachment, _("The attachment"), "attachment")
+    action = AlertAction.objects.create(alert=alert, at=clock.now(), actor=actor, kind=ActionKind.ANSWERED, note=note.strip(),
+                                        from_status=alert.status, to_status=alert.status, attachment=attachment or "")
+    audit.record(actor=actor, action="alert.answered", obj=alert, after={"note": note.strip(), "attachment": bool(attachment)})
+    return action

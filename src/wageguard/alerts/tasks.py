@@ -1,0 +1,29 @@
+"""The alert engine's Huey tasks: rules run on domain events, the nightly sweep, hourly escalation."""
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from . import engine
+from .catalogue import for_event
+
+log = logging.getLogger(__name__)
+
+
+@db_task()
+def evaluate_event(event: str, project_ids: list[int], periods: list[str]) -> None:
+    scope = engine.Scope(frozenset(project_ids) if project_ids else None, frozenset(periods) if periods else None)
+    engine.evaluate([rule.code for rule in for_event(event)], scope)
+
+
+@db_periodic_task(crontab(hour="1", minute="30"))
+def nightly_sweep() -> None:
+    results = engine.sweep()
+    log.info("alert sweep: %s", {code: (r.raised, r.updated, r.resolved) for code, r in results.items()})
+
+
+@db_periodic_task(crontab(minute="5"))
+def escalate() -> int:
+    return engine.escalate_overdue()

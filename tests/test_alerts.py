@@ -1,0 +1,191 @@
+"""The alert engine: rules at their thresholds, grace, dedup and auto-resolve, routing, escalation, handling,
+data scope."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from wageguard.alerts import engine, events, services as alert_services
+from wageguard.alerts.models import ActionKind, Alert
+from wageguard.core import clock
+from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.models import Region, RegionalSetting
+from wageguard.payroll import services as payroll_services
+from tests.factories import Machine, api_client, punch
+
+pytestmark = pytest.mark.django_db
+JUNE = "2026-06"
+AFTER_JUNE = datetime.date(2026, 7, 3)  # June's data deadline has passed
+
+
+@pytest.fixture
+def gate(world):
+    return Machine(*api_client(project_codes=[world.jinan_building.code, world.jinan_transport.code, world.qingdao_building.code]))
+
+
+def attend(gate, employment, days, month=JUNE):
+    records = []
+    for d in days:
+        records += [punch(employment, at=f"{month}-{d:02d}T07:30:00+08:00", record_id=f"{employment.pk}-{month}-{d}"),
+                    punch(employment, at=f"{month}-{d:02d}T17:30:00+08:00", direction="out", record_id=f"{employment.pk}-{month}-{d}-o")]
+    assert gate.post("/api/v1/attendance/batches", {"batch_id": f"a-{employment.pk}-{month}-{days[0]}", "records": records}).status_code == 200
+
+
+def ledger(world, project=None, enterprise=None):
+    return payroll_services.payroll_build(actor=None, project=project or world.jinan_building, enterprise=enterprise or world.gc_a,
+                                          month=JUNE)
+
+
+def run(code, today=AFTER_JUNE):
+    return engine.evaluate([code], engine.Scope.everything(), today)[code]
+
+
+def claim_without_attendance(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    payroll = ledger(world)
+    line = payroll.lines.get(worker=world.gc_a_worker_emp.worker)
+    return payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=5, reason="班组长报送")
+
+
+def test_a_rule_raises_once_routes_to_the_county_department_and_resolves_itself_when_fixed(world, gate):
+    line = claim_without_attendance(world, gate)
+    assert run("days_over_claimed").raised == 1
+    alert = Alert.objects.get(rule="days_over_claimed")
+    assert (alert.subject_type, alert.subject_id, alert.period) == ("payroll_line", str(line.pk), JUNE)
+    assert alert.department.region.code == "370102" and alert.department.agency == "housing"  # building → housing, at the county
+    assert alert.level == "county" and alert.severity == "red" and alert.facts["days_claimed"] == 5
+    assert alert.due_at.date() > AFTER_JUNE
+    assert run("days_over_claimed").raised == 0 and Alert.objects.filter(rule="days_over_claimed").count() == 1  # dedup
+    payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=3, reason="核减")
+    assert run("days_over_claimed").updated == 1  # still over-claimed: facts updated
+    assert alert.actions.filter(kind=ActionKind.UPDATED).exists()
+    payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=2, reason="按考勤")
+    assert run("days_over_claimed").resolved == 1
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.closed_automatically and alert.resolution
+    assert list(alert.actions.values_list("kind", flat=True)) == ["raised", "updated", "auto_resolved"]
+
+
+def test_the_negative_side_clean_ledgers_raise_nothing(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3])
+    ledger(world)
+    for code in ("days_over_claimed", "pay_without_attendance", "large_payment", "ghost_worker", "exit_without_settlement",
+                 "proxy_clockin", "low_average_pay", "bank_line_failed"):
+        assert run(code).raised == 0, code
+
+
+def test_nothing_is_raised_inside_the_grace_window(world, gate):
+    claim_without_attendance(world, gate)
+    assert run("days_over_claimed", today=datetime.date(2026, 7, 1)).raised == 0  # June 30th's data is due until July 1st
+    assert run("days_over_claimed", today=datetime.date(2026, 7, 2)).raised == 1
+
+
+def test_a_payroll_change_raises_the_alert_right_after_its_commit(world, gate, django_capture_on_commit_callbacks):
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    with django_capture_on_commit_callbacks(execute=True):  # each service its own transaction, as in a request
+        line = ledger(world).lines.get(worker=world.gc_a_worker_emp.worker)
+    assert not Alert.objects.filter(rule="days_over_claimed").exists()  # (arrears is raised: June is unpaid in November)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=6, reason="班组长报送")
+        payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=7, reason="班组长报送")
+    assert sum(getattr(c, "__func__", None) is events._Batch.flush for c in callbacks) == 1  # one evaluation for the transaction
+    assert Alert.objects.filter(rule="days_over_claimed", subject_id=str(line.pk)).get().facts["days_claimed"] == 7
+
+
+def test_large_payment_at_its_threshold_and_a_region_override(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    payroll = ledger(world)
+    line = payroll.lines.get(worker=world.gc_a_worker_emp.worker)  # 2 days × 300 = 600
+    assert run("large_payment").raised == 0
+    RegionalSetting.objects.create(key="alert.large_payment_month", region=Region.objects.get(code="370100"), value=Decimal("600"),
+                                   regulation="济南市测试规定")
+    assert run("large_payment").raised == 0  # 600 is not above 600
+    RegionalSetting.objects.filter(key="alert.large_payment_month").update(value=Decimal("599.99"))
+    assert run("large_payment").raised == 1
+    assert Alert.objects.get(rule="large_payment").subject_id == str(line.pk)
+
+
+def test_escalation_with_a_frozen_clock_county_then_city_then_province(world, gate):
+    claim_without_attendance(world, gate)
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 7, 3, 9))):
+        run("days_over_claimed")
+    alert = Alert.objects.get(rule="days_over_claimed")
+    assert engine.escalate_overdue(alert.due_at - datetime.timedelta(minutes=1)) == 0
+    with clock.travel(alert.due_at + datetime.timedelta(hours=1)):
+        assert engine.escalate_overdue() == 1
+    alert.refresh_from_db()
+    assert alert.level == "city" and alert.department.region.code == "370100" and alert.department.agency == "housing"
+    with clock.travel(alert.due_at + datetime.timedelta(hours=1)):
+        assert engine.escalate_overdue() == 1
+    alert.refresh_from_db()
+    assert alert.level == "province" and alert.department.region.code == "370000"
+    with clock.travel(alert.due_at + datetime.timedelta(days=30)):
+        assert engine.escalate_overdue() == 0  # the province is the top
+
+
+def test_handling_to_closure_and_a_persons_closing_stays_closed(world, gate):
+    claim_without_attendance(world, gate)
+    run("days_over_claimed")
+    alert = Alert.objects.get(rule="days_over_claimed")
+    lixia, qingdao = world.users["housing_lixia"], world.users["housing_qingdao"]
+    with pytest.raises(PermissionDenied):
+        alert_services.alert_start(actor=qingdao, alert=alert)
+    alert = alert_services.alert_assign(actor=world.users["housing_jinan"], alert=alert, assignee=lixia)
+    alert = alert_services.alert_start(actor=lixia, alert=alert, note="约谈项目部")
+    with pytest.raises(ServiceError) as err:
+        alert_services.alert_resolve(actor=lixia, alert=alert, note=" ")
+    assert err.value.field == "note"
+    pdf = SimpleUploadedFile("说明.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+    alert_services.alert_answer(actor=world.users["gc_a_admin"], alert=alert, note="已按考勤核减", attachment=pdf)
+    with pytest.raises(PermissionDenied):
+        alert_services.alert_answer(actor=world.users["gc_b_admin"], alert=alert, note="不相关")
+    alert = alert_services.alert_resolve(actor=lixia, alert=alert, note="已责令整改")
+    with pytest.raises(ServiceError) as err:
+        alert_services.alert_start(actor=lixia, alert=alert)
+    assert err.value.code == "illegal_transition"
+    assert list(alert.actions.values_list("kind", flat=True)) == ["raised", "assigned", "started", "answered", "resolved"]
+    assert run("days_over_claimed").raised == 0  # same facts: the person's closing stands
+
+
+def test_each_role_sees_only_its_alerts(world, gate):
+    claim_without_attendance(world, gate)  # 济南 历下 building, GC A
+    attend(gate, world.qingdao_emp, [1])
+    line = ledger(world, world.qingdao_building, world.gc_b).lines.get(worker=world.qingdao_emp.worker)
+    payroll_services.line_adjust(actor=world.users["gc_b_admin"], line=line, days_claimed=4, reason="x")
+    run("days_over_claimed")
+    jinan = Alert.objects.get(project=world.jinan_building)
+    qingdao = Alert.objects.get(project=world.qingdao_building)
+    sees = {name: set(Alert.objects.visible_to(user)) for name, user in world.users.items()}
+    assert sees["platform_admin"] == sees["hrss_province"] == {jinan, qingdao}
+    assert sees["hrss_jinan"] == sees["housing_jinan"] == sees["housing_lixia"] == {jinan}
+    assert sees["housing_qingdao"] == {qingdao}
+    assert sees["transport_jinan"] == sees["pboc_province"] == sees["police"] == set()
+    assert sees["gc_a_admin"] == sees["wage_officer_jb"] == {jinan}
+    assert sees["gc_b_admin"] == {qingdao} and sees["sub_a_admin"] == set()
+    assert sees["bank_operator"] == sees["worker"] == set()
+
+
+def test_account_not_opened_after_its_deadline_and_an_account_opened_late_is_recorded(world):
+    # the factory's projects start on 2026-01-01 and have no account: due on 01-31, judged from 02-02
+    assert run("account_not_opened", today=datetime.date(2026, 2, 1)).raised == 0
+    assert run("account_not_opened", today=datetime.date(2026, 2, 2)).raised == 3
+    assert Alert.objects.filter(rule="account_not_opened", status="open").count() == 3
+
+
+def test_a_gate_outage_of_three_days_is_found_even_after_it_ended(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3, 4, 8, 9, 10])  # nothing on the 5th, 6th and 7th
+    attend(gate, world.sub_worker_emp, [1, 2, 3, 4, 8, 9, 10])
+    result = run("no_attendance", today=datetime.date(2026, 6, 14))
+    alert = Alert.objects.get(rule="no_attendance", project=world.jinan_building)
+    assert result.raised >= 1 and alert.period == "2026-06-05" and alert.facts["days"] == 3
+    assert alert.status == "resolved" and "2026-06-08" in alert.resolution
+    assert run("no_attendance", today=datetime.date(2026, 6, 14)).raised == 0  # recorded once
+
+
+def test_two_days_without_attendance_raise_nothing(world, gate):
+    attend(gate, world.gc_a_worker_emp, [1, 2, 3, 4, 7, 8, 9])
+    attend(gate, world.sub_worker_emp, [1, 2, 3, 4, 7, 8, 9])
+    run("no_attendance", today=datetime.date(2026, 6, 12))
+    assert not Alert.objects.filter(rule="no_attendance", project=world.jinan_building).exists()

@@ -83,8 +83,9 @@ def test_nothing_is_raised_inside_the_grace_window(world, gate):
 
 
 def test_a_payroll_change_raises_the_alert_right_after_its_commit(world, gate, django_capture_on_commit_callbacks):
-    attend(gate, world.gc_a_worker_emp, [1, 2])
-    with django_capture_on_commit_callbacks(execute=True):  # each service its own transaction, as in a request
+    with django_capture_on_commit_callbacks(execute=True):  # each request its own transaction, as in production
+        attend(gate, world.gc_a_worker_emp, [1, 2])
+    with django_capture_on_commit_callbacks(execute=True):
         line = ledger(world).lines.get(worker=world.gc_a_worker_emp.worker)
     assert not Alert.objects.filter(rule="days_over_claimed").exists()  # (arrears is raised: June is unpaid in November)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -189,3 +190,48 @@ def test_two_days_without_attendance_raise_nothing(world, gate):
     attend(gate, world.sub_worker_emp, [1, 2, 3, 4, 7, 8, 9])
     run("no_attendance", today=datetime.date(2026, 6, 12))
     assert not Alert.objects.filter(rule="no_attendance", project=world.jinan_building).exists()
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _as(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_inbox_detail_handling_export_and_map_pages(world, gate):
+    import io
+
+    import openpyxl
+
+    claim_without_attendance(world, gate)
+    run("days_over_claimed")
+    alert = Alert.objects.get(rule="days_over_claimed")
+    lixia = _as(world.users["housing_lixia"])
+    page = lixia.get("/alerts/")
+    assert page.status_code == 200 and f'href="/alerts/{alert.pk}/"' in page.content.decode()
+    assert f'href="/alerts/{alert.pk}/"' not in _as(world.users["housing_qingdao"]).get("/alerts/?scope=all").content.decode()
+    assert _as(world.users["housing_qingdao"]).get(f"/alerts/{alert.pk}/").status_code == 404  # guessing an id does not help
+    detail = lixia.get(f"/alerts/{alert.pk}/").content.decode()
+    assert f"/payroll/{alert.facts['payroll']}/" in detail and "《保障农民工工资支付条例》" in detail
+    heat = _as(world.users["hrss_province"]).get("/alerts/map/").content.decode()
+    assert "历下区" in heat and "shandong_map_echarts.json" in heat and '"济南市", "value": 1' in heat
+    assert lixia.post(f"/alerts/{alert.pk}/start/", {"note": "核查中"}).status_code == 302
+    assert lixia.post(f"/alerts/{alert.pk}/resolve/", {"note": ""}).status_code == 302  # refused, with a message
+    alert.refresh_from_db()
+    assert alert.status == "in_progress"
+    enterprise = _as(world.users["gc_a_admin"])
+    assert enterprise.get(f"/alerts/{alert.pk}/").status_code == 200
+    enterprise.post(f"/alerts/{alert.pk}/answer/", {"note": "已核减"})
+    lixia.post(f"/alerts/{alert.pk}/resolve/", {"note": "企业已整改"})
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and [a.kind for a in alert.actions.all()] == ["raised", "started", "answered", "resolved"]
+    sheet = openpyxl.load_workbook(io.BytesIO(lixia.get("/alerts/export.xlsx?status=all").content)).active
+    assert sheet.max_row == 2 and sheet.cell(2, 3).value == "申报天数超过出勤天数"
+    home = _as(world.users["hrss_province"]).get("/").content.decode()
+    assert "/alerts/" in home
+    assert _as(world.users["hrss_province"]).get("/alerts/rules/").status_code == 200

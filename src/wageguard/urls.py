@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("wageguard.exchange.urls")),
     path("", include("wageguard.accounts.urls")),
     path("", include("wageguard.payroll.urls")),
+    path("", include("wageguard.alerts.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -50,7 +50,8 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
               f"{REGULATION_724}第二十八条（按考勤核发）", ev.line_check("pay_without_attendance"), events=(PAYROLL_CHANGED,),
               notes="a ledger line pays a daily or piece-rate worker with no attendance in the month"),
     AlertRule("days_over_claimed", _("more days claimed than attended"), Severity.RED, "payroll_line",
-              f"{REGULATION_724}第二十八条", ev.line_check("days_over_claimed"), events=(PAYROLL_CHANGED,)),
+              f"{REGULATION_724}第二十八条", ev.line_check("days_over_claimed", days_attended__gt=0), events=(PAYROLL_CHANGED,),
+              notes="with some attendance (none at all is pay_without_attendance)"),
     AlertRule("ghost_worker", _("ghost worker"), Severity.RED, "payroll_line", f"{REGULATION_724}第二十八条",
               ev.ghost_worker, events=(PAYROLL_CHANGED,),
               notes="paid by the month with no attendance at all in the month"),
@@ -58,9 +59,10 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
               ev.large_payment, thresholds=("alert.large_payment_month", "alert.large_payment_year"), events=(PAYROLL_CHANGED,)),
     AlertRule("exit_without_settlement", _("left without final settlement"), Severity.YELLOW, "payroll_line",
               f"{REGULATION_724}第十五条（离场结清）", ev.line_check("exit_without_settlement"), events=(PAYROLL_CHANGED,)),
-    AlertRule("proxy_clockin", _("proxy clock-in or cards held by a foreman"), Severity.RED, "payroll",
-              f"{REGULATION_724}第二十八条（工资直接发放给农民工本人）", ev.shared_cards, events=(PAYROLL_CHANGED,),
-              notes="several workers' wages paid to one card (punch-level proxy clock-in comes with the attendance rules)"),
+    AlertRule("proxy_clockin", _("proxy clock-in or cards held by a foreman"), Severity.RED, "project",
+              f"{REGULATION_724}第二十八条（实名考勤、工资直接发放给农民工本人）", ev.proxy_clockin,
+              thresholds=("alert.proxy_window_seconds",), events=(PAYROLL_CHANGED, ATTENDANCE_INGESTED), periods="day",
+              notes="one card or face punching for several workers within a minute; several workers paid to one card"),
     AlertRule("arrears", _("wage arrears"), Severity.RED, "payroll", f"{REGULATION_724}第三条、第二十四条（按月足额支付）",
               ev.arrears, events=(PAYROLL_CHANGED,), grace=datetime.timedelta(days=0),
               notes="month M not fully paid by the end of M + 1"),
@@ -74,6 +76,8 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
     AlertRule("no_attendance", _("no attendance"), Severity.YELLOW, "project", f"{REGULATION_724}第二十八条；{PLATFORM_PLAN}",
               ev.no_attendance, thresholds=("alert.no_attendance_days", "alert.attendance_update_rate", "alert.attendance_window_days"),
               periods="day"),
+    AlertRule("manual_punch_rate", _("too many manual punches"), Severity.YELLOW, "project", PLATFORM_PLAN, ev.manual_punch_rate,
+              thresholds=("alert.manual_punch_share",), events=(ATTENDANCE_INGESTED,)),
 ]}
 
 # Rules of the issue not evaluated yet (their labels already exist in the simulator); listed so that the
@@ -84,7 +88,6 @@ PLANNED: dict[str, tuple[str, str]] = {
     "labour_cost_low": (_("labour cost below the industry's share"), f"{REGULATION_724}第二十九条"),
     "account_misuse": (_("dedicated account money misused"), f"{REGULATION_724}第二十六条"),
     "deposit_missing": (_("wage deposit not lodged"), f"{REGULATION_65}第七条"),
-    "manual_punch_rate": (_("too many manual punches"), PLATFORM_PLAN),
     "late_data": (_("data not received within a day"), PLATFORM_PLAN),
 }
 

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from wageguard.core.models import INDUSTRY_AGENCY, Department, Region
 from wageguard.core.workdays import add_working_days
 from wageguard.registry.models import Project
 
-from . import notify
+from . import events, notify
 from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus, Level
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,11 @@ class Scope:
         return cls()
 
     def covers_period(self, period: str) -> bool:
-        return self.periods is None or period in self.periods
+        """A month covers its days ("2026-09" covers "2026-09-13")."""
+        return self.periods is None or period in self.periods or period[:7] in self.periods
+
+    def covers(self, finding: "Finding") -> bool:
+        return self.covers_period(finding.period) and (self.project_ids is None or finding.project_id in self.project_ids)
 
 
 @dataclass
@@ -87,7 +92,9 @@ def evaluate(rule_codes, scope: Scope, today: datetime.date | None = None) -> di
     for code in rule_codes:
         rule = RULES[code]
         with transaction.atomic():
-            results[code] = sync(rule, rule.evaluate(scope, today), scope, today)
+            oldest = since(rule, today)
+            findings = [f for f in rule.evaluate(scope, today) if scope.covers(f) and f.period >= oldest]
+            results[code] = sync(rule, findings, scope, today)
     return results
 
 
@@ -98,14 +105,25 @@ def sweep(today: datetime.date | None = None) -> dict[str, SyncResult]:
     return evaluate([code for code, rule in RULES.items() if rule.nightly], Scope.everything(), today)
 
 
+def since(rule, today: datetime.date) -> str:
+    """The oldest period a run of the rule judges: its evaluators look no further back, so older alerts are
+    neither re-raised nor resolved by it (periods compare as text: "2026-09" and "2026-09-13" sort by date)."""
+    from .evaluators import LOOKBACK_DAYS
+
+    if rule.periods == "day":
+        return (today - datetime.timedelta(days=LOOKBACK_DAYS)).isoformat()
+    return horizon(today) if rule.periods == "month" else ""
+
+
 def _covered(rule, scope: Scope, today: datetime.date):
-    qs = Alert.objects.filter(rule=rule.code, status__in=OPEN_STATUSES)
+    qs = Alert.objects.filter(rule=rule.code, status__in=OPEN_STATUSES, period__gte=since(rule, today))
     if scope.project_ids is not None:
         qs = qs.filter(project_id__in=scope.project_ids)
     if scope.periods is not None:
-        qs = qs.filter(period__in=scope.periods)
-    elif rule.periods == "month":
-        qs = qs.filter(period__gte=horizon(today))
+        within = Q(period__in=scope.periods)
+        for month in {p for p in scope.periods if len(p) == 7}:
+            within |= Q(period__startswith=f"{month}-")
+        qs = qs.filter(within)
     return qs
 
 
@@ -163,7 +181,7 @@ def _raise(rule, finding: Finding, router: "Router", now, today: datetime.date) 
         region=project.region, industry=project.industry, department=department, level=Level.COUNTY,
         facts=_json(finding.facts), raised_at=now, updated_at=now, due_at=due_at(rule.severity, project.region, today))
     AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.RAISED, to_status=AlertStatus.OPEN)
-    if not finding.ended:
+    if not finding.ended and not events.is_suppressed():
         transaction.on_commit(lambda: notify.alert_raised(alert))
     return alert
 

@@ -76,10 +76,10 @@ def _line_finding(line, facts: dict):
                              enterprise_id=line.payroll.enterprise_id, worker_id=line.worker_id)
 
 
-def line_check(code: str):
+def line_check(code: str, **only):
     """Lines whose stored cross-check `code` is not ok (error, or warning for the warning-level checks)."""
     def evaluate(scope, today):
-        lines = _lines(scope, today).filter(**{f"checks__{code}__level__in": ["error", "warning"]})
+        lines = _lines(scope, today).filter(**{f"checks__{code}__level__in": ["error", "warning"]}, **only)
         return [_line_finding(line, {"check": code, "detail": line.checks[code]["detail"]}) for line in lines.order_by("id")]
     evaluate.__name__ = f"line_check_{code}"
     return evaluate
@@ -214,7 +214,7 @@ def bank_line_failed(scope, today):
 def _projects(scope):
     from wageguard.registry.models import FilingStatus, Project
 
-    qs = Project.objects.filter(filing_status=FilingStatus.ONBOARDED, is_qualifying=True).select_related("region__parent__parent")
+    qs = Project.objects.filter(is_qualifying=True).exclude(filing_status=FilingStatus.PROPOSED).select_related("region__parent__parent")
     return qs.filter(pk__in=scope.project_ids) if scope.project_ids is not None else qs
 
 
@@ -233,7 +233,7 @@ def account_not_opened(scope, today):
         if day is None and today > due + datetime.timedelta(days=1):  # one day's grace for the bank's report
             found.append(_engine().Finding("project", str(project.pk), "", project.pk, {"due": due.isoformat()},
                                            enterprise_id=project.general_contractor_id))
-        elif day is not None and day > due and (today - day).days <= LOOKBACK_DAYS:
+        elif day is not None and day > due and f"{day:%Y-%m}" >= _engine().horizon(today):
             found.append(_engine().Finding("project", str(project.pk), "", project.pk, {"due": due.isoformat(), "opened_on": day.isoformat()},
                                            enterprise_id=project.general_contractor_id,
                                            ended=_("Opened on %(day)s, %(late)d days late.") % {"day": day, "late": (day - due).days}))
@@ -278,4 +278,63 @@ def no_attendance(scope, today):
                         ended="" if ongoing else _("Attendance resumed on %(day)s.") % {"day": day}))
                 run = []
             day += datetime.timedelta(days=1)
+    return found
+
+
+def _punches(scope, today):
+    from wageguard.attendance.models import AttendanceRecord
+
+    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
+    qs = AttendanceRecord.objects.filter(day__range=(start, today - datetime.timedelta(days=2)))
+    if scope.periods is not None:
+        within = Q(pk__in=[])
+        for period in scope.periods:
+            within |= Q(day__range=(datetime.date.fromisoformat(f"{period}-01"), _month_end(period))) if len(period) == 7 else Q(day=period)
+        qs = qs.filter(within)
+    return qs.filter(project_id__in=scope.project_ids) if scope.project_ids is not None else qs
+
+
+def proxy_clockin(scope, today):
+    """One card or face punching for several workers within a minute (a foreman holding their cards), and
+    several workers of one ledger paid to one card."""
+    window = int(thresholds.RULES["alert.proxy_window_seconds"].default)
+    found = []
+    for field in ("card_hash", "face_hash"):
+        punches = _punches(scope, today).exclude(**{field: ""})
+        shared = (punches.values("project_id", "day", field).annotate(workers=Count("worker_id", distinct=True)).filter(workers__gt=1))
+        groups = {(g["project_id"], g["day"], g[field]) for g in shared}
+        if not groups:
+            continue
+        records = defaultdict(list)
+        for project_id, day, value, worker_id, at in (punches.filter(project_id__in={g[0] for g in groups}, day__in={g[1] for g in groups})
+                                                      .values_list("project_id", "day", field, "worker_id", "occurred_at").order_by("occurred_at")):
+            if (project_id, day, value) in groups:
+                records[(project_id, day, value)].append((at, worker_id))
+        for (project_id, day, value), rows in sorted(records.items()):
+            workers = set()
+            for (at, worker), (next_at, next_worker) in zip(rows, rows[1:]):
+                if worker != next_worker and (next_at - at).total_seconds() <= window:
+                    workers |= {worker, next_worker}
+            if len(workers) > 1:
+                found.append(_engine().Finding("project", f"{project_id}:{day}:{value[:12]}", day.isoformat(), project_id,
+                                               {"workers": sorted(workers), "by": field, "day": day.isoformat()}))
+    return found + shared_cards(scope, today)
+
+
+def manual_punch_rate(scope, today):
+    """A project-month whose manual and supplementary punches exceed the allowed share."""
+    from wageguard.attendance.models import MANUAL_METHODS
+
+    share = _RegionValues("alert.manual_punch_share")
+    projects = {p.pk: p for p in _projects(scope)}
+    found = []
+    rows = (_punches(scope, today).filter(project_id__in=projects).annotate(month=Substr("day", 1, 7)).values("project_id", "month")
+            .annotate(total=Count("id"), manual=Count("id", filter=Q(method__in=MANUAL_METHODS))).filter(manual__gt=0))
+    for row in rows.order_by("project_id", "month"):
+        project = projects[row["project_id"]]
+        rate = Decimal(row["manual"]) / Decimal(row["total"])
+        if row["total"] >= 20 and rate > share(project.region):
+            found.append(_engine().Finding("project", str(project.pk), row["month"], project.pk,
+                                           {"punches": row["total"], "manual": row["manual"], "share": f"{rate:.2f}",
+                                            "limit": str(share(project.region))}, enterprise_id=project.general_contractor_id))
     return found

@@ -2,8 +2,8 @@
 to the event (`catalogue.AlertRule.events`) run on its scope as a Huey task, so the alert is visible
 seconds after the data. Events of one transaction are coalesced into one task per event name.
 
-`suppressed()` drops events (the simulator uses it while it delivers months of data at once, and runs the
-engine at its own simulated moments instead).
+`suppressed()` drops events and the notifications of alerts raised meanwhile (the simulator uses it while it
+delivers months of data at once, and runs the engine at its own simulated moments instead).
 """
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ def _run(events: dict[str, tuple[set, set]]) -> None:
 
     for event, (projects, months) in events.items():
         evaluate_event(event, sorted(projects), sorted(months))
+
+
+def is_suppressed() -> bool:
+    return bool(getattr(_state, "suppressed", 0))
 
 
 @contextlib.contextmanager

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from wageguard.alerts import events
+from wageguard.alerts.catalogue import ATTENDANCE_INGESTED
 from wageguard.core.errors import ServiceError
 from wageguard.core.pii import blind_index, mask
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
@@ -182,6 +184,7 @@ def _store(client, batch: IngestionBatch, punches: list[Punch], now) -> None:
     fresh = [p for p in punches if p.status == "accepted"]
     roll_up_days({(p.worker_id, p.project_id, p.day) for p in fresh})
     _touch_devices(client, fresh, now)
+    events.emit(ATTENDANCE_INGESTED, project_ids={p.project_id for p in fresh}, periods={f"{p.day:%Y-%m}" for p in fresh})
 
 
 TABLE = AttendanceRecord._meta.db_table

@@ -78,6 +78,8 @@ RULES: dict[str, Rule] = {r.key: r for r in [
          _("average monthly net pay per worker below which a ledger is suspicious"), Decimal("0")),
     Rule("alert.manual_punch_share", Decimal("0.10"), "share", "实名制考勤以人脸、刷卡为准，补录须有据",
          _("share of a project's punches that may be manual or supplementary"), Decimal("0"), Decimal("1")),
+    Rule("alert.proxy_window_seconds", Decimal("60"), "seconds", "实名制考勤：一人一卡、本人刷脸",
+         _("seconds within which one card or face punching for several workers is proxy clock-in"), Decimal("1"), Decimal("3600")),
     Rule("alert.late_data_hours", Decimal("24"), "hours", "山东省农民工工资支付监管平台建设方案（数据一日内上报）",
          _("hours within which data must reach the platform"), Decimal("1")),
     Rule("alert.sla_working_days.red", Decimal("3"), "working days", f"{REGULATION_724}第四十九条（及时处置）",

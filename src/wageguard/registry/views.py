@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wageguard.alerts import selectors as alert_selectors
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel
 
@@ -39,7 +40,8 @@ def _service_call(request, fn, success: str, **kwargs):
 def home(request):
     if request.user.role == "worker" and request.user.worker_id:
         return redirect("worker_detail", pk=request.user.worker_id)
-    return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user)})
+    alerts = alert_selectors.counts(user=request.user) if request.user.role != "police" else None
+    return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user), "alerts": alerts})
 
 
 @login_required

@@ -17,6 +17,7 @@ from typing import Callable, TextIO
 
 from django.utils import timezone
 
+from wageguard.alerts import engine, events
 from wageguard.core import clock
 from wageguard.core.transactions import service
 from stdnum import luhn, numdb
@@ -76,6 +77,7 @@ class Summary:
     attendance: AttendanceSummary | None = None
     banks: BankSummary | None = None
     payroll: PayrollSummary | None = None
+    alerts: dict[str, int] = field(default_factory=dict)  # raised by the final sweep, per rule
 
     @property
     def rows(self) -> int:
@@ -349,6 +351,16 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
                   actor=User.objects.get(username=SIMULATOR_USERNAME), label=province.label, progress=province.progress,
                   make_id_number=_stranger_id_number)
     labelled_before = len(summary.labels)
+    with events.suppressed():  # months of data at once: the engine runs at the simulated moments instead
+        _deliver(province, summary, run, gates, first_today, now)
+        with clock.travel(now):
+            summary.alerts = {code: r.raised for code, r in engine.sweep(timezone.localdate(now)).items()}
+    SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
+                                                   labels=run.labels + len(summary.labels) - labelled_before)
+
+
+def _deliver(province: Province, summary: Summary, run: SimulationRun, gates: Gates, first_today: datetime.date,
+             now: datetime.datetime) -> None:
     summary.attendance = gates.send(run.attendance_until, now)
     banks = Banks(run_id=run.pk, seed=province.p.seed, window_start=window_start(first_today, province.p.months),
                   actor=gates.actor, label=province.label, progress=province.progress)
@@ -358,8 +370,6 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     summary.payroll = payrolls.send(run.attendance_until, now)
     summary.banks = banks.send(run.attendance_until, now, kinds=("transactions", "balances"))  # wage debits included
     simulate_deposits(projects=banks.projects, seed=province.p.seed, actor=gates.actor, label=province.label, until=now)
-    SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
-                                                   labels=run.labels + len(summary.labels) - labelled_before)
 
 
 def _stranger_id_number(rng: random.Random) -> str:

@@ -132,9 +132,19 @@ class Payrolls:
         todo = [s for s in self.steps(until) if (since is None or s[0] > since) and s[0] <= until]
         for n, (moment, _order, kind, month) in enumerate(todo):
             with clock.travel(moment):
+                if kind in ("fix", "reissue"):  # what the alert engine sees before people correct it
+                    self._alerts(moment)
                 getattr(self, f"_{kind}")(month, moment)
             self.progress("payrolls", n + 1, len(todo))
         return self.summary
+
+    @staticmethod
+    def _alerts(moment) -> None:
+        """The payroll rules, as their events would run them (the simulator suppresses events while it delivers)."""
+        from wageguard.alerts import engine
+        from wageguard.alerts.catalogue import PAYROLL_CHANGED, for_event
+
+        engine.evaluate([rule.code for rule in for_event(PAYROLL_CHANGED)], engine.Scope.everything(), timezone.localdate(moment))
 
     def _rng(self, *parts) -> random.Random:
         return random.Random(":".join([str(self.seed), *map(str, parts)]))
@@ -210,7 +220,7 @@ class Payrolls:
                 adjust(line, "班组计量单", quantity=quantity)
             if large is not None:
                 self._line_label(LARGE_PAYMENT, large, month)
-            advanced = set()
+            advanced = set()  # lines already changed by the team: each line carries at most one anomaly
             for line in lines:
                 if rng.random() < self.rates.deduction and PayrollLine.objects.get(pk=line.pk).net > 1000:
                     adjust(line, "预支生活费", deductions=[{"reason": "预支生活费", "amount": str(rng.randrange(2, 9) * 100)}])
@@ -222,11 +232,14 @@ class Payrolls:
                 if line.days_attended == 0 and whole_month and absent_month(self.seed, line.worker.id_number, month):
                     adjust(line, "班组长报送出勤", days_claimed=rng.randint(18, 24))
                     self._line_label(PAY_WITHOUT_ATTENDANCE, line, month)
+                    advanced.add(line.pk)
                 elif (employment.exited_on and first <= employment.exited_on <= last and line.days_attended > 0
                       and rng.random() < self.rates.exit_unsettled):
                     adjust(line, "离场工人工资另行处理", days_claimed=0)
                     self._line_label(EXIT_WITHOUT_SETTLEMENT, line, month)
-            candidates = [line for line in daily if 0 < line.days_attended < 27 and line.days_claimed == line.days_attended]
+                    advanced.add(line.pk)
+            candidates = [line for line in daily if 0 < line.days_attended < 27 and line.days_claimed == line.days_attended
+                          and line.pk not in advanced]  # one anomaly per line
             if candidates and rng.random() < self.rates.over_claim:
                 line = rng.choice(candidates)
                 adjust(line, "班组长报送出勤", days_claimed=line.days_attended + rng.randint(2, 4))
@@ -248,12 +261,20 @@ class Payrolls:
                     line = payroll_services.line_adjust(actor=officer, line=line, reason="按考勤核减", days_claimed=line.days_attended)
                 if levels.get("pay_without_attendance") == ledger.ERROR:
                     line = payroll_services.line_adjust(actor=officer, line=line, reason="核实未出勤，不予计薪", days_claimed=0, deductions=[])
-                if levels.get("paid_twice") == ledger.ERROR:
+                if levels.get("paid_twice") == ledger.ERROR and self._still_paid_twice(payroll, line):
                     line = payroll_services.line_adjust(actor=officer, line=line, reason="另一项目已计薪", days_claimed=0, deductions=[])
+                    if line.checks["exit_without_settlement"]["level"] == ledger.WARNING:  # a leaver now left unpaid here
+                        self._line_label(EXIT_WITHOUT_SETTLEMENT, line, month)
                 for code, result in line.checks.items():
                     if result["level"] == ledger.WARNING and not line.warning_reasons.get(code):
                         line = payroll_services.warning_reason_give(actor=officer, line=line, check=code,
                                                                     reason=WARNING_REASONS.get(code, "已核实"))
+
+    @staticmethod
+    def _still_paid_twice(payroll: Payroll, line: PayrollLine) -> bool:
+        """Ledgers built together flag the worker on both; once one employer has zeroed the days, the other's stand."""
+        ledger.check_lines(payroll, [line])
+        return line.checks["paid_twice"]["level"] == ledger.ERROR
 
     def _submit(self, month: str, moment, *, late: bool = False) -> None:
         for payroll in self._payrolls(month, PayrollStatus.DRAFT):

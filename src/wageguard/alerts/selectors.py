@@ -1,0 +1,93 @@
+"""Reads of alerts, always through the data scope (`Alert.objects.visible_to`)."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from wageguard.core import clock
+from wageguard.core.models import Region, RegionLevel
+
+from .models import OPEN_STATUSES, Alert
+
+
+@dataclass
+class InboxFilters:
+    severity: str = ""
+    rule: str = ""
+    region: str = ""
+    status: str = "active"   # active (not closed) / closed / all / one status
+    older_than_days: int | None = None
+    mine: bool = True        # routed to my department now (officials)
+
+
+def alerts_for(user) -> QuerySet[Alert]:
+    return Alert.objects.visible_to(user)
+
+
+def inbox(*, user, filters: InboxFilters | None = None) -> QuerySet[Alert]:
+    f = filters or InboxFilters()
+    qs = alerts_for(user).select_related("project", "enterprise", "region__parent", "department__region")
+    if f.mine and user.department_id:
+        qs = qs.filter(department_id=user.department_id)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.rule:
+        qs = qs.filter(rule=f.rule)
+    if f.region:
+        region = Region.objects.filter(code=f.region).first()
+        qs = qs.filter(region__code__startswith=region.subtree_prefix) if region else qs.none()
+    if f.status == "active":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif f.status and f.status != "all":
+        qs = qs.filter(status=f.status)
+    if f.older_than_days:
+        qs = qs.filter(raised_at__lte=clock.now() - datetime.timedelta(days=f.older_than_days))
+    return qs.order_by("due_at", "-severity", "id")
+
+
+def alert_get(*, user, pk: int) -> Alert:
+    alert = alerts_for(user).select_related("project__region__parent", "enterprise", "worker", "department__region", "assignee").filter(pk=pk).first()
+    if alert is None:
+        raise Http404("alert")
+    return alert
+
+
+def counts(*, user) -> dict:
+    """Open alerts in scope: total, red, routed to my department, overdue — for the home page."""
+    qs = alerts_for(user).filter(status__in=OPEN_STATUSES)
+    mine = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    return qs.aggregate(open=Count("id"), red=Count("id", filter=Q(severity="red")), mine=Count("id", filter=mine),
+                        overdue=Count("id", filter=Q(due_at__lt=clock.now())))
+
+
+def by_region(*, user) -> list[dict]:
+    """Open alerts per county and per city in scope (the heat map and its table)."""
+    rows = (alerts_for(user).filter(status__in=OPEN_STATUSES).values("region__code", "region__name", "region__parent__code",
+                                                                         "region__parent__name")
+            .annotate(total=Count("id"), red=Count("id", filter=Q(severity="red"))).order_by("-total", "region__code"))
+    return list(rows)
+
+
+def by_city(rows: list[dict]) -> dict[str, dict]:
+    cities: dict[str, dict] = {}
+    for row in rows:
+        city = cities.setdefault(row["region__parent__code"], {"name": row["region__parent__name"], "total": 0, "red": 0})
+        city["total"] += row["total"]
+        city["red"] += row["red"]
+    return cities
+
+
+def handlers(alert: Alert) -> QuerySet:
+    """Officials who may be assigned: those of the handling department."""
+    from wageguard.core.models import User
+
+    return User.objects.filter(department_id=alert.department_id, is_active=True).order_by("username")
+
+
+def cities() -> QuerySet[Region]:
+    return Region.objects.filter(level=RegionLevel.CITY).order_by("code")

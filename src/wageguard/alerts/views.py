@@ -1,0 +1,132 @@
+"""Console pages of alerts: the inbox (filters, Excel), an alert with its facts, the data behind it and its
+handling, and the heat map. Writes go through alerts.services; reads through alerts.selectors."""
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from wageguard.core.errors import PermissionDenied, ServiceError
+
+from . import excel, selectors, services
+from .catalogue import PLANNED, RULES
+from .models import AlertStatus, Severity
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_CHOICES = [("active", _("not closed")), ("closed", _("closed")), ("all", _("all"))]
+
+
+def _filters(request) -> selectors.InboxFilters:
+    get = request.GET
+    try:
+        older = int(get.get("older_than_days") or 0) or None
+    except ValueError:
+        older = None
+    status = get.get("status", "active")
+    return selectors.InboxFilters(
+        severity=get.get("severity", "") if get.get("severity", "") in Severity.values else "",
+        rule=get.get("rule", "") if get.get("rule", "") in RULES else "", region=get.get("region", "").strip(),
+        status=status if status in ("active", "closed", "all", *AlertStatus.values) else "active", older_than_days=older,
+        mine=get.get("scope", "mine") == "mine")
+
+
+@require_safe
+@login_required
+def inbox(request):
+    filters = _filters(request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "alerts/inbox.html", {
+        "page": Paginator(selectors.inbox(user=request.user, filters=filters), 50).get_page(request.GET.get("page")),
+        "filters": filters, "querystring": query.urlencode(), "rules": RULES, "severities": Severity.choices,
+        "statuses": STATUS_CHOICES, "counts": selectors.counts(user=request.user)})
+
+
+@require_safe
+@login_required
+def inbox_export(request):
+    response = HttpResponse(excel.inbox(selectors.inbox(user=request.user, filters=_filters(request))), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''alerts.xlsx"
+    return response
+
+
+def _behind(alert) -> list[tuple[str, str]]:
+    """Links to the records behind the alert: the ledger (its lines), the project, its account, its attendance."""
+    links = []
+    payroll = alert.facts.get("payroll") or (alert.subject_id if alert.subject_type == "payroll" and alert.subject_id.isdigit() else None)
+    if payroll:
+        links.append((_("Wage ledger"), reverse("payroll_detail", args=[payroll])))
+    if alert.project_id:
+        for label, name, args in ((_("Project"), "project_detail", [alert.project_id]),
+                                  (_("On site today"), "on_site", [alert.project_id])):
+            try:
+                links.append((label, reverse(name, args=args)))
+            except NoReverseMatch:
+                continue
+        if alert.period and len(alert.period) == 7 and payroll:
+            links.append((_("Reconciliation"), reverse("payroll_reconciliation", args=[alert.project_id, alert.period])))
+    return links
+
+
+@require_safe
+@login_required
+def detail(request, pk: int):
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    return render(request, "alerts/detail.html", {
+        "alert": alert, "rule": RULES.get(alert.rule), "actions": alert.actions.select_related("actor"), "behind": _behind(alert),
+        "may_handle": services.may_handle(request.user, alert) and alert.is_open,
+        "may_answer": services.may_answer(request.user, alert),
+        "handlers": selectors.handlers(alert)})
+
+
+STEPS = {"assign": services.alert_assign, "start": services.alert_start, "resolve": services.alert_resolve,
+         "dismiss": services.alert_dismiss, "answer": services.alert_answer}
+
+
+@require_POST
+@login_required
+def step(request, pk: int, step: str):
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    if step not in STEPS:
+        raise Http404("step")
+    kwargs = {"actor": request.user, "alert": alert}
+    if step == "assign":
+        assignee = selectors.handlers(alert).filter(pk=request.POST.get("assignee") or 0).first()
+        if assignee is None:
+            messages.error(request, _("The assignee must be an official of the handling department."))
+            return redirect("alert_detail", pk=pk)
+        kwargs["assignee"] = assignee
+    else:
+        kwargs["note"] = request.POST.get("note", "")
+    if step == "answer":
+        kwargs["attachment"] = request.FILES.get("attachment")
+    try:
+        STEPS[step](**kwargs)
+    except (ServiceError, PermissionDenied) as error:
+        messages.error(request, str(getattr(error, "message", error)))
+    else:
+        messages.success(request, _("Recorded."))
+    return redirect("alert_detail", pk=pk)
+
+
+@require_safe
+@login_required
+def heat_map(request):
+    rows = selectors.by_region(user=request.user)
+    cities = selectors.by_city(rows)
+    series = [{"name": region.name, "value": cities.get(region.code, {}).get("total", 0)} for region in selectors.cities()]
+    return render(request, "alerts/map.html", {"rows": rows, "series_json": json.dumps(series, ensure_ascii=False),
+                                               "max": max([s["value"] for s in series] + [1])})
+
+
+@require_safe
+@login_required
+def catalogue(request):
+    return render(request, "alerts/catalogue.html", {"rules": RULES.values(), "planned": PLANNED})

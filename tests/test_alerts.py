@@ -235,3 +235,77 @@ def test_the_inbox_detail_handling_export_and_map_pages(world, gate):
     home = _as(world.users["hrss_province"]).get("/").content.decode()
     assert "/alerts/" in home
     assert _as(world.users["hrss_province"]).get("/alerts/rules/").status_code == 200
+
+
+# ---------------------------------------------------------------- the account rules
+
+
+@pytest.fixture
+def bank(world):
+    from tests.test_bank_feed import opened, push
+
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    assert push(icbc, "accounts", [opened(world.jinan_building)])["status"] == "applied"
+    return icbc
+
+
+def _month_of_allocation(world, amount: str, day: int):
+    from wageguard.accounts.services import progress_payment_record
+    from tests.test_bank_feed import push, txn
+
+    progress_payment_record(actor=world.users["platform_admin"], project=world.jinan_building, month="2026-04", amount=Decimal("1000000"))
+    return lambda machine: push(machine, "transactions", [txn(1, amount, amount, booked_at=f"2026-04-{day:02d}T10:00:00+08:00")])
+
+
+def test_labour_cost_late_and_low_at_their_thresholds(world, bank):
+    from tests.test_bank_feed import push, txn
+
+    # the expected allocation is 25 % (the project's ratio) of the 1,000,000 progress payment: 250,000, due on the 10th
+    _month_of_allocation(world, "249999.99", 11)(bank)
+    assert run("labour_cost_low", today=datetime.date(2026, 5, 1)).raised == 1
+    assert run("labour_cost_late", today=datetime.date(2026, 5, 1)).raised == 1
+    push(bank, "transactions", [txn(2, "0.01", "250000.00", booked_at="2026-04-12T10:00:00+08:00")])
+    assert run("labour_cost_low", today=datetime.date(2026, 5, 1)).resolved == 1  # topped up to the full amount
+
+
+def test_labour_cost_on_time_and_in_full_raises_nothing_and_missing_waits_for_the_due_day(world, bank):
+    from wageguard.accounts.services import progress_payment_record
+
+    _month_of_allocation(world, "250000.00", 10)(bank)
+    for code in ("labour_cost_low", "labour_cost_late", "labour_cost_missing"):
+        assert run(code, today=datetime.date(2026, 5, 1)).raised == 0, code
+    progress_payment_record(actor=world.users["platform_admin"], project=world.jinan_building, month="2026-05", amount=Decimal("1000000"))
+    assert run("labour_cost_missing", today=datetime.date(2026, 5, 11)).raised == 0  # the 10th's data is due on the 11th
+    assert run("labour_cost_missing", today=datetime.date(2026, 5, 12)).raised == 1
+
+
+def test_account_misuse_is_a_debit_that_is_not_a_wage_to_a_ledger_card(world, bank, gate):
+    from tests.test_bank_feed import push, txn
+
+    from wageguard.registry.services import worker_set_contact
+    from tests.factories import system_admin
+
+    worker_set_contact(actor=system_admin(), worker=world.gc_a_worker_emp.worker, bank_card="6217000010000000003", bank_name="中国建设银行")
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    card = ledger(world).lines.get(worker=world.gc_a_worker_emp.worker).card
+    assert card == "6217000010000000003"
+    push(bank, "transactions", [txn(1, "100000.00", "100000.00"),
+                                txn(2, "-600.00", "99400.00", purpose="wage_out", counterparty_name="工人", counterparty_account=card),
+                                txn(3, "-10.00", "99390.00", purpose="fee", counterparty_name="银行手续费"),
+                                txn(4, "-30000.00", "69390.00", purpose="transfer_out", counterparty_name="某建材公司"),
+                                txn(5, "-500.00", "68890.00", purpose="wage_out", counterparty_name="他人",
+                                    counterparty_account="6222021234567890128")])
+    run("account_misuse", today=datetime.date(2026, 3, 20))
+    assert sorted(Alert.objects.filter(rule="account_misuse").values_list("subject_id", flat=True)) == ["ICBC:T00004", "ICBC:T00005"]
+
+
+def test_deposit_not_lodged_after_its_deadline(world):
+    from wageguard.accounts import services as account_services
+
+    deposit = account_services.deposit_assess(actor=world.users["hrss_province"], project=world.jinan_building,
+                                              contract_signed_on=datetime.date(2026, 1, 5))
+    assert run("deposit_missing", today=deposit.due_on).raised == 0
+    assert run("deposit_missing", today=deposit.due_on + datetime.timedelta(days=1)).raised == 1
+    account_services.deposit_movement_record(actor=world.users["hrss_province"], deposit=deposit, kind="lodge",
+                                             amount=deposit.required_amount, on=deposit.due_on + datetime.timedelta(days=2), form="cash")
+    assert run("deposit_missing", today=deposit.due_on + datetime.timedelta(days=3)).resolved == 1

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from wageguard.alerts import events
+from wageguard.alerts.catalogue import ACCOUNT_BOOKED, ACCOUNT_OPENED
 from wageguard.core import audit, clock, rules
 from wageguard.core.errors import ServiceError
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
@@ -141,6 +143,7 @@ def _store_opened(client: ApiClient, batch: IngestionBatch, items: list[OpenedAc
             continue
         stored[item.number] = WageAccount.objects.create(bank=bank, number=item.number, **fields)
         open_sections.add((item.project.pk, item.section))
+    events.emit(ACCOUNT_OPENED, project_ids={i.project.pk for i in items if i.status == "accepted"})
 
 
 def opened_late(project: Project, opened_on: datetime.date) -> bool:
@@ -308,6 +311,8 @@ def _store_txns(client: ApiClient, batch: IngestionBatch, items: list[Txn], now)
         touched.add(item.account.pk)
     for account_id in sorted(touched):
         check_continuity(account_id, now)
+    booked = [i for i in items if i.status == "accepted"]
+    events.emit(ACCOUNT_BOOKED, project_ids={i.account.project_id for i in booked}, periods={f"{timezone.localtime(i.booked_at):%Y-%m}" for i in booked})
 
 
 def check_continuity(account_id: int, now) -> None:

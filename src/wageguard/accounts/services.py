@@ -9,6 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wageguard.alerts import events
+from wageguard.alerts.catalogue import DEPOSIT_CHANGED
 from wageguard.core import audit, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.files import check_document
@@ -88,6 +90,7 @@ def deposit_assess(*, actor, project: Project, contract_signed_on: datetime.date
     deposit.due_on, deposit.due_provisional = deadline.day, deadline.provisional
     deposit.save()
     audit.record(actor=actor, action="accounts.deposit_assess", obj=deposit, before=before, after=audit.snapshot(deposit))
+    events.emit(DEPOSIT_CHANGED, project_ids={deposit.project_id})
     return deposit
 
 
@@ -114,6 +117,7 @@ def deposit_movement_record(*, actor, deposit: WageDeposit, kind: str, amount: D
             raise ServiceError("refund_notice", _("A refund needs a public notice published %(days)d days before.") % {"days": notice_days}, "on")
     movement = DepositMovement.objects.create(deposit=deposit, kind=kind, amount=amount, on=on, form=form, note=note, recorded_by=actor)
     audit.record(actor=actor, action=f"accounts.deposit_{kind}", obj=movement, after=audit.snapshot(movement))
+    events.emit(DEPOSIT_CHANGED, project_ids={deposit.project_id})
     return movement
 
 
@@ -125,6 +129,7 @@ def deposit_refund_notice(*, actor, deposit: WageDeposit, on: datetime.date) -> 
     deposit.refund_notice_on = on
     deposit.save(update_fields=["refund_notice_on"])
     audit.record(actor=actor, action="accounts.deposit_refund_notice", obj=deposit, before=before, after=audit.snapshot(deposit))
+    events.emit(DEPOSIT_CHANGED, project_ids={deposit.project_id})
     return deposit
 
 
@@ -144,6 +149,7 @@ def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount
     certificate.file.save(f"deposit-{deposit.pk}-{kind}{settings.CONTRACT_FILE_TYPES[certificate.file_type]}", upload, save=False)
     certificate.save()
     audit.record(actor=actor, action="accounts.certificate_upload", obj=certificate, after=audit.snapshot(certificate))
+    events.emit(DEPOSIT_CHANGED, project_ids={deposit.project_id})
     return certificate
 
 
@@ -162,4 +168,5 @@ def certificate_review(*, actor, certificate: DepositCertificate, approve: bool,
     certificate.reviewed_by, certificate.reviewed_at, certificate.review_reason = actor, timezone.now(), reason
     certificate.save()
     audit.record(actor=actor, action="accounts.certificate_review", obj=certificate, before=before, after=audit.snapshot(certificate))
+    events.emit(DEPOSIT_CHANGED, project_ids={certificate.deposit.project_id})
     return certificate

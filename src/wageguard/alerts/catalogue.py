@@ -76,6 +76,19 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
     AlertRule("no_attendance", _("no attendance"), Severity.YELLOW, "project", f"{REGULATION_724}第二十八条；{PLATFORM_PLAN}",
               ev.no_attendance, thresholds=("alert.no_attendance_days", "alert.attendance_update_rate", "alert.attendance_window_days"),
               periods="day"),
+    AlertRule("labour_cost_missing", _("labour cost not allocated"), Severity.RED, "project", f"{REGULATION_724}第二十九条",
+              ev.labour_cost("missing"), thresholds=("labour_cost.due_day",), events=(ACCOUNT_BOOKED,)),
+    AlertRule("labour_cost_late", _("labour cost allocated late"), Severity.YELLOW, "project", f"{REGULATION_724}第二十九条",
+              ev.labour_cost("late"), thresholds=("labour_cost.due_day",), events=(ACCOUNT_BOOKED,)),
+    AlertRule("labour_cost_low", _("labour cost below the industry's share"), Severity.YELLOW, "project", f"{REGULATION_724}第二十九条",
+              ev.labour_cost("low"), thresholds=("labour_cost.min_share.building", "labour_cost.min_share.transport",
+                                                 "labour_cost.min_share.municipal", "labour_cost.min_share.water"), events=(ACCOUNT_BOOKED,)),
+    AlertRule("account_misuse", _("dedicated account money misused"), Severity.RED, "transaction",
+              f"{REGULATION_724}第二十六条（专款专用）", ev.account_misuse, events=(ACCOUNT_BOOKED,),
+              notes="a debit that is neither a wage to a card the project's ledgers pay nor a bank fee or refund"),
+    AlertRule("deposit_missing", _("wage deposit not lodged"), Severity.RED, "project", f"{REGULATION_65}第七条",
+              ev.deposit_missing, thresholds=("deposit.lodge_within_working_days",), events=(DEPOSIT_CHANGED,), periods="none",
+              notes="not lodged within its deadline, or an exemption the rules do not allow"),
     AlertRule("manual_punch_rate", _("too many manual punches"), Severity.YELLOW, "project", PLATFORM_PLAN, ev.manual_punch_rate,
               thresholds=("alert.manual_punch_share",), events=(ATTENDANCE_INGESTED,)),
 ]}
@@ -83,11 +96,6 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
 # Rules of the issue not evaluated yet (their labels already exist in the simulator); listed so that the
 # catalogue page and the quality benchmark name them.
 PLANNED: dict[str, tuple[str, str]] = {
-    "labour_cost_missing": (_("labour cost not allocated"), f"{REGULATION_724}第二十九条"),
-    "labour_cost_late": (_("labour cost allocated late"), f"{REGULATION_724}第二十九条"),
-    "labour_cost_low": (_("labour cost below the industry's share"), f"{REGULATION_724}第二十九条"),
-    "account_misuse": (_("dedicated account money misused"), f"{REGULATION_724}第二十六条"),
-    "deposit_missing": (_("wage deposit not lodged"), f"{REGULATION_65}第七条"),
     "late_data": (_("data not received within a day"), PLATFORM_PLAN),
 }
 

@@ -211,10 +211,14 @@ def bank_line_failed(scope, today):
     return [_line_finding(line, {"reason_code": line.result.reason_code}) for line in lines.order_by("id")]
 
 
-def _projects(scope):
+def _projects(scope, *, qualifying_only: bool = False):
+    """Projects on the platform (not mere proposals). The obligations to open an account apply to qualifying
+    projects only; data that exists (an account's money, a site's punches) is judged wherever it comes from."""
     from wageguard.registry.models import FilingStatus, Project
 
-    qs = Project.objects.filter(is_qualifying=True).exclude(filing_status=FilingStatus.PROPOSED).select_related("region__parent__parent")
+    qs = Project.objects.exclude(filing_status=FilingStatus.PROPOSED).select_related("region__parent__parent")
+    if qualifying_only:
+        qs = qs.filter(is_qualifying=True)
     return qs.filter(pk__in=scope.project_ids) if scope.project_ids is not None else qs
 
 
@@ -227,7 +231,7 @@ def account_not_opened(scope, today):
     for project_id, opened_on in WageAccount.objects.order_by("-opened_on").values_list("project_id", "opened_on"):
         opened[project_id] = opened_on  # the earliest wins
     found = []
-    for project in _projects(scope).filter(started_on__isnull=False).order_by("id"):
+    for project in _projects(scope, qualifying_only=True).filter(started_on__isnull=False).order_by("id"):
         due = project.started_on + datetime.timedelta(days=int(within(project.region)))
         day = opened.get(project.pk)
         if day is None and today > due + datetime.timedelta(days=1):  # one day's grace for the bank's report
@@ -337,4 +341,75 @@ def manual_punch_rate(scope, today):
             found.append(_engine().Finding("project", str(project.pk), row["month"], project.pk,
                                            {"punches": row["total"], "manual": row["manual"], "share": f"{rate:.2f}",
                                             "limit": str(share(project.region))}, enterprise_id=project.general_contractor_id))
+    return found
+
+
+def labour_cost(flag: str):
+    """Months whose labour-cost allocation is missing (after the due day), late (first money after it) or below
+    the project's required share, as `accounts.selectors.allocation_by_month` derives them."""
+    def evaluate(scope, today):
+        from wageguard.accounts.models import WageAccount
+        from wageguard.accounts.selectors import allocation_by_month
+
+        found = []
+        horizon = _engine().horizon(today)
+        accounts = WageAccount.objects.filter(project__in=_projects(scope)).select_related("project__region__parent__parent")
+        for account in accounts.order_by("id"):
+            project = account.project
+            due_day = int(thresholds.value("labour_cost.due_day", project.region))
+            for row in allocation_by_month(account=account):
+                due = datetime.date.fromisoformat(f"{row.month}-01").replace(day=due_day)
+                if row.month < horizon or flag not in row.flags or today <= due + datetime.timedelta(days=1):  # a day's grace
+                    continue
+                found.append(_engine().Finding(
+                    "project", str(project.pk), row.month, project.pk,
+                    {"progress_payment": str(row.progress_payment), "expected": str(row.expected), "allocated": str(row.allocated or 0),
+                     "first_allocated_on": row.first_allocated_on.isoformat() if row.first_allocated_on else "", "due_day": due_day},
+                    enterprise_id=project.general_contractor_id))
+        return found
+    evaluate.__name__ = f"labour_cost_{flag}"
+    return evaluate
+
+
+def account_misuse(scope, today):
+    """Debits that are neither wages to a card the project's ledgers pay, nor a bank fee or a permitted refund."""
+    from wageguard.accounts.models import AccountTransaction, TransactionPurpose
+    from wageguard.core.pii import blind_index
+    from wageguard.payroll.models import PayrollLine
+
+    allowed = (TransactionPurpose.FEE, TransactionPurpose.REFUND)
+    oldest = datetime.date.fromisoformat(f"{_engine().horizon(today)}-01")
+    debits = (AccountTransaction.objects.filter(amount__lt=0, account__project__in=_projects(scope), booked_at__date__gte=oldest)
+              .exclude(purpose__in=allowed).select_related("account__project", "bank"))
+    cards: dict[int, set[str]] = {}
+    found = []
+    for txn in debits.order_by("id"):
+        project = txn.account.project
+        if txn.purpose == TransactionPurpose.WAGE_OUT:
+            if project.pk not in cards:
+                cards[project.pk] = set(PayrollLine.objects.filter(payroll__project=project, card_index__isnull=False)
+                                        .values_list("card_index", flat=True))
+            if txn.counterparty_account and blind_index(txn.counterparty_account) in cards[project.pk]:
+                continue
+        found.append(_engine().Finding(
+            "transaction", f"{txn.bank.code}:{txn.bank_txn_id}", f"{txn.booked_at:%Y-%m}", project.pk,
+            {"amount": str(txn.amount), "purpose": txn.purpose, "counterparty": txn.counterparty_name,
+             "booked_at": txn.booked_at.isoformat(), "account": txn.account_id}, enterprise_id=project.general_contractor_id))
+    return found
+
+
+def deposit_missing(scope, today):
+    """A wage deposit not lodged within its deadline, or an exemption claimed that the rules do not allow."""
+    from wageguard.accounts.deposits import DepositStatus, deposit_state
+    from wageguard.accounts.models import WageDeposit
+
+    found = []
+    for deposit in (WageDeposit.objects.filter(project__in=_projects(scope)).select_related("project__region")
+                    .prefetch_related("movements", "certificates").order_by("id")):
+        state = deposit_state(deposit, today)
+        reasons = (["overdue"] if state.status == DepositStatus.OVERDUE else []) + list(state.flags)
+        if reasons:
+            found.append(_engine().Finding("project", str(deposit.project_id), "", deposit.project_id,
+                                           {"required": str(state.required), "held": str(state.held), "due_on": deposit.due_on.isoformat(),
+                                            "reasons": reasons}, enterprise_id=deposit.project.general_contractor_id))
     return found

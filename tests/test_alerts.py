@@ -309,3 +309,36 @@ def test_deposit_not_lodged_after_its_deadline(world):
     account_services.deposit_movement_record(actor=world.users["hrss_province"], deposit=deposit, kind="lodge",
                                              amount=deposit.required_amount, on=deposit.due_on + datetime.timedelta(days=2), form="cash")
     assert run("deposit_missing", today=deposit.due_on + datetime.timedelta(days=3)).resolved == 1
+
+
+# ---------------------------------------------------------------- the punch rules
+
+
+def _post(gate, records, batch_id):
+    assert gate.post("/api/v1/attendance/batches", {"batch_id": batch_id, "records": records}).status_code == 200
+
+
+def test_one_card_for_several_workers_within_a_minute_is_proxy_clock_in(world, gate):
+    from tests.factories import employ
+
+    third = employ(world.jinan_building, world.gc_a, birth=datetime.date(1979, 2, 2))
+    crew = [world.gc_a_worker_emp, world.sub_worker_emp, third]
+    _post(gate, [punch(e, at=f"2026-06-03T07:00:{12 * n:02d}+08:00", method="card", card_hash="FOREMAN", record_id=f"p{n}")
+                 for n, e in enumerate(crew)], "proxy")
+    _post(gate, [punch(e, at=f"2026-06-04T0{7 + n}:00:00+08:00", method="card", card_hash="FOREMAN", record_id=f"q{n}")
+                 for n, e in enumerate(crew)], "an-hour-apart")  # one card, but an hour apart: not within the minute
+    run("proxy_clockin", today=datetime.date(2026, 6, 10))
+    alert = Alert.objects.get(rule="proxy_clockin")
+    assert alert.period == "2026-06-03" and sorted(alert.facts["workers"]) == sorted(e.worker_id for e in crew)
+
+
+def test_manual_punches_above_their_share(world, gate):
+    records = [punch(world.gc_a_worker_emp, at=f"2026-06-{d:02d}T07:30:00+08:00", record_id=f"m{d}",
+                     method="manual" if d <= 3 else "face") for d in range(1, 26)]
+    _post(gate, records, "manual")  # 3 of 25 = 12 % > 10 %
+    run("manual_punch_rate", today=datetime.date(2026, 7, 3))
+    alert = Alert.objects.get(rule="manual_punch_rate")
+    assert (alert.period, alert.facts["manual"], alert.facts["punches"]) == ("2026-06", 3, 25)
+    RegionalSetting.objects.create(key="alert.manual_punch_share", region=Region.objects.get(code="370102"), value=Decimal("0.12"),
+                                   regulation="历下区测试规定")
+    assert run("manual_punch_rate", today=datetime.date(2026, 7, 3)).resolved == 1  # 12 % is not above 12 %

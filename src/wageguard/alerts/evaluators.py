@@ -12,13 +12,14 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext as _
 
 from wageguard.core import rules as thresholds
 from wageguard.core.models import Region
 
 LOOKBACK_DAYS = 92
+MIN_PUNCHES_FOR_A_SHARE = 20  # a share of a handful of punches means nothing
 
 
 def _engine():
@@ -332,13 +333,13 @@ def manual_punch_rate(scope, today):
     share = _RegionValues("alert.manual_punch_share")
     projects = {p.pk: p for p in _projects(scope)}
     found = []
-    rows = (_punches(scope, today).filter(project_id__in=projects).annotate(month=Substr("day", 1, 7)).values("project_id", "month")
+    rows = (_punches(scope, today).filter(project_id__in=projects).annotate(month=TruncMonth("day")).values("project_id", "month")
             .annotate(total=Count("id"), manual=Count("id", filter=Q(method__in=MANUAL_METHODS))).filter(manual__gt=0))
     for row in rows.order_by("project_id", "month"):
         project = projects[row["project_id"]]
         rate = Decimal(row["manual"]) / Decimal(row["total"])
-        if row["total"] >= 20 and rate > share(project.region):
-            found.append(_engine().Finding("project", str(project.pk), row["month"], project.pk,
+        if row["total"] >= MIN_PUNCHES_FOR_A_SHARE and rate > share(project.region):
+            found.append(_engine().Finding("project", str(project.pk), f"{row['month']:%Y-%m}", project.pk,
                                            {"punches": row["total"], "manual": row["manual"], "share": f"{rate:.2f}",
                                             "limit": str(share(project.region))}, enterprise_id=project.general_contractor_id))
     return found

@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2000)
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="list each alert without a label and each label without an alert")
     args = parser.parse_args()
     setup_django(fresh_database("wageguard_bench_alerts", sqlite=args.sqlite))
     from django.utils import timezone
@@ -99,6 +100,13 @@ def main() -> None:
         if code in PLANNED:
             result[code]["evaluated"] = False
         rows.append((code, len(expected), waiting, len(raised), precision, recall, early, code in RULES))
+        if args.explain:
+            for label, match in zip(expected, matchers):
+                if not any(match(a) for a in raised):
+                    print(f"  missed   {code}: {label['subject']} {label['period']}")
+            for a in raised:
+                if not any(match(a) for match in matchers):
+                    print(f"  unlabelled {code}: {a.subject_type} {a.subject_id} {a.period} project {a.project_id} {a.facts}")
     print(f"province   seed {args.seed}: {summary.projects} projects, {summary.workers} workers, {args.months} months, "
           f"simulated in {seconds:.0f} s ({'SQLite' if args.sqlite else 'PostgreSQL'})")
     print(f"{'rule':26} {'labelled':>8} {'in grace':>8} {'raised':>7} {'precision':>9} {'recall':>7} {'early':>6}")

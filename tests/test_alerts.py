@@ -342,3 +342,20 @@ def test_manual_punches_above_their_share(world, gate):
     RegionalSetting.objects.create(key="alert.manual_punch_share", region=Region.objects.get(code="370102"), value=Decimal("0.12"),
                                    regulation="历下区测试规定")
     assert run("manual_punch_rate", today=datetime.date(2026, 7, 3)).resolved == 1  # 12 % is not above 12 %
+
+
+class RecordingSender:
+    sent: list = []
+
+    def send(self, recipients, subject, body):
+        RecordingSender.sent.append((recipients, subject, body))
+
+
+def test_notifications_go_through_the_configured_senders_after_the_commit(world, gate, settings, django_capture_on_commit_callbacks):
+    settings.WAGEGUARD_ALERT_SENDERS = ["tests.test_alerts.RecordingSender"]
+    RecordingSender.sent = []
+    claim_without_attendance(world, gate)
+    with django_capture_on_commit_callbacks(execute=True):
+        run("days_over_claimed")
+    [(recipients, subject, body)] = RecordingSender.sent
+    assert recipients == ["u-housing-lixia"] and subject == "新预警" and "申报天数超过出勤天数" in body

@@ -165,6 +165,10 @@ CACHES = {
 CONTRACT_FILE_MAX_BYTES = 10 * 1024 * 1024
 CONTRACT_FILE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
+# Alert notifications (SMS, e-mail): dotted paths of sender classes; the default writes to the log.
+WAGEGUARD_ALERT_SENDERS = [path for path in os.environ.get("WAGEGUARD_ALERT_SENDERS", "wageguard.alerts.notify.LogSender").split(",")
+                           if path.strip()]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -21,7 +21,7 @@ class LogSender:
 
 
 def senders() -> list:
-    return [import_string(path)() for path in getattr(settings, "WAGEGUARD_ALERT_SENDERS", ["wageguard.alerts.notify.LogSender"])]
+    return [import_string(path.strip())() for path in settings.WAGEGUARD_ALERT_SENDERS]
 
 
 def _recipients(alert) -> list[str]:

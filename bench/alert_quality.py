@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--explain", action="store_true", help="list each alert without a label and each label without an alert")
+    parser.add_argument("--labels-out", help="write the simulator's labels here (JSON lines)")
     args = parser.parse_args()
     setup_django(fresh_database("wageguard_bench_alerts", sqlite=args.sqlite))
     from django.utils import timezone
@@ -74,7 +75,8 @@ def main() -> None:
     from wageguard.simulate.generator import Params, simulate
 
     started = time.perf_counter()
-    summary = simulate(Params(seed=args.seed, projects=args.projects, workers=args.workers, months=args.months))
+    labels_out = open(args.labels_out, "w", encoding="utf-8") if args.labels_out else None
+    summary = simulate(Params(seed=args.seed, projects=args.projects, workers=args.workers, months=args.months), labels_out=labels_out)
     seconds = time.perf_counter() - started
     today = timezone.localdate()
     alerts = defaultdict(list)

@@ -176,7 +176,14 @@ class Banks:
                 city = project.region.parent.name.removesuffix("市") if project.region.parent else ""
                 moves.append((_at(month.replace(day=rng.randint(12, 27)), 14), None, "transfer_out",
                               rng.choice(MISUSE_COUNTERPARTIES).format(city=city), ("misuse", rng.uniform(0.1, 0.3))))
-        moves = [m for m in moves if timezone.localdate(m[0]) >= first_day]  # nothing moves before the account exists
+        kept = []
+        for move in moves:  # nothing moves before the account exists: an allocation due before it opened is missing
+            if timezone.localdate(move[0]) >= first_day:
+                kept.append(move)
+            elif move[2] == "labour_cost_in":
+                month = f"{timezone.localdate(move[0]):%Y-%m}"
+                kept.append((move[0], None, None, None, (LABOUR_COST_MISSING, {"type": "project", "id": project.pk}, month)))
+        moves = kept
         moves += self._wages_paid(project)
         return self._number(project, number, sorted(moves, key=lambda m: m[0]), first_day, until)
 
@@ -219,6 +226,8 @@ class Banks:
             reported = balance
             if rng.random() < self.rates.break_per_txn and sequence > 1:
                 reported = balance + Decimal(rng.choice(["100.00", "-50.00", "1000.00"]))  # the bank's data error
+                if label:  # the movement's own anomaly keeps its label
+                    events.append(Event(when, when, "label", {}, label))
                 label = (BALANCE_BREAK, {"type": "account", "number": number, "sequence": sequence, "project": project.pk},
                          timezone.localdate(when).isoformat())
                 balance = reported  # the bank carries its own figure forward

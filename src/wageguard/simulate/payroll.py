@@ -108,6 +108,7 @@ class Payrolls:
         self.seed, self.window_start, self.actor, self.label, self.progress = seed, window_start, actor, label, progress
         self.banks, self.rates = banks, rates
         self.summary = PayrollSummary()
+        self.labelled: set[tuple[str, int]] = set()  # (kind, line) already labelled
 
     # -- the timeline
 
@@ -158,6 +159,9 @@ class Payrolls:
         return list(payroll.lines.current().select_related("worker", "employment").order_by("id"))
 
     def _line_label(self, kind: str, line: PayrollLine, month: str, **extra) -> None:
+        if (kind, line.pk) in self.labelled:
+            return
+        self.labelled.add((kind, line.pk))
         self.label(kind, {"type": "payroll_line", "id": line.pk, "payroll": line.payroll_id, "worker": line.worker_id,
                           "project": line.payroll.project_id} | extra, month)
 
@@ -270,6 +274,16 @@ class Payrolls:
                         line = payroll_services.warning_reason_give(actor=officer, line=line, check=code,
                                                                     reason=WARNING_REASONS.get(code, "已核实"))
 
+    def _unsettled_leavers(self, payroll: Payroll, month: str) -> None:
+        """Leavers the ledger sends off with nothing although they worked (e.g. piece work nobody measured, days
+        moved to another employer's ledger) are anomalies too, whatever caused them; the team's own are labelled."""
+        first, last = ledger.month_bounds(month)
+        for line in self._lines(payroll):
+            exited = line.employment.exited_on if line.employment else None
+            if (exited and first <= exited <= last and line.days_attended > 0 and line.net <= 0
+                    and (EXIT_WITHOUT_SETTLEMENT, line.pk) not in self.labelled):
+                self._line_label(EXIT_WITHOUT_SETTLEMENT, line, month)
+
     @staticmethod
     def _still_paid_twice(payroll: Payroll, line: PayrollLine) -> bool:
         """Ledgers built together flag the worker on both; once one employer has zeroed the days, the other's stand."""
@@ -280,6 +294,7 @@ class Payrolls:
         for payroll in self._payrolls(month, PayrollStatus.DRAFT):
             if (self._rng("late", payroll.project.code, payroll.enterprise.uscc, month).random() < self.rates.late) != late:
                 continue
+            self._unsettled_leavers(payroll, month)
             try:
                 payroll_services.payroll_submit(actor=enterprise_admin(payroll.enterprise), payroll=payroll)
             except ServiceError:

@@ -90,16 +90,12 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
     AlertRule("deposit_missing", _("wage deposit not lodged"), Severity.RED, "project", f"{REGULATION_65}第七条",
               ev.deposit_missing, thresholds=("deposit.lodge_within_working_days",), events=(DEPOSIT_CHANGED,), periods="none",
               notes="not lodged within its deadline, or an exemption the rules do not allow"),
+    AlertRule("late_data", _("data not received within a day"), Severity.YELLOW, "project", f"{PLATFORM_PLAN}（数据一日内上报）",
+              ev.late_data, thresholds=("alert.late_data_hours",), periods="day",
+              notes="a project with workers on its roster from which no batch arrived for longer than the deadline"),
     AlertRule("manual_punch_rate", _("too many manual punches"), Severity.YELLOW, "project", PLATFORM_PLAN, ev.manual_punch_rate,
               thresholds=("alert.manual_punch_share",), events=(ATTENDANCE_INGESTED,)),
 ]}
-
-# Rules of the issue not evaluated yet (their labels already exist in the simulator); listed so that the
-# catalogue page and the quality benchmark name them.
-PLANNED: dict[str, tuple[str, str]] = {
-    "late_data": (_("data not received within a day"), PLATFORM_PLAN),
-}
-
 
 def for_event(event: str) -> list[AlertRule]:
     return [rule for rule in RULES.values() if event in rule.events]

@@ -13,12 +13,14 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.core import rules as thresholds
 from wageguard.core.models import Region
 
-LOOKBACK_DAYS = 92
+LOOKBACK_DAYS = 124  # daily rules look back four months (the demo's window and more)
+GHOST_MIN_ROSTER_DAYS = 3  # one or two days on the roster without a punch prove nothing
 MIN_PUNCHES_FOR_A_SHARE = 20  # a share of a handful of punches means nothing
 
 
@@ -96,7 +98,7 @@ def ghost_worker(scope, today):
         last = _month_end(line.payroll.month)
         e = line.employment
         roster = ((min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1) if e else 0
-        if roster >= 3:
+        if roster >= GHOST_MIN_ROSTER_DAYS:
             found.append(_line_finding(line, {"roster_days": roster}))
     return found
 
@@ -245,44 +247,78 @@ def account_not_opened(scope, today):
     return found
 
 
+def _staffing(project_ids, start, end) -> dict[int, list[tuple]]:
+    from wageguard.registry.models import Employment
+
+    spans = defaultdict(list)
+    for project_id, entered, exited in Employment.objects.filter(project_id__in=project_ids, entered_on__lte=end).filter(
+            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "entered_on", "exited_on"):
+        spans[project_id].append((entered, exited))
+    return spans
+
+
+def _silent_runs(project, days_with_data: set, spans, last_complete: datetime.date, need: int, *, kind: str, resumed: str):
+    """Runs of at least `need` staffed days without data, from the project's first day with data up to the last
+    day judged; a run that stopped is an ended finding."""
+    found, run, day = [], [], min(days_with_data)
+    while day <= last_complete + datetime.timedelta(days=1):
+        staffed = any(entered <= day and (exited is None or day <= exited) for entered, exited in spans)
+        if day <= last_complete and staffed and day not in days_with_data:
+            run.append(day)
+        else:
+            if len(run) >= need:
+                ongoing = day > last_complete
+                found.append(_engine().Finding(
+                    "project", str(project.pk), run[0].isoformat(), project.pk,
+                    {"from": run[0].isoformat(), "to": run[-1].isoformat(), "days": len(run), "kind": kind},
+                    enterprise_id=project.general_contractor_id, ended="" if ongoing else resumed % {"day": day}))
+            run = []
+        day += datetime.timedelta(days=1)
+    return found
+
+
 def no_attendance(scope, today):
     """Runs of at least N days without any attendance on a project with registered workers (days whose data
     is still due are not judged); a run that has stopped is recorded as ended."""
     from wageguard.attendance.models import AttendanceDay
-    from wageguard.registry.models import Employment
 
     need = _RegionValues("alert.no_attendance_days")
     last_complete = today - datetime.timedelta(days=2)
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
     projects = list(_projects(scope))
-    ids = [p.pk for p in projects]
-    spans = defaultdict(list)
-    for project_id, entered, exited in Employment.objects.filter(project_id__in=ids, entered_on__lte=last_complete).filter(
-            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "entered_on", "exited_on"):
-        spans[project_id].append((entered, exited))
+    spans = _staffing([p.pk for p in projects], start, last_complete)
     seen = defaultdict(set)
-    for project_id, day in AttendanceDay.objects.filter(project_id__in=ids, day__range=(start, last_complete)).values_list("project_id", "day"):
+    for project_id, day in AttendanceDay.objects.filter(project_id__in=[p.pk for p in projects], day__range=(start, last_complete)
+                                                        ).values_list("project_id", "day"):
         seen[project_id].add(day)
     found = []
     for project in projects:
-        if not spans[project.pk] or not seen[project.pk]:
-            continue  # nobody registered, or a site that never sent anything (late_data's business)
-        first_seen = min(seen[project.pk])
-        run, day = [], first_seen
-        while day <= last_complete + datetime.timedelta(days=1):
-            staffed = any(entered <= day and (exited is None or day <= exited) for entered, exited in spans[project.pk])
-            if day <= last_complete and staffed and day not in seen[project.pk]:
-                run.append(day)
-            else:
-                if len(run) >= int(need(project.region)):
-                    ongoing = day > last_complete
-                    found.append(_engine().Finding(
-                        "project", str(project.pk), run[0].isoformat(), project.pk,
-                        {"from": run[0].isoformat(), "to": run[-1].isoformat(), "days": len(run)},
-                        enterprise_id=project.general_contractor_id,
-                        ended="" if ongoing else _("Attendance resumed on %(day)s.") % {"day": day}))
-                run = []
-            day += datetime.timedelta(days=1)
+        if spans[project.pk] and seen[project.pk]:  # a site that never sent anything is late_data's business
+            found += _silent_runs(project, seen[project.pk], spans[project.pk], last_complete, int(need(project.region)),
+                                  kind="attendance", resumed=_("Attendance resumed on %(day)s."))
+    return found
+
+
+def late_data(scope, today):
+    """A project with workers on its roster from which nothing reached the platform within the deadline: runs of
+    days (deadline + 1) without any batch received; one that ended is recorded as ended."""
+    from wageguard.attendance.models import AttendanceRecord
+
+    hours = _RegionValues("alert.late_data_hours")
+    last_complete = today - datetime.timedelta(days=1)
+    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
+    projects = list(_projects(scope))
+    spans = _staffing([p.pk for p in projects], start, last_complete)
+    received = defaultdict(set)
+    for project_id, at in (AttendanceRecord.objects.filter(project_id__in=[p.pk for p in projects], day__gte=start - datetime.timedelta(days=7))
+                           .values_list("project_id", "received_at").distinct()):
+        received[project_id].add(timezone.localdate(at))
+    found = []
+    for project in projects:
+        if spans[project.pk] and received[project.pk]:
+            need = int(hours(project.region)) // 24 + 1
+            found += _silent_runs(project, {d for d in received[project.pk] if d >= start} or received[project.pk], spans[project.pk],
+                                  last_complete, need, kind="delivery", resumed=_("Data arrived again on %(day)s."))
     return found
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wageguard.core.errors import PermissionDenied, ServiceError
 
 from . import excel, selectors, services
-from .catalogue import PLANNED, RULES
+from .catalogue import RULES
 from .models import AlertStatus, Severity
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,4 +129,4 @@ def heat_map(request):
 @require_safe
 @login_required
 def catalogue(request):
-    return render(request, "alerts/catalogue.html", {"rules": RULES.values(), "planned": PLANNED})
+    return render(request, "alerts/catalogue.html", {"rules": RULES.values()})

@@ -48,6 +48,7 @@ ABSENT_SHARE = 0.004  # of workers, each month
 NO_ATTENDANCE = "no_attendance"
 PROXY_CLOCKIN = "proxy_clockin"
 MANUAL_PUNCH_RATE = "manual_punch_rate"
+LATE_DATA = "late_data"
 CLOCK_DRIFT = "clock_drift"
 DUPLICATE_DELIVERY = "duplicate_delivery"
 NOT_REGISTERED = "not_registered"
@@ -295,6 +296,7 @@ class Gates:
             if day == start and (since is None or _at(day, datetime.time(0)) > since):
                 site = next(s for s in self.sites if s.code == code)
                 self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{start}/{end}")
+                self.label(LATE_DATA, {"type": "project", "id": site.project_id}, f"{start}/{end}")  # nothing sent either
         month = f"{day:%Y-%m}"
         for code in sorted({p.site.code for p in punches} & self.manual_sites):
             if (code, month) not in self.manual_months_labelled:

@@ -128,10 +128,11 @@ class Banks:
         start = project.started_on or self.window_start
         gc = project.general_contractor
         roll = rng.random()
-        if roll < self.rates.never_opened:
+        if roll < self.rates.never_opened:  # only a qualifying project must open one
             due = start + datetime.timedelta(days=30)
             return [Event(_at(due, 0), _at(due, 0), "label", {}, (ACCOUNT_NOT_OPENED, {"type": "project", "id": project.pk,
-                                                                                      "never_opened": True}, f"{due:%Y-%m}"))]
+                                                                                      "never_opened": True}, f"{due:%Y-%m}"))
+                    ] if project.is_qualifying else []
         late = roll < self.rates.never_opened + self.rates.opened_late
         opened_on = start + datetime.timedelta(days=rng.randint(35, 80) if late else rng.randint(2, 25))
         number = f"{project.code}{rng.randrange(10**4):04d}"
@@ -139,7 +140,7 @@ class Banks:
                   "account_number": number, "account_name": f"{gc.name}{project.name}农民工工资专用账户", "opened_on": opened_on.isoformat()}
         events = [Event(_at(opened_on, 11), _at(opened_on, 18), "accounts", opened,
                         (ACCOUNT_NOT_OPENED, {"type": "project", "id": project.pk, "opened_late": True}, f"{opened_on:%Y-%m}")
-                        if late else None)]
+                        if late and project.is_qualifying else None)]
         if movements:
             events += self._movements(project, number, max(opened_on, self.window_start), until)
         return events

@@ -10,9 +10,10 @@ For each month M, at its simulated moment (`core.clock.travel`):
 - 12th, 10:00: failed lines mostly re-issued to a new card.
 
 Labels (the alert rule that must catch each): `pay_without_attendance` (days claimed for a worker absent all
-month), `days_over_claimed`, `ghost_worker` (a monthly-wage employment nobody ever sees at the gate, paid),
-`large_payment` (a piece-rate settlement above ¥50,000), `exit_without_settlement` (left after working, paid
-nothing), `proxy_clockin` (a foreman's card registered for several workers, their wages paid to it),
+month), `days_over_claimed`, `ghost_worker` (a monthly-wage employment nobody sees at the gate all month —
+on paper only, away, or punching at another site — paid anyway), `large_payment` (a piece-rate settlement above
+¥50,000), `exit_without_settlement` (left after working, paid nothing, whatever the cause: the team's choice, piece
+work nobody measured, days moved to another employer's ledger), `proxy_clockin` (a foreman's card registered for several workers, their wages paid to it),
 `bank_line_failed`, and `arrears` (month M still not fully paid when M+1 ends — late payrolls, failed lines
 never re-issued, projects whose bank account does not exist yet).
 
@@ -33,6 +34,7 @@ from typing import Callable
 from django.utils import timezone
 from stdnum import luhn
 
+from wageguard.alerts.evaluators import GHOST_MIN_ROSTER_DAYS
 from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 from wageguard.payroll import ledger
@@ -42,7 +44,7 @@ from wageguard.payroll.tasks import build_month
 from wageguard.registry import services as registry_services
 from wageguard.registry.models import WageBasis
 
-from .attendance import absent_month, is_ghost
+from .attendance import absent_month
 from .people import enterprise_admin
 
 PAY_WITHOUT_ATTENDANCE = "pay_without_attendance"
@@ -190,10 +192,11 @@ class Payrolls:
         self.summary.payrolls += build_month(month)
         for payroll in self._payrolls(month):
             lines = self._lines(payroll)
-            for line in lines:  # paid by the month with nobody at the gate: on paper only, or away the whole month
-                if line.net > 0 and line.days_attended == 0 and line.wage_basis == WageBasis.MONTHLY and (
-                        is_ghost(self.seed, line.worker.id_number, payroll.project.code, line.wage_basis)
-                        or absent_month(self.seed, line.worker.id_number, month)):
+            first, last = ledger.month_bounds(month)
+            for line in lines:  # paid by the month and never at the gate: on paper only, away, or at another site
+                e = line.employment
+                roster = (min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1
+                if line.net > 0 and line.days_attended == 0 and line.wage_basis == WageBasis.MONTHLY and roster >= GHOST_MIN_ROSTER_DAYS:
                     self._line_label(GHOST_WORKER, line, month)
             shared = defaultdict(list)
             for line in lines:

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from wageguard.alerts.catalogue import PLANNED, RULES
+from wageguard.alerts.catalogue import RULES
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ FACTS = {"payroll": _("wage ledger"), "days_attended": _("days attended"), "days
 @register.filter
 def rule_name(code: str) -> str:
     rule = RULES.get(code)
-    return str(rule.name) if rule else str(PLANNED.get(code, (code,))[0])
+    return str(rule.name) if rule else code
 
 
 @register.filter

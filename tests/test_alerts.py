@@ -359,3 +359,17 @@ def test_notifications_go_through_the_configured_senders_after_the_commit(world,
         run("days_over_claimed")
     [(recipients, subject, body)] = RecordingSender.sent
     assert recipients == ["u-housing-lixia"] and subject == "新预警" and "申报天数超过出勤天数" in body
+
+
+def test_punches_that_arrive_after_the_one_day_deadline_are_late_data(world, gate):
+    on_time = [punch(world.gc_a_worker_emp, at="2026-06-03T07:30:00+08:00", record_id="on-time")]
+    late = [punch(world.gc_a_worker_emp, at="2026-06-04T07:30:00+08:00", record_id="late")]
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 6, 4, 20, 0))):  # the next evening: in time
+        gate.signer.clock = clock.now().timestamp
+        _post(gate, on_time, "on-time")
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 6, 6, 9, 0))):  # two days later: late
+        gate.signer.clock = clock.now().timestamp
+        _post(gate, late, "late")
+    run("late_data", today=datetime.date(2026, 6, 6))
+    alert = Alert.objects.get(rule="late_data")
+    assert alert.period == "2026-06-04" and alert.facts["punches"] == 1

@@ -11,7 +11,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -300,33 +300,30 @@ def no_attendance(scope, today):
 
 
 def late_data(scope, today):
-    """A project with workers on its roster from which nothing reached the platform within the deadline: runs of
-    days (deadline + 1) without any batch received; one that ended is recorded as ended."""
-    from wageguard.attendance.models import AttendanceRecord
-
+    """A project's punches of a day that reached the platform after the one-day deadline (marked late on
+    arrival). A site that falls silent altogether is `no_attendance`'s."""
     hours = _RegionValues("alert.late_data_hours")
-    last_complete = today - datetime.timedelta(days=1)
-    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
-    projects = list(_projects(scope))
-    spans = _staffing([p.pk for p in projects], start, last_complete)
-    received = defaultdict(set)
-    for project_id, at in (AttendanceRecord.objects.filter(project_id__in=[p.pk for p in projects], day__gte=start - datetime.timedelta(days=7))
-                           .values_list("project_id", "received_at").distinct()):
-        received[project_id].add(timezone.localdate(at))
+    projects = {p.pk: p for p in _projects(scope)}
     found = []
-    for project in projects:
-        if spans[project.pk] and received[project.pk]:
-            need = int(hours(project.region)) // 24 + 1
-            found += _silent_runs(project, {d for d in received[project.pk] if d >= start} or received[project.pk], spans[project.pk],
-                                  last_complete, need, kind="delivery", resumed=_("Data arrived again on %(day)s."))
+    rows = (_punches(scope, today, grace=0).filter(project_id__in=projects, is_late=True).values("project_id", "day")
+            .annotate(punches=Count("id"), first_received=Min("received_at"), last_received=Max("received_at")).order_by("project_id", "day"))
+    for row in rows:
+        project = projects[row["project_id"]]
+        due = timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time())) + datetime.timedelta(hours=24 + int(hours(project.region)))
+        if row["last_received"] > due:
+            found.append(_engine().Finding("project", str(project.pk), row["day"].isoformat(), project.pk,
+                                           {"day": row["day"].isoformat(), "punches": row["punches"],
+                                            "received": timezone.localtime(row["last_received"]).strftime("%Y-%m-%d %H:%M")},
+                                           enterprise_id=project.general_contractor_id))
     return found
 
 
-def _punches(scope, today):
+def _punches(scope, today, *, grace: int = 2):
+    """Punches of the look-back window, up to the last day whose data is no longer due (`grace` days back)."""
     from wageguard.attendance.models import AttendanceRecord
 
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
-    qs = AttendanceRecord.objects.filter(day__range=(start, today - datetime.timedelta(days=2)))
+    qs = AttendanceRecord.objects.filter(day__range=(start, today - datetime.timedelta(days=grace)))
     if scope.periods is not None:
         within = Q(pk__in=[])
         for period in scope.periods:

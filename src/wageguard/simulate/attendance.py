@@ -10,7 +10,8 @@ Injected anomalies, each written as a label {kind, subject, period} naming the r
 `no_attendance` (a project's gates silent for 3-5 days), `proxy_clockin` (one card for several workers
 within a minute), `manual_punch_rate` (a project where site staff type in a large share of punches),
 `clock_drift` (a device whose clock runs two hours ahead), `duplicate_delivery` (a batch delivered
-twice, or resent under a new batch id) and `not_registered` (a person at the gate who is not on the roster).
+twice, or resent under a new batch id), `not_registered` (a person at the gate who is not on the roster) and
+`late_data` (a site's day of punches held back and sent two days later).
 
 Two kinds of people never pass the gates, for the payroll simulator to pay anyway (`simulate.payroll`):
 ghosts (a few monthly-wage employments that exist only on paper) and workers absent a whole month.
@@ -41,6 +42,7 @@ PROJECTS_PER_VENDOR = 20
 VENDOR_NAME = "模拟闸机厂商{n:02d}（模拟#{run}）"
 DELIVERIES = (datetime.time(9, 0), datetime.time(20, 0))
 DRIFT = datetime.timedelta(hours=2)
+LATE_DELAY = datetime.timedelta(days=2)
 GHOST_SHARE = 0.03   # of monthly-wage employments
 ABSENT_SHARE = 0.004  # of workers, each month
 
@@ -65,6 +67,7 @@ class Rates:
     proxy_per_day: float = 0.2      # chance that one project has a proxy clock-in that day
     drift_per_day: float = 0.1
     duplicate_per_day: float = 0.3
+    late_per_day: float = 0.1       # chance that one site's punches of the day reach the platform two days late
     unregistered_per_day: float = 0.3
 
 
@@ -277,14 +280,18 @@ class Gates:
     # -- delivery
 
     def send(self, since: datetime.datetime | None, until: datetime.datetime) -> AttendanceSummary:
-        """Deliver every punch that happened in (since, until], each at its simulated delivery moment."""
+        """Deliver every punch whose delivery moment falls in (since, until]: those that happened then, and a
+        held-back day's punches of a late site (`LATE_DELAY` after their day, whichever run that falls in)."""
         first = max(self.window_start, timezone.localdate(since) if since else self.window_start)
-        days = [first + datetime.timedelta(days=n) for n in range((timezone.localdate(until) - first).days + 1)]
+        back = max(self.window_start, first - LATE_DELAY)  # days whose held punches may fall due in this run
+        days = [back + datetime.timedelta(days=n) for n in range((timezone.localdate(until) - back).days + 1)]
         for n, day in enumerate(days):
             self.pending_labels: list[tuple] = []
-            punches = [p for p in self.day_punches(day) if (since is None or p.at > since) and p.at <= until]
-            self._label_day(day, punches, since, until)
-            self._deliver(day, punches, until)
+            punches = [p for p in self.day_punches(day) if p.at <= until]
+            fresh = [p for p in punches if since is None or p.at > since]
+            if day >= first:
+                self._label_day(day, fresh, since, until)
+            self._deliver(day, punches, since, until)
             self.progress("attendance", n + 1, len(days))
         return self.summary
 
@@ -296,7 +303,6 @@ class Gates:
             if day == start and (since is None or _at(day, datetime.time(0)) > since):
                 site = next(s for s in self.sites if s.code == code)
                 self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{start}/{end}")
-                self.label(LATE_DATA, {"type": "project", "id": site.project_id}, f"{start}/{end}")  # nothing sent either
         month = f"{day:%Y-%m}"
         for code in sorted({p.site.code for p in punches} & self.manual_sites):
             if (code, month) not in self.manual_months_labelled:
@@ -304,22 +310,37 @@ class Gates:
                 site = next(s for s in self.sites if s.code == code)
                 self.label(MANUAL_PUNCH_RATE, {"type": "project", "id": site.project_id}, month)
 
-    def _deliver(self, day: datetime.date, punches: list[Punch], until: datetime.datetime) -> None:
+    def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:
         moments = [_at(day, t) for t in DELIVERIES]
+        late_site, late_moment = self._late_site(day, punches)
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for p in sorted(punches, key=lambda p: p.at):
-            moment = min(next((m for m in moments if p.at <= m), moments[-1]), until)
-            groups[(moment, p.site.vendor)].append(p.record)
+            if p.site is late_site:
+                if (since is None or late_moment > since) and late_moment <= until:
+                    groups[(late_moment, p.site.vendor, True)].append(p.record)
+            elif since is None or p.at > since:
+                groups[(min(next((m for m in moments if p.at <= m), moments[-1]), until), p.site.vendor, False)].append(p.record)
+        if any(late for _m, _v, late in groups):
+            self.label(LATE_DATA, {"type": "project", "id": late_site.project_id}, day.isoformat())
         rng = random.Random(f"{self.seed}:delivery:{day}")
         repeat = rng.random() < self.rates.duplicate_per_day and groups
         repeated_key = rng.choice(sorted(groups)) if repeat else None
-        for (moment, vendor), records in sorted(groups.items()):
+        for (moment, vendor, late), records in sorted(groups.items()):
             for start in range(0, len(records), BATCH_SIZE):
-                batch = {"batch_id": f"sim{self.run_id}-{vendor + 1:02d}-{moment:%Y%m%dT%H%M%S}-{start // BATCH_SIZE}", "mode": "partial",
+                batch = {"batch_id": f"sim{self.run_id}-{vendor + 1:02d}-{moment:%Y%m%dT%H%M%S}-{start // BATCH_SIZE}{'-late' if late else ''}",
+                         "mode": "partial",
                          "records": records[start:start + BATCH_SIZE]}
                 self._post(vendor, moment, batch)
-                if (moment, vendor) == repeated_key and start == 0:
+                if (moment, vendor, late) == repeated_key and start == 0:
                     self._duplicate(vendor, moment, batch, day, resend_as_new=rng.random() < 0.5)
+
+    def _late_site(self, day: datetime.date, punches: list[Punch]):
+        """Now and then one site's gate system holds a day's punches and sends them `LATE_DELAY` later."""
+        rng = random.Random(f"{self.seed}:late:{day}")
+        sites = sorted({p.site.code: p.site for p in punches}.items())
+        if not sites or rng.random() >= self.rates.late_per_day:
+            return None, None
+        return rng.choice(sites)[1], _at(day + LATE_DELAY, datetime.time(9, 0))
 
     def _duplicate(self, vendor: int, moment, batch: dict, day: datetime.date, *, resend_as_new: bool) -> None:
         """The gate lost the answer and delivers again: the same batch, or the same punches under a new batch id."""

@@ -73,7 +73,8 @@ def _lines(scope, today):
 
 
 def _line_finding(line, facts: dict):
-    return _engine().Finding("payroll_line", str(line.pk), line.payroll.month, line.payroll.project_id,
+    """A line's finding; a re-issued payment stays the subject of the line it re-issues (one alert per payment)."""
+    return _engine().Finding("payroll_line", str(line.reissue_of_id or line.pk), line.payroll.month, line.payroll.project_id,
                              {"payroll": line.payroll_id, "days_attended": line.days_attended, "days_claimed": line.days_claimed,
                               "net": str(line.net)} | facts,
                              enterprise_id=line.payroll.enterprise_id, worker_id=line.worker_id)
@@ -257,10 +258,11 @@ def _staffing(project_ids, start, end) -> dict[int, list[tuple]]:
     return spans
 
 
-def _silent_runs(project, days_with_data: set, spans, last_complete: datetime.date, need: int, *, kind: str, resumed: str):
-    """Runs of at least `need` staffed days without data, from the project's first day with data up to the last
-    day judged; a run that stopped is an ended finding."""
-    found, run, day = [], [], min(days_with_data)
+def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int, *,
+                 kind: str, resumed: str):
+    """Runs of at least `need` staffed days without data, from `first` up to the last day judged; a run that
+    stopped is an ended finding."""
+    found, run, day = [], [], first
     while day <= last_complete + datetime.timedelta(days=1):
         staffed = any(entered <= day and (exited is None or day <= exited) for entered, exited in spans)
         if day <= last_complete and staffed and day not in days_with_data:
@@ -293,8 +295,9 @@ def no_attendance(scope, today):
         seen[project_id].add(day)
     found = []
     for project in projects:
-        if spans[project.pk] and seen[project.pk]:  # a site that never sent anything is late_data's business
-            found += _silent_runs(project, seen[project.pk], spans[project.pk], last_complete, int(need(project.region)),
+        if spans[project.pk]:  # from the first day someone was on the roster in the window
+            first = max(start, min(entered for entered, _exited in spans[project.pk]))
+            found += _silent_runs(project, seen[project.pk], spans[project.pk], first, last_complete, int(need(project.region)),
                                   kind="attendance", resumed=_("Attendance resumed on %(day)s."))
     return found
 

@@ -40,7 +40,9 @@ def _service_call(request, fn, success: str, **kwargs):
 def home(request):
     if request.user.role == "worker" and request.user.worker_id:
         return redirect("worker_detail", pk=request.user.worker_id)
-    alerts = alert_selectors.counts(user=request.user) if request.user.role != "police" else None
+    user = request.user
+    sees_alerts = user.is_platform_admin or user.role in ("official", "enterprise_admin", "wage_officer")
+    alerts = alert_selectors.counts(user=user) if sees_alerts else None
     return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user), "alerts": alerts})
 
 

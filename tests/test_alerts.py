@@ -374,3 +374,17 @@ def test_punches_that_arrive_after_the_one_day_deadline_are_late_data(world, gat
     run("late_data", today=datetime.date(2026, 6, 6))
     alert = Alert.objects.get(rule="late_data")
     assert alert.period == "2026-06-04" and alert.facts["punches"] == 1
+
+
+def test_a_ledger_whose_average_pay_is_below_the_minimum_wage(world, gate):
+    from tests.factories import employ
+
+    crew = [world.gc_a_worker_emp] + [employ(world.jinan_building, world.gc_a, birth=datetime.date(1980 + n, 3, 3)) for n in range(2)]
+    for employment in crew:
+        attend(gate, employment, [1, 2])  # 2 days × 300 = 600 each, all month on the roster
+    ledger(world)
+    assert run("low_average_pay").raised == 1
+    assert Alert.objects.get(rule="low_average_pay").facts["average_net"] == "600.00"
+    RegionalSetting.objects.create(key="alert.low_average_pay", region=Region.objects.get(code="370000"), value=Decimal("600"),
+                                   regulation="测试：省定最低工资")
+    assert run("low_average_pay").resolved == 1  # 600 is not below 600

@@ -7,7 +7,7 @@ timeliness is judged as it would have been. Every day and project has its own ra
 run that catches up to a new "now" sends exactly the punches a single long run would have sent.
 
 Injected anomalies, each written as a label {kind, subject, period} naming the rule that must catch it:
-`no_attendance` (a project's gates silent for 3-5 days), `proxy_clockin` (one card for several workers
+`no_attendance` (a project's gates silent for 3-5 days, or any run of 3 staffed days in which nobody punches), `proxy_clockin` (one card for several workers
 within a minute), `manual_punch_rate` (a project where site staff type in a large share of punches),
 `clock_drift` (a device whose clock runs two hours ahead), `duplicate_delivery` (a batch delivered
 twice, or resent under a new batch id), `not_registered` (a person at the gate who is not on the roster) and
@@ -28,7 +28,7 @@ from typing import Callable
 
 from django.utils import timezone
 
-from wageguard.core import clock
+from wageguard.core import clock, rules
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
 from wageguard.exchange.services import apiclient_create
@@ -200,11 +200,14 @@ class Gates:
         drift_site = rng.choice(present_sites) if present_sites and rng.random() < rates.drift_per_day else None
         stranger_site = rng.choice(present_sites) if present_sites and rng.random() < rates.unregistered_per_day else None
         punches = []
+        self.quiet = {site.code for site in present_sites}  # staffed sites without a registered worker's punch today
         for site in present_sites:
             outage = self.outages.get(site.code)
             if outage and outage[0] <= day <= outage[1]:
                 continue
             site_punches = self._site_day(site, day, random.Random(f"{self.seed}:{day}:{site.code}"))
+            if site_punches:
+                self.quiet.discard(site.code)
             if site is proxy_site:
                 self._proxy_clockin(site, day, site_punches, rng)
             if site is drift_site:
@@ -283,14 +286,18 @@ class Gates:
         """Deliver every punch whose delivery moment falls in (since, until]: those that happened then, and a
         held-back day's punches of a late site (`LATE_DELAY` after their day, whichever run that falls in)."""
         first = max(self.window_start, timezone.localdate(since) if since else self.window_start)
-        back = max(self.window_start, first - LATE_DELAY)  # days whose held punches may fall due in this run
+        back = max(self.window_start, first - LATE_DELAY)  # held punches may fall due now; silent runs carry on
         days = [back + datetime.timedelta(days=n) for n in range((timezone.localdate(until) - back).days + 1)]
+        quiet_runs: dict[str, list[datetime.date]] = defaultdict(list)
         for n, day in enumerate(days):
             self.pending_labels: list[tuple] = []
             punches = [p for p in self.day_punches(day) if p.at <= until]
             fresh = [p for p in punches if since is None or p.at > since]
+            for site in self.sites:
+                quiet_runs[site.code] = quiet_runs[site.code] + [day] if site.code in self.quiet else []
             if day >= first:
                 self._label_day(day, fresh, since, until)
+                self._label_silence(day, quiet_runs, since)
             self._deliver(day, punches, since, until)
             self.progress("attendance", n + 1, len(days))
         return self.summary
@@ -299,16 +306,24 @@ class Gates:
         for at, kind, subject, period in self.pending_labels:
             if (since is None or at > since) and at <= until:
                 self.label(kind, subject, period)
-        for code, (start, end) in self.outages.items():
-            if day == start and (since is None or _at(day, datetime.time(0)) > since):
-                site = next(s for s in self.sites if s.code == code)
-                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{start}/{end}")
         month = f"{day:%Y-%m}"
         for code in sorted({p.site.code for p in punches} & self.manual_sites):
             if (code, month) not in self.manual_months_labelled:
                 self.manual_months_labelled.add((code, month))
                 site = next(s for s in self.sites if s.code == code)
                 self.label(MANUAL_PUNCH_RATE, {"type": "project", "id": site.project_id}, month)
+
+    def _label_silence(self, day: datetime.date, quiet_runs: dict[str, list[datetime.date]], since) -> None:
+        """Staffed days without a registered worker's punch — the gates' outages, or nobody coming — labelled
+        when a run reaches the rule's length (a run that started before the look-back the runs carry counts
+        from where they begin)."""
+        need = int(rules.RULES["alert.no_attendance_days"].default)
+        if since is not None and _at(day, datetime.time(0)) <= since:
+            return
+        for site in self.sites:
+            run = quiet_runs[site.code]
+            if len(run) == need:
+                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{run[0]}/{day}")
 
     def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:
         moments = [_at(day, t) for t in DELIVERIES]

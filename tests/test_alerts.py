@@ -388,3 +388,56 @@ def test_a_ledger_whose_average_pay_is_below_the_minimum_wage(world, gate):
     RegionalSetting.objects.create(key="alert.low_average_pay", region=Region.objects.get(code="370000"), value=Decimal("600"),
                                    regulation="测试：省定最低工资")
     assert run("low_average_pay").resolved == 1  # 600 is not below 600
+
+
+def test_routing_follows_the_projects_industry_and_county_and_city_officials_follow_their_counties(world, gate):
+    from wageguard.core.models import Department
+
+    router = engine.Router()
+    lixia = Region.objects.get(code="370102")
+    assert (router.department(lixia, "transport", "county").agency, router.department(lixia, "water", "city").region.code) == (
+        "transport", "370100")
+    assert router.department(lixia, "other", "province") == Department.objects.get(region__code="370000", agency="hrss")
+    claim_without_attendance(world, gate)  # a building project in 历下区
+    run("days_over_claimed")
+    alert = Alert.objects.get(rule="days_over_claimed")
+    from wageguard.alerts.selectors import InboxFilters, inbox
+
+    mine = InboxFilters(mine=True)
+    assert list(inbox(user=world.users["housing_lixia"], filters=mine)) == [alert]  # handled there
+    assert list(inbox(user=world.users["housing_jinan"], filters=mine)) == [alert]  # the city follows its counties
+    assert list(inbox(user=world.users["hrss_jinan"], filters=mine)) == [alert]  # HRSS follows everything in its region
+    assert list(inbox(user=world.users["transport_jinan"], filters=InboxFilters(mine=False))) == []  # another industry
+
+
+def _bank_answers(world, gate, status: str, paid_at: str = "2026-07-05T10:00:00+08:00"):
+    from tests.test_payroll import _confirmed
+
+    payroll = _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    record = {"client_record_id": "r1", "line_id": line["line_id"], "status": status, "amount": line["amount"], "card": line["card"]}
+    record |= {"bank_txn_id": "W1", "paid_at": paid_at} if status == "paid" else {"reason_code": "ACCOUNT_CLOSED"}
+    assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "b1", "records": [record]}).json()["status"] == "applied"
+    return payroll
+
+
+def test_arrears_when_june_is_not_paid_by_the_end_of_july_and_not_when_it_is(world, gate):
+    payroll = _bank_answers(world, gate, "failed")
+    assert run("bank_line_failed").raised == 1
+    assert run("arrears", today=datetime.date(2026, 7, 31)).raised == 0  # July is not over
+    assert run("arrears", today=datetime.date(2026, 8, 1)).raised == 1
+    assert Alert.objects.get(rule="arrears").subject_id == str(payroll.pk)
+
+
+def test_paid_in_time_raises_no_arrears_and_paid_late_is_recorded(world, gate):
+    _bank_answers(world, gate, "paid")
+    assert run("arrears", today=datetime.date(2026, 9, 1)).raised == 0
+    assert run("bank_line_failed").raised == 0
+
+
+def test_a_month_paid_after_its_deadline_is_recorded_as_ended_arrears(world, gate):
+    _bank_answers(world, gate, "paid", paid_at="2026-08-03T10:00:00+08:00")
+    assert run("arrears", today=datetime.date(2026, 9, 1)).raised == 1
+    alert = Alert.objects.get(rule="arrears")
+    assert alert.status == "resolved" and "2026-08-03" in alert.resolution

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wageguard.core import clock
-from wageguard.core.models import Region, RegionLevel
+from wageguard.core.models import Agency, Region, RegionLevel
 
 from .models import OPEN_STATUSES, Alert
 
@@ -27,11 +27,20 @@ def alerts_for(user) -> QuerySet[Alert]:
     return Alert.objects.visible_to(user)
 
 
+def mine_q(user) -> Q:
+    """An official's work list: alerts handled by their department or by a department of their agency below it
+    (a city's housing bureau follows its counties'); HRSS, which sees every alert of its region, all of them."""
+    department = user.department if user.department_id else None
+    if department is None or department.agency == Agency.HRSS:
+        return Q(pk__isnull=False)
+    return Q(department__agency=department.agency, department__region__code__startswith=department.region.subtree_prefix)
+
+
 def inbox(*, user, filters: InboxFilters | None = None) -> QuerySet[Alert]:
     f = filters or InboxFilters()
     qs = alerts_for(user).select_related("project", "enterprise", "region__parent", "department__region")
-    if f.mine and user.department_id:
-        qs = qs.filter(department_id=user.department_id)
+    if f.mine:
+        qs = qs.filter(mine_q(user))
     if f.severity:
         qs = qs.filter(severity=f.severity)
     if f.rule:
@@ -60,7 +69,7 @@ def alert_get(*, user, pk: int) -> Alert:
 def counts(*, user) -> dict:
     """Open alerts in scope: total, red, routed to my department, overdue — for the home page."""
     qs = alerts_for(user).filter(status__in=OPEN_STATUSES)
-    mine = Q(department_id=user.department_id) if user.department_id else Q(pk__in=[])
+    mine = mine_q(user) if user.department_id else Q(pk__in=[])
     return qs.aggregate(open=Count("id"), red=Count("id", filter=Q(severity="red")), mine=Count("id", filter=mine),
                         overdue=Count("id", filter=Q(due_at__lt=clock.now())))
 

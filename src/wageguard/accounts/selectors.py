@@ -83,29 +83,40 @@ class MonthAllocation:
 
 def allocation_by_month(*, account: WageAccount) -> list[MonthAllocation]:
     """Each month: the owner's progress payment, the labour cost expected for it, what came in and when."""
-    project = account.project
-    due_day = int(rules.value("labour_cost.due_day", project.region))
-    months: dict[str, MonthAllocation] = {}
-    for month, amount in ProgressPayment.objects.filter(project=project).values_list("month", "amount"):
+    return allocations(accounts=[account])[account.pk]
+
+
+def allocations(*, accounts) -> dict[int, list[MonthAllocation]]:
+    """`allocation_by_month` for many accounts at once: two queries, whatever their number (the alert sweep)."""
+    accounts = {a.pk: a for a in accounts}
+    by_project = {a.project_id: a.pk for a in accounts.values()}
+    months: dict[int, dict[str, MonthAllocation]] = {pk: {} for pk in accounts}
+    for project_id, month, amount in ProgressPayment.objects.filter(project_id__in=by_project).values_list("project_id", "month", "amount"):
+        project = accounts[by_project[project_id]].project
         expected = expected_allocation(progress_payment=amount, labour_cost_ratio=project.labour_cost_ratio, industry=project.industry,
                                        contract_amount=project.contract_amount, region=project.region)
-        months[month] = MonthAllocation(month, amount, expected)
+        months[by_project[project_id]][month] = MonthAllocation(month, amount, expected)
     incoming = defaultdict(list)
-    for booked_at, amount in account.transactions.filter(purpose=TransactionPurpose.LABOUR_COST_IN).values_list("booked_at", "amount"):
+    for account_id, booked_at, amount in AccountTransaction.objects.filter(
+            account_id__in=accounts, purpose=TransactionPurpose.LABOUR_COST_IN).values_list("account_id", "booked_at", "amount"):
         local = timezone.localdate(booked_at)
-        incoming[f"{local:%Y-%m}"].append((local, amount))
-    for month, entries in incoming.items():
-        row = months.setdefault(month, MonthAllocation(month, None, None))
+        incoming[(account_id, f"{local:%Y-%m}")].append((local, amount))
+    for (account_id, month), entries in incoming.items():
+        row = months[account_id].setdefault(month, MonthAllocation(month, None, None))
         row.allocated = sum((a for _d, a in entries), Decimal("0.00"))
         row.first_allocated_on = min(d for d, _a in entries)
-    for row in months.values():
-        if row.expected and not row.allocated:
-            row.flags.append("missing")
-        if row.first_allocated_on and row.first_allocated_on.day > due_day:
-            row.flags.append("late")
-        if row.expected and row.allocated and row.allocated < row.expected:
-            row.flags.append("low")
-    return [months[m] for m in sorted(months, reverse=True)]
+    result = {}
+    for account_id, rows in months.items():
+        due_day = int(rules.value("labour_cost.due_day", accounts[account_id].project.region))
+        for row in rows.values():
+            if row.expected and not row.allocated:
+                row.flags.append("missing")
+            if row.first_allocated_on and row.first_allocated_on.day > due_day:
+                row.flags.append("late")
+            if row.expected and row.allocated and row.allocated < row.expected:
+                row.flags.append("low")
+        result[account_id] = [rows[m] for m in sorted(rows, reverse=True)]
+    return result
 
 
 def bank_batches(*, bank_code: str, limit: int = 100) -> QuerySet[IngestionBatch]:

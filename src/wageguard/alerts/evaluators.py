@@ -189,20 +189,31 @@ def arrears(scope, today):
 
 
 def low_average_pay(scope, today):
-    """A ledger whose workers on the roster all month earn on average less than the minimum wage."""
+    """A ledger whose workers on the roster all month earn on average less than the minimum wage (at least three
+    of them: one or two people are no average)."""
+    from django.db.models import Avg
+
+    from wageguard.payroll.models import PayrollLine
+    from wageguard.registry.models import Project
+
     floor = _RegionValues("alert.low_average_pay")
+    payrolls = _payrolls(scope, today)
     found = []
-    for payroll in _payrolls(scope, today).select_related("project__region__parent__parent").order_by("id"):
-        first, last = _month_end(payroll.month).replace(day=1), _month_end(payroll.month)
-        nets = [line.net for line in payroll.lines.current().filter(net__gt=0).select_related("employment")
-                if line.employment and line.employment.entered_on <= first and (line.employment.exited_on or last) >= last]
-        if len(nets) < 3:
-            continue
-        average = (sum(nets, Decimal("0")) / len(nets)).quantize(Decimal("0.01"))
-        if average < floor(payroll.project.region):
-            found.append(_engine().Finding("payroll", str(payroll.pk), payroll.month, payroll.project_id,
-                                           {"average_net": str(average), "workers": len(nets), "floor": str(floor(payroll.project.region))},
-                                           enterprise_id=payroll.enterprise_id))
+    for month in sorted(set(payrolls.values_list("month", flat=True))):
+        first, last = _month_end(month).replace(day=1), _month_end(month)
+        rows = (PayrollLine.objects.current().filter(payroll__in=payrolls.filter(month=month), net__gt=0, employment__entered_on__lte=first)
+                .filter(Q(employment__exited_on__isnull=True) | Q(employment__exited_on__gte=last))
+                .values("payroll_id", "payroll__project_id", "payroll__enterprise_id").annotate(workers=Count("id"), average=Avg("net"))
+                .filter(workers__gte=3).order_by("payroll_id"))
+        regions = {p.pk: p.region for p in Project.objects.filter(pk__in={r["payroll__project_id"] for r in rows})
+                   .select_related("region__parent__parent")}
+        for row in rows:
+            average = Decimal(row["average"]).quantize(Decimal("0.01"))
+            limit = floor(regions[row["payroll__project_id"]])
+            if average < limit:
+                found.append(_engine().Finding("payroll", str(row["payroll_id"]), month, row["payroll__project_id"],
+                                               {"average_net": str(average), "workers": row["workers"], "floor": str(limit)},
+                                               enterprise_id=row["payroll__enterprise_id"]))
     return found
 
 
@@ -386,15 +397,16 @@ def labour_cost(flag: str):
     the project's required share, as `accounts.selectors.allocation_by_month` derives them."""
     def evaluate(scope, today):
         from wageguard.accounts.models import WageAccount
-        from wageguard.accounts.selectors import allocation_by_month
+        from wageguard.accounts.selectors import allocations
 
         found = []
         horizon = _engine().horizon(today)
-        accounts = WageAccount.objects.filter(project__in=_projects(scope)).select_related("project__region__parent__parent")
-        for account in accounts.order_by("id"):
+        accounts = list(WageAccount.objects.filter(project__in=_projects(scope)).select_related("project__region__parent__parent"))
+        by_account = allocations(accounts=accounts)
+        for account in sorted(accounts, key=lambda a: a.pk):
             project = account.project
             due_day = int(thresholds.value("labour_cost.due_day", project.region))
-            for row in allocation_by_month(account=account):
+            for row in by_account[account.pk]:
                 due = datetime.date.fromisoformat(f"{row.month}-01").replace(day=due_day)
                 if row.month < horizon or flag not in row.flags or today <= due + datetime.timedelta(days=1):  # a day's grace
                     continue
@@ -418,18 +430,19 @@ def account_misuse(scope, today):
     oldest = datetime.date.fromisoformat(f"{_engine().horizon(today)}-01")
     debits = (AccountTransaction.objects.filter(amount__lt=0, account__project__in=_projects(scope), booked_at__date__gte=oldest)
               .exclude(purpose__in=allowed).select_related("account__project", "bank"))
-    cards: dict[int, set[str]] = {}
+    debits = list(debits.order_by("id"))
+    paid_to = {txn.pk: blind_index(txn.counterparty_account) for txn in debits
+               if txn.purpose == TransactionPurpose.WAGE_OUT and txn.counterparty_account}
+    ledger_cards = set(PayrollLine.objects.filter(payroll__project_id__in={t.account.project_id for t in debits},
+                                                  card_index__in=set(paid_to.values()))
+                       .values_list("payroll__project_id", "card_index").distinct())
     found = []
-    for txn in debits.order_by("id"):
+    for txn in debits:
         project = txn.account.project
-        if txn.purpose == TransactionPurpose.WAGE_OUT:
-            if project.pk not in cards:
-                cards[project.pk] = set(PayrollLine.objects.filter(payroll__project=project, card_index__isnull=False)
-                                        .values_list("card_index", flat=True))
-            if txn.counterparty_account and blind_index(txn.counterparty_account) in cards[project.pk]:
-                continue
+        if txn.pk in paid_to and (project.pk, paid_to[txn.pk]) in ledger_cards:
+            continue  # a wage to a card this project's ledgers pay
         found.append(_engine().Finding(
-            "transaction", f"{txn.bank.code}:{txn.bank_txn_id}", f"{txn.booked_at:%Y-%m}", project.pk,
+            "transaction", f"{txn.bank.code}:{txn.bank_txn_id}", f"{timezone.localtime(txn.booked_at):%Y-%m}", project.pk,
             {"amount": str(txn.amount), "purpose": txn.purpose, "counterparty": txn.counterparty_name,
              "booked_at": txn.booked_at.isoformat(), "account": txn.account_id}, enterprise_id=project.general_contractor_id))
     return found

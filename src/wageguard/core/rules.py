@@ -5,6 +5,8 @@ province → the default here). Alert rules, allocation checks and deposit rules
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -89,8 +91,33 @@ RULES: dict[str, Rule] = {r.key: r for r in [
 ]}
 
 
+_memo = threading.local()
+
+
+@contextlib.contextmanager
+def remembered():
+    """Within the block, each (rule, region) is read from the database once (a sweep over thousands of
+    projects asks the same few questions again and again)."""
+    outer = getattr(_memo, "values", None)
+    _memo.values = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _memo.values = outer
+
+
 def value(key: str, region: Region | None) -> Decimal:
     """The value in force for a region: its own, else its city's, else the province's, else the default."""
+    cache = getattr(_memo, "values", None)
+    if cache is None:
+        return _value(key, region)
+    slot = (key, region.pk if region is not None else None)
+    if slot not in cache:
+        cache[slot] = _value(key, region)
+    return cache[slot]
+
+
+def _value(key: str, region: Region | None) -> Decimal:
     rule = RULES[key]
     chain = []
     while region is not None:

@@ -354,7 +354,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     with events.suppressed():  # months of data at once: the engine runs at the simulated moments instead
         _deliver(province, summary, run, gates, first_today, now)
         with clock.travel(now):
-            summary.alerts = {code: r.raised for code, r in engine.sweep(timezone.localdate(now)).items()}
+            summary.alerts = {code: r.raised for code, r in engine.sweep(timezone.localdate(now), every_rule=True).items()}
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

@@ -34,6 +34,8 @@ bench: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/simulate.py
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/ingest_attendance.py
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/payroll.py
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/alert_quality.py --seed 2026
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/alert_latency.py
 
 lock:
 	$(BIN)/pip install -q pip-tools

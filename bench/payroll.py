@@ -21,32 +21,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import json
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from _common import fresh_database, setup_django
+
 DB_NAME = "wageguard_bench_payroll"
-
-
-def fresh_database() -> str:
-    import dj_database_url
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
-    if not base.startswith("postgres"):
-        sys.exit("this bench needs PostgreSQL: set DATABASE_URL=postgres://…")
-    cfg = dj_database_url.parse(base)
-    admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None,
-                            dbname="postgres", autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
-    return base.rsplit("/", 1)[0] + "/" + DB_NAME
 
 
 class QueryCounter:
@@ -124,14 +104,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    os.environ.setdefault("WAGEGUARD_ENV", "dev")
-    os.environ.setdefault("WAGEGUARD_DEBUG", "0")
-    os.environ["DATABASE_URL"] = fresh_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wageguard.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django(fresh_database(DB_NAME))
     from django.db import connection
     from django.utils import timezone
 
@@ -139,8 +112,6 @@ def main() -> None:
     from wageguard.payroll.models import Payroll, PayrollLine
     from wageguard.simulate.generator import Params, Province, simulate
 
-    call_command("migrate", verbosity=0)
-    call_command("load_regions", verbosity=0, stdout=io.StringIO())
     today = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)  # the last day of last month
     month = f"{today:%Y-%m}"
     params = Params(seed=args.seed, projects=args.projects, workers=args.workers, months=3, today=today)

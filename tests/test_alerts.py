@@ -298,6 +298,9 @@ def test_account_misuse_is_a_debit_that_is_not_a_wage_to_a_ledger_card(world, ba
                                     counterparty_account="6222021234567890128")])
     run("account_misuse", today=datetime.date(2026, 3, 20))
     assert sorted(Alert.objects.filter(rule="account_misuse").values_list("subject_id", flat=True)) == ["ICBC:T00004", "ICBC:T00005"]
+    alert = Alert.objects.get(subject_id="ICBC:T00004")
+    page = _as(world.users["hrss_province"]).get(f"/alerts/{alert.pk}/").content.decode()
+    assert f'/accounts/{alert.facts["account"]}/' in page  # the account behind the debit
 
 
 def test_deposit_not_lodged_after_its_deadline(world):

@@ -10,7 +10,7 @@ from django.http import Http404
 from wageguard.core import clock
 from wageguard.core.models import Agency, Region, RegionLevel
 
-from .models import OPEN_STATUSES, Alert
+from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert
 
 
 @dataclass
@@ -89,6 +89,24 @@ def by_city(rows: list[dict]) -> dict[str, dict]:
         city["total"] += row["total"]
         city["red"] += row["red"]
     return cities
+
+
+def records_behind(alert: Alert) -> dict[str, int]:
+    """Ids of the records behind an alert, for links: its ledger, the project's dedicated account (the money
+    rules, or the debit's account), its wage deposit."""
+    from wageguard.accounts.models import WageAccount, WageDeposit
+
+    behind = {}
+    payroll = alert.facts.get("payroll") or (alert.subject_id if alert.subject_type == "payroll" and alert.subject_id.isdigit() else None)
+    if payroll:
+        behind["payroll"] = int(payroll)
+    if alert.facts.get("account"):
+        behind["account"] = int(alert.facts["account"])
+    elif alert.rule in ACCOUNT_RULES and alert.project_id:
+        account = WageAccount.objects.filter(project_id=alert.project_id).order_by("-opened_on").values_list("pk", flat=True).first()
+        deposit = WageDeposit.objects.filter(project_id=alert.project_id).values_list("pk", flat=True).first()
+        behind |= {k: v for k, v in (("account", account), ("deposit", deposit)) if v}
+    return behind
 
 
 def handlers(alert: Alert) -> QuerySet:

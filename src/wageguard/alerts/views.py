@@ -58,11 +58,15 @@ def inbox_export(request):
 
 
 def _behind(alert) -> list[tuple[str, str]]:
-    """Links to the records behind the alert: the ledger (its lines), the project, its account, its attendance."""
+    """Links to the records behind the alert: the ledger (its lines), the account, the deposit, the project and
+    its attendance (each page applies its own data scope)."""
     links = []
-    payroll = alert.facts.get("payroll") or (alert.subject_id if alert.subject_type == "payroll" and alert.subject_id.isdigit() else None)
-    if payroll:
-        links.append((_("Wage ledger"), reverse("payroll_detail", args=[payroll])))
+    records = selectors.records_behind(alert)
+    payroll = records.get("payroll")
+    for key, label, name in (("payroll", _("Wage ledger"), "payroll_detail"), ("account", _("Wage accounts"), "account_detail"),
+                             ("deposit", _("Wage deposits"), "deposit_detail")):
+        if key in records:
+            links.append((label, reverse(name, args=[records[key]])))
     if alert.project_id:
         for label, name, args in ((_("Project"), "project_detail", [alert.project_id]),
                                   (_("On site today"), "on_site", [alert.project_id])):

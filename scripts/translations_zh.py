@@ -631,6 +631,7 @@ ZH = {
     'Red alerts': '红色预警',
     'Routed to my department': '本部门待办预警',
     'Overdue': '超期未办',
+    'closed (resolved or dismissed)': '已办结或撤销',
 }
 
 

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from wageguard.core.errors import PermissionDenied, ServiceError
@@ -20,7 +21,7 @@ from .catalogue import RULES
 from .models import AlertStatus, Severity
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_CHOICES = [("active", _("not closed")), ("closed", _("closed")), ("all", _("all"))]
+STATUS_CHOICES = [("active", gettext_lazy("not closed")), ("closed", gettext_lazy("closed (resolved or dismissed)")), ("all", gettext_lazy("all"))]
 
 
 def _filters(request) -> selectors.InboxFilters:

@@ -53,7 +53,7 @@ def _matcher(label: dict):
 
 
 def _in_grace(label: dict, today: datetime.date) -> bool:
-    day = label["period"].split("/")[0]
+    day = label["period"].split("/")[-1]  # a run or a week is judged once its last day's data is due
     return len(day) == 10 and datetime.date.fromisoformat(day) > today - datetime.timedelta(days=GRACE_DAYS)
 
 

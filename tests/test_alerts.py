@@ -444,3 +444,19 @@ def test_a_month_paid_after_its_deadline_is_recorded_as_ended_arrears(world, gat
     assert run("arrears", today=datetime.date(2026, 9, 1)).raised == 1
     alert = Alert.objects.get(rule="arrears")
     assert alert.status == "resolved" and "2026-08-03" in alert.resolution
+
+
+def test_a_week_in_which_fewer_than_85_percent_of_the_roster_were_seen(world, gate):
+    from tests.factories import employ
+
+    crew = [world.gc_a_worker_emp, world.sub_worker_emp] + [
+        employ(world.jinan_building, world.gc_a, birth=datetime.date(1975 + n, 4, 4)) for n in range(3)]
+    for employment in crew[:4]:  # 4 of 5 seen in the week of Monday 1 June: 80 %
+        attend(gate, employment, [1, 2, 3, 4, 5, 6, 7])
+    run("no_attendance", today=datetime.date(2026, 6, 10))
+    alert = Alert.objects.get(rule="no_attendance", subject_id=f"{world.jinan_building.pk}:update-rate", period="2026-06-01")
+    assert (alert.period, alert.facts["registered"], alert.facts["seen"], alert.status) == ("2026-06-01", 5, 4, "open")
+    attend(gate, crew[4], [3])  # 5 of 5
+    assert run("no_attendance", today=datetime.date(2026, 6, 10)).resolved >= 1
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.closed_automatically

@@ -291,25 +291,63 @@ def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last
 
 
 def no_attendance(scope, today):
-    """Runs of at least N days without any attendance on a project with registered workers (days whose data
-    is still due are not judged); a run that has stopped is recorded as ended."""
+    """Runs of at least N days without any attendance on a project with registered workers, and weeks in which
+    fewer than 85 % of the workers on the roster all week were seen at the gate (days whose data is still due
+    are not judged); a run or week that is over is recorded as ended."""
     from wageguard.attendance.models import AttendanceDay
+    from wageguard.registry.models import Employment
 
     need = _RegionValues("alert.no_attendance_days")
+    rate = _RegionValues("alert.attendance_update_rate")
     last_complete = today - datetime.timedelta(days=2)
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
     projects = list(_projects(scope))
-    spans = _staffing([p.pk for p in projects], start, last_complete)
-    seen = defaultdict(set)
-    for project_id, day in AttendanceDay.objects.filter(project_id__in=[p.pk for p in projects], day__range=(start, last_complete)
-                                                        ).values_list("project_id", "day"):
+    ids = [p.pk for p in projects]
+    spans = _staffing(ids, start, last_complete)
+    seen, seen_workers = defaultdict(set), defaultdict(set)
+    for project_id, worker_id, day in AttendanceDay.objects.filter(project_id__in=ids, day__range=(start, last_complete)).values_list(
+            "project_id", "worker_id", "day"):
         seen[project_id].add(day)
+        seen_workers[(project_id, worker_id)].add(day)
+    rosters = defaultdict(list)
+    for project_id, worker_id, entered, exited in Employment.objects.filter(project_id__in=ids, entered_on__lte=last_complete).filter(
+            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "worker_id", "entered_on", "exited_on"):
+        rosters[project_id].append((worker_id, entered, exited))
     found = []
     for project in projects:
         if spans[project.pk]:  # from the first day someone was on the roster in the window
             first = max(start, min(entered for entered, _exited in spans[project.pk]))
             found += _silent_runs(project, seen[project.pk], spans[project.pk], first, last_complete, int(need(project.region)),
                                   kind="attendance", resumed=_("Attendance resumed on %(day)s."))
+            found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region))
+    return found
+
+
+UPDATE_RATE_MIN_WORKERS = 5  # a rate over fewer people on the roster all week says little
+
+
+def week_update(roster, attended, monday: datetime.date) -> tuple[int, int]:
+    """(workers on the roster all week, of them seen at the gate at least once that week). `roster`: (worker,
+    entered, exited); `attended(worker)`: the days the worker was seen."""
+    sunday = monday + datetime.timedelta(days=6)
+    week = {monday + datetime.timedelta(days=n) for n in range(7)}
+    registered = {w for w, entered, exited in roster if entered <= monday and (exited is None or exited >= sunday)}
+    return len(registered), sum(1 for w in registered if attended(w) & week)
+
+
+def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit):
+    found = []
+    monday = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
+    while monday + datetime.timedelta(days=6) <= last_complete:
+        registered, updated = week_update(roster, lambda w: seen_workers.get((project.pk, w), set()), monday)
+        if registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
+            latest = monday + datetime.timedelta(days=13) > last_complete
+            found.append(_engine().Finding(
+                "project", f"{project.pk}:update-rate", monday.isoformat(), project.pk,
+                {"week": monday.isoformat(), "registered": registered, "seen": updated, "rate": f"{Decimal(updated) / registered:.2f}",
+                 "limit": str(limit)}, enterprise_id=project.general_contractor_id,
+                ended="" if latest else _("The week is over; the following weeks are judged on their own.")))
+        monday += datetime.timedelta(days=7)
     return found
 
 

@@ -19,6 +19,7 @@ ghosts (a few monthly-wage employments that exist only on paper) and workers abs
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 import functools
 import hashlib
 import random
@@ -28,6 +29,7 @@ from typing import Callable
 
 from django.utils import timezone
 
+from wageguard.alerts.evaluators import UPDATE_RATE_MIN_WORKERS, week_update
 from wageguard.core import clock, rules
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
@@ -97,6 +99,7 @@ class Punch:
     site: Site
     at: datetime.datetime          # when it really happened
     record: dict
+    worker_id: int | None = None   # a registered worker's punch (a stranger's has none)
 
 
 @dataclass
@@ -201,6 +204,7 @@ class Gates:
         stranger_site = rng.choice(present_sites) if present_sites and rng.random() < rates.unregistered_per_day else None
         punches = []
         self.quiet = {site.code for site in present_sites}  # staffed sites without a registered worker's punch today
+        self.punched: dict[str, set[int]] = {}  # site -> workers seen today
         for site in present_sites:
             outage = self.outages.get(site.code)
             if outage and outage[0] <= day <= outage[1]:
@@ -208,6 +212,7 @@ class Gates:
             site_punches = self._site_day(site, day, random.Random(f"{self.seed}:{day}:{site.code}"))
             if site_punches:
                 self.quiet.discard(site.code)
+                self.punched[site.code] = {p.worker_id for p in site_punches}
             if site is proxy_site:
                 self._proxy_clockin(site, day, site_punches, rng)
             if site is drift_site:
@@ -243,7 +248,7 @@ class Gates:
                     record.update(face_hash=_hash("face", entry.worker_id), liveness_score=round(rng.uniform(0.9, 0.995), 3))
                 elif method == "card":
                     record["card_hash"] = _hash("card", entry.worker_id)
-                punches.append(Punch(site, at, record))
+                punches.append(Punch(site, at, record, entry.worker_id))
         return punches
 
     def _proxy_clockin(self, site: Site, day: datetime.date, punches: list[Punch], rng: random.Random) -> None:
@@ -289,15 +294,18 @@ class Gates:
         back = max(self.window_start, first - LATE_DELAY)  # held punches may fall due now; silent runs carry on
         days = [back + datetime.timedelta(days=n) for n in range((timezone.localdate(until) - back).days + 1)]
         quiet_runs: dict[str, list[datetime.date]] = defaultdict(list)
+        self.seen_on: dict[datetime.date, dict[str, set[int]]] = {}
         for n, day in enumerate(days):
             self.pending_labels: list[tuple] = []
             punches = [p for p in self.day_punches(day) if p.at <= until]
             fresh = [p for p in punches if since is None or p.at > since]
             for site in self.sites:
                 quiet_runs[site.code] = quiet_runs[site.code] + [day] if site.code in self.quiet else []
+            self.seen_on[day] = self.punched
             if day >= first:
                 self._label_day(day, fresh, since, until)
                 self._label_silence(day, quiet_runs, since)
+                self._label_low_update(day, since)
             self._deliver(day, punches, since, until)
             self.progress("attendance", n + 1, len(days))
         return self.summary
@@ -312,6 +320,25 @@ class Gates:
                 self.manual_months_labelled.add((code, month))
                 site = next(s for s in self.sites if s.code == code)
                 self.label(MANUAL_PUNCH_RATE, {"type": "project", "id": site.project_id}, month)
+
+    def _label_low_update(self, day: datetime.date, since) -> None:
+        """On a Sunday: sites where fewer than the rule's share of the workers on the roster all week were seen."""
+        if day.weekday() != 6 or (since is not None and _at(day, datetime.time(0)) <= since):
+            return
+        monday = day - datetime.timedelta(days=6)
+        week = [monday + datetime.timedelta(days=n) for n in range(7)]
+        for d in week:
+            if d not in self.seen_on:  # a catch-up run began inside this week: the earlier days are recomputed
+                quiet, punched = self.quiet, self.punched
+                self.day_punches(d)
+                self.seen_on[d], self.quiet, self.punched = self.punched, quiet, punched
+        limit = rules.RULES["alert.attendance_update_rate"].default
+        for site in self.sites:
+            roster = [(e.worker_id, e.entered_on, e.exited_on) for e in site.entries]
+            registered, seen = week_update(roster, lambda w: {d for d in week if w in self.seen_on[d].get(site.code, ())}, monday)
+            if registered >= UPDATE_RATE_MIN_WORKERS and Decimal(seen) / registered < limit:
+                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id, "update_rate": f"{seen}/{registered}"},
+                           f"{monday}/{day}")
 
     def _label_silence(self, day: datetime.date, quiet_runs: dict[str, list[datetime.date]], since) -> None:
         """Staffed days without a registered worker's punch — the gates' outages, or nobody coming — labelled

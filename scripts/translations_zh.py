@@ -632,6 +632,7 @@ ZH = {
     'Routed to my department': '本部门待办预警',
     'Overdue': '超期未办',
     'closed (resolved or dismissed)': '已办结或撤销',
+    'The week is over; the following weeks are judged on their own.': '该周已结束；之后各周单独评估。',
 }
 
 

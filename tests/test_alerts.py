@@ -410,6 +410,7 @@ def test_routing_follows_the_projects_industry_and_county_and_city_officials_fol
     assert list(inbox(user=world.users["housing_lixia"], filters=mine)) == [alert]  # handled there
     assert list(inbox(user=world.users["housing_jinan"], filters=mine)) == [alert]  # the city follows its counties
     assert list(inbox(user=world.users["hrss_jinan"], filters=mine)) == [alert]  # HRSS follows everything in its region
+    assert list(inbox(user=world.users["pboc_province"], filters=mine)) == []  # PBOC: its work list is what it sees (money rules)
     assert list(inbox(user=world.users["transport_jinan"], filters=InboxFilters(mine=False))) == []  # another industry
 
 

@@ -29,9 +29,10 @@ def alerts_for(user) -> QuerySet[Alert]:
 
 def mine_q(user) -> Q:
     """An official's work list: alerts handled by their department or by a department of their agency below it
-    (a city's housing bureau follows its counties'); HRSS, which sees every alert of its region, all of them."""
+    (a city's housing bureau follows its counties'); HRSS, which oversees every alert of its region, and PBOC,
+    to which none is routed, all they see."""
     department = user.department if user.department_id else None
-    if department is None or department.agency == Agency.HRSS:
+    if department is None or department.agency in (Agency.HRSS, Agency.PBOC):
         return Q(pk__isnull=False)
     return Q(department__agency=department.agency, department__region__code__startswith=department.region.subtree_prefix)
 

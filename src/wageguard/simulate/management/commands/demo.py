@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--projects", type=int, default=30)   # the demo starts within a minute (docs/benchmarks.md)
-        parser.add_argument("--workers", type=int, default=1000)
+        parser.add_argument("--workers", type=int, default=900)
         parser.add_argument("--months", type=int, default=3)
         parser.add_argument("--addr", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the servers")

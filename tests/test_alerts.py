@@ -461,3 +461,15 @@ def test_a_week_in_which_fewer_than_85_percent_of_the_roster_were_seen(world, ga
     assert run("no_attendance", today=datetime.date(2026, 6, 10)).resolved >= 1
     alert.refresh_from_db()
     assert alert.status == "resolved" and alert.closed_automatically
+
+
+def test_the_sweep_command_runs_the_rules_and_names_a_wrong_rule(world, gate, capsys):
+    from django.core.management import CommandError, call_command
+
+    claim_without_attendance(world, gate)
+    call_command("alerts_sweep", "--rule", "days_over_claimed", "--today", "2026-07-03")
+    assert "days_over_claimed          raised     1" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="unknown rule: nope"):
+        call_command("alerts_sweep", "--rule", "nope")
+    call_command("alerts_sweep", "--all", "--today", "2026-07-03")
+    assert "manual_punch_rate" in capsys.readouterr().out

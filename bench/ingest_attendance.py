@@ -32,29 +32,13 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from _common import ROOT, fresh_database  # the bench directory is on sys.path when run as a script
+
 BATCH_PATH = "/api/v1/attendance/batches"
 DB_NAME = "wageguard_bench_ingest"
 
 
 # ---------------------------------------------------------------- set-up (this process)
-
-
-def fresh_database() -> str:
-    import dj_database_url
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
-    if not base.startswith("postgres"):
-        sys.exit("this bench needs PostgreSQL: set DATABASE_URL=postgres://…")
-    cfg = dj_database_url.parse(base)
-    admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None,
-                            dbname="postgres", autocommit=True)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin.execute(f"CREATE DATABASE {DB_NAME}")
-    admin.close()
-    return base.rsplit("/", 1)[0] + "/" + DB_NAME
 
 
 def production_env(database_url: str) -> dict[str, str]:
@@ -228,7 +212,7 @@ def main() -> None:
         sender(args.sender[0], args.sender[1], int(args.sender[2]))
         return
 
-    env = production_env(fresh_database())
+    env = production_env(fresh_database(DB_NAME))
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wageguard.settings")
     started = time.perf_counter()

@@ -14,29 +14,13 @@ import argparse
 import io
 import json
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+from _common import fresh_database
 
 
 def prepare_database(use_sqlite: bool) -> str:
-    if use_sqlite:
-        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    import dj_database_url
-    import psycopg
-
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
-    cfg = dj_database_url.parse(base)
-    admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"] or 5432, user=cfg["USER"], password=cfg["PASSWORD"] or None,
-                            dbname="postgres", autocommit=True)
-    admin.execute("DROP DATABASE IF EXISTS wageguard_bench WITH (FORCE)")
-    admin.execute("CREATE DATABASE wageguard_bench")
-    admin.close()
-    return base.rsplit("/", 1)[0] + "/wageguard_bench"
+    return fresh_database("wageguard_bench", sqlite=use_sqlite)
 
 
 def table_rows() -> int:

@@ -16,13 +16,12 @@ from django.views.decorators.http import require_POST, require_safe
 from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Role
-from wageguard.core.xlsx import new_sheet, to_bytes
+from wageguard.core.xlsx import download, new_sheet, to_bytes
 
 from . import selectors, services
 from .deposits import deposit_state
 from .models import CertificateKind, DepositForm, MovementKind, TransactionPurpose
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_HEADERS = ["银行流水号", "顺序号", "记账时间", "金额（元）", "用途", "交易对手", "对手账号", "交易后余额（元）"]
 
 
@@ -74,9 +73,7 @@ def transactions_export(request, pk: int):
     for t in selectors.transactions(account=account, filters=_filters(request)).order_by("sequence"):
         sheet.append([t.bank_txn_id, t.sequence, t.booked_at.astimezone().strftime("%Y-%m-%d %H:%M"), t.amount, str(labels[t.purpose]),
                       t.counterparty_name, t.counterparty_account, t.balance_after])
-    response = HttpResponse(to_bytes(workbook), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''account-{account.number}.xlsx"
-    return response
+    return download(to_bytes(workbook), f"account-{account.number}.xlsx")
 
 
 @require_safe

@@ -13,6 +13,7 @@ A person's closing (resolved or dismissed) is not undone by the next run while t
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -172,8 +173,7 @@ def sync(rule, findings: list[Finding], scope: Scope, today: datetime.date) -> S
 
 
 def _json(facts: dict) -> dict:
-    import json
-
+    """The facts as the JSON column gives them back (dates as text), so that stored and fresh facts compare."""
     return json.loads(json.dumps(facts, default=str))
 
 
@@ -220,8 +220,9 @@ class Router:
         return self._projects[pk]
 
     def department(self, county: Region, industry: str, level: str) -> Department:
-        region = {Level.COUNTY: county, Level.CITY: county.parent or county,
-                  Level.PROVINCE: (county.parent.parent if county.parent and county.parent.parent else county.parent or county)}[level]
+        region = county
+        for _step in range(LEVELS.index(level)):  # county → its city → the province
+            region = region.parent or region
         agency = INDUSTRY_AGENCY.get(industry, "hrss")
         key = (region.pk, agency)
         if key not in self._departments:
@@ -229,7 +230,8 @@ class Router:
         return self._departments[key]
 
 
-NEXT_LEVEL = {Level.COUNTY: Level.CITY, Level.CITY: Level.PROVINCE}
+LEVELS = [Level.COUNTY, Level.CITY, Level.PROVINCE]
+NEXT_LEVEL = dict(zip(LEVELS, LEVELS[1:]))
 
 
 def escalate_overdue(now: datetime.datetime | None = None) -> int:

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.core import rules as thresholds
-from wageguard.core.models import Region
 
 LOOKBACK_DAYS = 124  # daily rules look back four months (the demo's window and more)
 GHOST_MIN_ROSTER_DAYS = 3  # one or two days on the roster without a punch prove nothing
@@ -37,8 +36,13 @@ def _month_end(month: str) -> datetime.date:
 
 
 def _next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7]) + 1
-    return f"{year + (number > 12):04d}-{(number - 1) % 12 + 1:02d}"
+    return f"{_month_end(month) + datetime.timedelta(days=1):%Y-%m}"
+
+
+def _previous(month: str) -> str:
+    from wageguard.payroll.tasks import previous_month
+
+    return previous_month(datetime.date.fromisoformat(f"{month}-01"))
 
 
 def _closed_month(today: datetime.date) -> str:
@@ -46,11 +50,6 @@ def _closed_month(today: datetime.date) -> str:
     day = today - datetime.timedelta(days=2)
     month = f"{day:%Y-%m}"
     return month if day == _month_end(month) else _previous(month)
-
-
-def _previous(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7]) - 1
-    return f"{year - (number < 1):04d}-{(number - 1) % 12 + 1:02d}"
 
 
 def _payrolls(scope, today, *, closed_only: bool = True):
@@ -104,31 +103,27 @@ def ghost_worker(scope, today):
     return found
 
 
-class _RegionValues:
-    """Thresholds per region (a region's own value, else its city's, …), read once per region."""
+def _per_region(key: str):
+    """The threshold `key` as a function of the region (a region's own value, else its city's, …); within
+    `engine.evaluate` each region's value is read once (`core.rules.remembered`)."""
+    return lambda region: thresholds.value(key, region)
 
-    def __init__(self, key: str):
-        self.key, self.cache = key, {}
 
-    def __call__(self, region: Region) -> Decimal:
-        if region.pk not in self.cache:
-            self.cache[region.pk] = thresholds.value(self.key, region)
-        return self.cache[region.pk]
+def _lowest(key: str) -> Decimal:
+    """The lowest value of a threshold anywhere: a first cut that no region's value can be below."""
+    from wageguard.core.models import RegionalSetting
 
-    def lowest(self) -> Decimal:
-        from wageguard.core.models import RegionalSetting
-
-        return min([thresholds.RULES[self.key].default, *RegionalSetting.objects.filter(key=self.key).values_list("value", flat=True)])
+    return min([thresholds.RULES[key].default, *RegionalSetting.objects.filter(key=key).values_list("value", flat=True)])
 
 
 def large_payment(scope, today):
     """Net above the month's limit on one line; above the year's limit over a worker's lines of a year."""
     from wageguard.payroll.models import PayrollLine
 
-    monthly, yearly = _RegionValues("alert.large_payment_month"), _RegionValues("alert.large_payment_year")
+    monthly, yearly = _per_region("alert.large_payment_month"), _per_region("alert.large_payment_year")
     found = []
     lines = _lines(scope, today).select_related("payroll__project__region__parent__parent")
-    for line in lines.filter(net__gt=monthly.lowest()).order_by("id"):
+    for line in lines.filter(net__gt=_lowest("alert.large_payment_month")).order_by("id"):
         limit = monthly(line.payroll.project.region)
         if line.net > limit:
             found.append(_line_finding(line, {"limit": str(limit)}))
@@ -136,9 +131,11 @@ def large_payment(scope, today):
     years = PayrollLine.objects.current().filter(payroll__month__gte=_engine().horizon(today))
     if workers is not None:
         years = years.filter(worker_id__in=workers)
-    for row in (years.values("worker_id", year=Substr("payroll__month", 1, 4)).annotate(total=Sum("net"), last=Max("id"))
-                .filter(total__gt=yearly.lowest()).order_by("worker_id")):
-        last = PayrollLine.objects.select_related("payroll__project__region__parent__parent").get(pk=row["last"])
+    rows = list(years.values("worker_id", year=Substr("payroll__month", 1, 4)).annotate(total=Sum("net"), last=Max("id"))
+                .filter(total__gt=_lowest("alert.large_payment_year")).order_by("worker_id"))
+    latest = PayrollLine.objects.select_related("payroll__project__region__parent__parent").in_bulk([r["last"] for r in rows])
+    for row in rows:
+        last = latest[row["last"]]
         limit = yearly(last.payroll.project.region)
         if row["total"] > limit:
             found.append(_engine().Finding("worker", str(row["worker_id"]), row["year"], last.payroll.project_id,
@@ -196,7 +193,7 @@ def low_average_pay(scope, today):
     from wageguard.payroll.models import PayrollLine
     from wageguard.registry.models import Project
 
-    floor = _RegionValues("alert.low_average_pay")
+    floor = _per_region("alert.low_average_pay")
     payrolls = _payrolls(scope, today)
     found = []
     for month in sorted(set(payrolls.values_list("month", flat=True))):
@@ -241,7 +238,7 @@ def account_not_opened(scope, today):
     """No dedicated account N days after the contract or permit date; an account opened late is recorded too."""
     from wageguard.accounts.models import WageAccount
 
-    within = _RegionValues("account.open_within_days")
+    within = _per_region("account.open_within_days")
     opened = {}
     for project_id, opened_on in WageAccount.objects.order_by("-opened_on").values_list("project_id", "opened_on"):
         opened[project_id] = opened_on  # the earliest wins
@@ -269,8 +266,7 @@ def _staffing(project_ids, start, end) -> dict[int, list[tuple]]:
     return spans
 
 
-def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int, *,
-                 kind: str, resumed: str):
+def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int):
     """Runs of at least `need` staffed days without data, from `first` up to the last day judged; a run that
     stopped is an ended finding."""
     found, run, day = [], [], first
@@ -283,8 +279,9 @@ def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last
                 ongoing = day > last_complete
                 found.append(_engine().Finding(
                     "project", str(project.pk), run[0].isoformat(), project.pk,
-                    {"from": run[0].isoformat(), "to": run[-1].isoformat(), "days": len(run), "kind": kind},
-                    enterprise_id=project.general_contractor_id, ended="" if ongoing else resumed % {"day": day}))
+                    {"from": run[0].isoformat(), "to": run[-1].isoformat(), "days": len(run)},
+                    enterprise_id=project.general_contractor_id,
+                    ended="" if ongoing else _("Attendance resumed on %(day)s.") % {"day": day}))
             run = []
         day += datetime.timedelta(days=1)
     return found
@@ -297,8 +294,8 @@ def no_attendance(scope, today):
     from wageguard.attendance.models import AttendanceDay
     from wageguard.registry.models import Employment
 
-    need = _RegionValues("alert.no_attendance_days")
-    rate = _RegionValues("alert.attendance_update_rate")
+    need = _per_region("alert.no_attendance_days")
+    rate = _per_region("alert.attendance_update_rate")
     last_complete = today - datetime.timedelta(days=2)
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
     projects = list(_projects(scope))
@@ -317,8 +314,7 @@ def no_attendance(scope, today):
     for project in projects:
         if spans[project.pk]:  # from the first day someone was on the roster in the window
             first = max(start, min(entered for entered, _exited in spans[project.pk]))
-            found += _silent_runs(project, seen[project.pk], spans[project.pk], first, last_complete, int(need(project.region)),
-                                  kind="attendance", resumed=_("Attendance resumed on %(day)s."))
+            found += _silent_runs(project, seen[project.pk], spans[project.pk], first, last_complete, int(need(project.region)))
             found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region))
     return found
 
@@ -354,7 +350,7 @@ def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit
 def late_data(scope, today):
     """A project's punches of a day that reached the platform after the one-day deadline (marked late on
     arrival). A site that falls silent altogether is `no_attendance`'s."""
-    hours = _RegionValues("alert.late_data_hours")
+    hours = _per_region("alert.late_data_hours")
     projects = {p.pk: p for p in _projects(scope)}
     found = []
     rows = (_punches(scope, today, grace=0).filter(project_id__in=projects, is_late=True).values("project_id", "day")
@@ -415,7 +411,7 @@ def manual_punch_rate(scope, today):
     """A project-month whose manual and supplementary punches exceed the allowed share."""
     from wageguard.attendance.models import MANUAL_METHODS
 
-    share = _RegionValues("alert.manual_punch_share")
+    share = _per_region("alert.manual_punch_share")
     projects = {p.pk: p for p in _projects(scope)}
     found = []
     rows = (_punches(scope, today).filter(project_id__in=projects).annotate(month=TruncMonth("day")).values("project_id", "month")

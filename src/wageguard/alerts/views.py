@@ -7,20 +7,20 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from wageguard.core.xlsx import download
 from wageguard.core.errors import PermissionDenied, ServiceError
 
 from . import excel, selectors, services
 from .catalogue import RULES
 from .models import AlertStatus, Severity
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_CHOICES = [("active", gettext_lazy("not closed")), ("closed", gettext_lazy("closed (resolved or dismissed)")), ("all", gettext_lazy("all"))]
 
 
@@ -53,9 +53,7 @@ def inbox(request):
 @require_safe
 @login_required
 def inbox_export(request):
-    response = HttpResponse(excel.inbox(selectors.inbox(user=request.user, filters=_filters(request))), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''alerts.xlsx"
-    return response
+    return download(excel.inbox(selectors.inbox(user=request.user, filters=_filters(request))), "alerts.xlsx")
 
 
 def _behind(alert) -> list[tuple[str, str]]:

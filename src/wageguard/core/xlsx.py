@@ -24,6 +24,18 @@ def new_sheet(headers: Iterable[str], title: str) -> tuple[Workbook, object]:
     return workbook, sheet
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content: bytes, filename: str):
+    """An Excel file as an attachment (the name may hold Chinese: RFC 5987 encoding)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
 def to_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -8,25 +8,19 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from wageguard.core.xlsx import download
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Industry
 
 from . import excel, ledger, selectors, services
 from .models import PayrollStatus, ResultStatus
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
 
 
 def _filters(request) -> selectors.DisbursementFilters:
@@ -66,7 +60,7 @@ def payroll_list(request):
 @login_required
 def payroll_export(request):
     rows = selectors.disbursement_table(user=request.user, filters=_filters(request))
-    return _xlsx(excel.disbursement_table(rows), "disbursements.xlsx")
+    return download(excel.disbursement_table(rows), "disbursements.xlsx")
 
 
 @require_POST
@@ -168,7 +162,7 @@ def ledger_export(request, pk: int):
     if unmasked:
         services.ledger_export_record(actor=request.user, payroll=payroll)
     content = excel.statutory_ledger(payroll, selectors.lines(user=request.user, payroll=payroll), unmasked=unmasked)
-    return _xlsx(content, f"ledger-{payroll.project.code}-{payroll.month}-{payroll.pk}.xlsx")
+    return download(content, f"ledger-{payroll.project.code}-{payroll.month}-{payroll.pk}.xlsx")
 
 
 @require_safe

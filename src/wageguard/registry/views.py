@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wageguard.core.xlsx import download
 from wageguard.alerts import selectors as alert_selectors
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel
@@ -17,15 +18,6 @@ from . import excel, selectors, services
 from .forms import ExitForm, ParticipationForm, ProjectForm
 from .models import ImportJob, Participation, ProjectStatus
 from .tasks import import_progress
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
 
 def _service_call(request, fn, success: str, **kwargs):
     try:
@@ -168,12 +160,12 @@ def roster_export(request, pk: int):
     unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm("core.unmask_pii")
     if unmasked:
         services.roster_export_record(actor=request.user, project=project)
-    return _xlsx_response(excel.export_roster(employments, unmasked=unmasked), f"roster-{project.code}.xlsx")
+    return download(excel.export_roster(employments, unmasked=unmasked), f"roster-{project.code}.xlsx")
 
 
 @login_required
 def roster_template(request):
-    return _xlsx_response(excel.template_workbook(), "roster-template.xlsx")
+    return download(excel.template_workbook(), "roster-template.xlsx")
 
 
 @login_required

@@ -228,8 +228,9 @@ class Payrolls:
             if large is not None:
                 self._line_label(LARGE_PAYMENT, large, month)
             advanced = set()  # lines already changed by the team: each line carries at most one anomaly
+            nets = dict(payroll.lines.values_list("pk", "net"))  # after the piece quantities
             for line in lines:
-                if rng.random() < self.rates.deduction and PayrollLine.objects.get(pk=line.pk).net > 1000:
+                if rng.random() < self.rates.deduction and nets[line.pk] > 1000:
                     adjust(line, "预支生活费", deductions=[{"reason": "预支生活费", "amount": str(rng.randrange(2, 9) * 100)}])
                     advanced.add(line.pk)
             daily = [line for line in lines if line.wage_basis == WageBasis.DAILY and line.pk not in advanced]

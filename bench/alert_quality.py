@@ -38,6 +38,8 @@ def _matcher(label: dict):
         return lambda a: a.subject_type == "payroll" and a.subject_id.startswith(f"{subject['payroll']}:")
     if kind == "payroll":
         return lambda a: a.subject_type == "payroll" and a.subject_id == str(subject["id"])
+    if kind == "sender":  # a silence, from its first day without data
+        return lambda a: a.subject_type == "sender" and a.subject_id == str(subject["id"]) and a.period == period
     if kind == "project" and "/" in period:  # an outage: start/end
         start, end = period.split("/")
         return lambda a: a.project_id == subject["id"] and start <= a.period <= end

@@ -633,6 +633,17 @@ ZH = {
     'Overdue': '超期未办',
     'closed (resolved or dismissed)': '已办结或撤销',
     'The week is over; the following weeks are judged on their own.': '该周已结束；之后各周单独评估。',
+    'The sender delivered again at %(at)s.': '数据发送方已于 %(at)s 恢复上报。', 'wage account': '工资专用账户', 'allocated': '已拨付',
+    'time': '时间', 'matched by': '识别方式', 'day': '日期', 'due day of the month': '每月拨付截止日', 'first allocated on': '首次拨付日期',
+    'held': '持有', 'hours without data': '未上报小时数', 'sender kind': '发送方类型', 'last data received': '最后收到数据时间',
+    'late': '迟报', 'manual punches': '手工补录考勤', 'punches': '考勤记录数', 'rate': '比率', 'reasons': '原因',
+    'received': '接收时间', 'on the roster all week': '整周在册人数', 'required': '应达到', 'seen at the gate': '有考勤人数',
+    'delivered again': '恢复上报时间', 'sender': '数据发送方', 'share': '占比', 'week from': '周起始日', 'Late only': '仅看迟报',
+    'The end date is before the start date.': '结束日期早于开始日期。', 'Show': '查询',
+    'The gate records as they reached the platform, at most %(max_days)s days at a time; "late" means received after the one-day deadline.':
+        '闸机考勤原始记录（以平台接收为准），每次最多查询 %(max_days)s 天；“迟报”指超过一日上报时限后才收到。',
+    'Time': '时间', 'Direction': '方向', 'Method': '方式', 'Card / face': '卡号 / 人脸特征', 'first characters of the hash the gate sent': '闸机上报的摘要值前几位',
+    'No punches.': '没有考勤记录。',
 }
 
 

@@ -379,6 +379,81 @@ def test_punches_that_arrive_after_the_one_day_deadline_are_late_data(world, gat
     assert alert.period == "2026-06-04" and alert.facts["punches"] == 1
 
 
+def test_the_alert_links_the_punches_behind_it_and_the_punch_list_keeps_to_the_persons_scope(world, gate):
+    late = [punch(world.gc_a_worker_emp, at="2026-06-04T07:30:00+08:00", record_id="late"),
+            punch(world.sub_worker_emp, at="2026-06-04T07:31:00+08:00", record_id="late-sub")]
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 6, 6, 9, 0))):
+        gate.signer.clock = clock.now().timestamp
+        _post(gate, late, "late")
+    run("late_data", today=datetime.date(2026, 6, 6))
+    alert = Alert.objects.get(rule="late_data")
+    link = f"/projects/{world.jinan_building.pk}/punches/?first=2026-06-04&amp;last=2026-06-04&amp;late=on"
+    assert link in _as(world.users["housing_lixia"]).get(f"/alerts/{alert.pk}/").content.decode()
+    official = _as(world.users["housing_lixia"]).get(link.replace("&amp;", "&")).content.decode()
+    assert world.gc_a_worker_emp.worker.name in official and world.sub_worker_emp.worker.name in official and "2026-06-06 09:00" in official
+    subcontractor = _as(world.users["sub_a_admin"]).get(link.replace("&amp;", "&")).content.decode()
+    assert world.sub_worker_emp.worker.name in subcontractor and world.gc_a_worker_emp.worker.name not in subcontractor
+    assert _as(world.users["housing_qingdao"]).get(link.replace("&amp;", "&")).status_code == 404
+    wrong = _as(world.users["housing_lixia"]).get(f"/projects/{world.jinan_building.pk}/punches/?first=2026-06-04&last=2026-06-01")
+    assert "结束日期早于开始日期" in wrong.content.decode()
+
+
+def _at(text: str) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.fromisoformat(text))
+
+
+def _sweep_late_data(at: str):
+    with clock.travel(_at(at)):
+        return run("late_data", today=clock.localdate())
+
+
+def test_a_gate_system_silent_past_the_deadline_is_late_data_of_its_sender_until_it_delivers_again(world):
+    """One alert per silence, its period the first day without data, routed to the county department of the
+    industry its sites share; resolved with the reason once the sender delivers again, and not raised twice."""
+    from tests.factories import punch
+
+    lixia_gate = Machine(*api_client(project_codes=[world.jinan_building.code]))
+
+    def deliver(at: str, batch_id: str):
+        with clock.travel(_at(at)):
+            lixia_gate.signer.clock = clock.now().timestamp
+            _post(lixia_gate, [punch(world.gc_a_worker_emp, at=f"{at}+08:00", record_id=batch_id)], batch_id)
+
+    deliver("2026-06-01T20:00:00", "evening")
+    assert _sweep_late_data("2026-06-03T19:59:00").raised == 0  # 47 h 59 min: still within the deadline
+    assert _sweep_late_data("2026-06-03T20:01:00").raised == 1
+    alert = Alert.objects.get(rule="late_data", subject_type="sender")
+    assert (alert.subject_id, alert.period, alert.project_id) == (str(lixia_gate.client.pk), "2026-06-02", None)
+    assert (alert.region.code, alert.department.agency, alert.level, alert.facts["hours_silent"]) == ("370102", "housing", "county", 48)
+    assert alert in Alert.objects.visible_to(world.users["housing_lixia"]) and alert not in Alert.objects.visible_to(world.users["gc_a_admin"])
+
+    deliver("2026-06-04T09:00:00", "back")
+    assert _sweep_late_data("2026-06-04T09:30:00").resolved == 1
+    alert.refresh_from_db()
+    assert alert.status == "resolved" and alert.closed_automatically and "2026-06-04 09:00" in alert.resolution
+    assert _sweep_late_data("2026-06-05T09:30:00").raised == 0  # the ended silence is not raised again
+
+
+def test_a_bank_silent_past_the_deadline_goes_to_the_province_and_a_sender_with_nothing_to_send_is_not_late(world, bank):
+    from tests.factories import project, punch
+    from tests.test_bank_feed import push
+
+    with clock.travel(_at("2026-06-10T06:00:00")):
+        bank.signer.clock = clock.now().timestamp
+        push(bank, "balances", [{"client_record_id": "d", "account_number": "6222000011112222", "day": "2026-06-09",
+                                 "closing_balance": "0.00"}])
+    idle = project(county="370202", industry="building", gc=world.gc_b)  # nobody on its roster
+    idle_gate = Machine(*api_client(project_codes=[idle.code]))
+    with clock.travel(_at("2026-06-10T09:00:00")):
+        idle_gate.signer.clock = clock.now().timestamp
+        _post(idle_gate, [punch(world.qingdao_emp, at="2026-06-10T08:00:00+08:00", project_code=idle.code)], "idle")  # refused
+    assert _sweep_late_data("2026-06-13T09:00:00").raised == 1
+    alert = Alert.objects.get(rule="late_data")
+    assert (alert.subject_id, alert.period, alert.region.code, alert.department.agency, alert.level) == (
+        str(bank.client.pk), "2026-06-11", "370000", "hrss", "province")
+    assert alert.facts["kind"] == "bank" and alert.facts["last_received"] == "2026-06-10 06:00"
+
+
 def test_a_ledger_whose_average_pay_is_below_the_minimum_wage(world, gate):
     from tests.factories import employ
 

@@ -90,9 +90,10 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
     AlertRule("deposit_missing", _("wage deposit not lodged"), Severity.RED, "project", f"{REGULATION_65}第七条",
               ev.deposit_missing, thresholds=("deposit.lodge_within_working_days",), events=(DEPOSIT_CHANGED,), periods="none",
               notes="not lodged within its deadline, or an exemption the rules do not allow"),
-    AlertRule("late_data", _("data not received within a day"), Severity.YELLOW, "project", f"{PLATFORM_PLAN}（数据一日内上报）",
+    AlertRule("late_data", _("data not received within a day"), Severity.YELLOW, "project / sender", f"{PLATFORM_PLAN}（数据一日内上报）",
               ev.late_data, thresholds=("alert.late_data_hours",), events=(ATTENDANCE_INGESTED,), periods="day",
-              notes="a day's punches that arrived after the deadline (a silent site is no_attendance's)", nightly=False),
+              notes="a day's punches that arrived after the deadline; a gate system or bank that delivered nothing for longer "
+                    "than it (the nightly sweep; a site that stays silent is also no_attendance's)"),
     AlertRule("manual_punch_rate", _("too many manual punches"), Severity.YELLOW, "project", PLATFORM_PLAN, ev.manual_punch_rate,
               thresholds=("alert.manual_punch_share",), events=(ATTENDANCE_INGESTED,), nightly=False),
 ]}

@@ -57,11 +57,13 @@ class Finding:
     subject_type: str
     subject_id: str
     period: str
-    project_id: int
+    project_id: int | None  # None: a subject above projects (a sender), routed by `region_id` and `industry`
     facts: dict
     enterprise_id: int | None = None
     worker_id: int | None = None
     ended: str = ""  # the condition already cleared: why (the alert is raised and resolved at once)
+    region_id: int | None = None
+    industry: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -178,13 +180,13 @@ def _json(facts: dict) -> dict:
 
 
 def _raise(rule, finding: Finding, router: "Router", now, today: datetime.date) -> Alert:
-    project = router.project(finding.project_id)
-    department = router.department(project.region, project.industry, Level.COUNTY)
+    project = router.project(finding.project_id) if finding.project_id else None
+    region, industry = (project.region, project.industry) if project else (router.region(finding.region_id), finding.industry)
     alert = Alert.objects.create(
         rule=rule.code, severity=rule.severity, subject_type=finding.subject_type, subject_id=str(finding.subject_id),
         period=finding.period, project=project, enterprise_id=finding.enterprise_id, worker_id=finding.worker_id,
-        region=project.region, industry=project.industry, department=department, level=Level.COUNTY,
-        facts=_json(finding.facts), raised_at=now, updated_at=now, due_at=due_at(rule.severity, project.region, today))
+        region=region, industry=industry, department=router.department(region, industry, region.level), level=region.level,
+        facts=_json(finding.facts), raised_at=now, updated_at=now, due_at=due_at(rule.severity, region, today))
     AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.RAISED, to_status=AlertStatus.OPEN)
     if not finding.ended and not events.is_suppressed():
         transaction.on_commit(lambda: notify.alert_raised(alert))
@@ -208,10 +210,12 @@ def due_at(severity: str, region: Region, today: datetime.date) -> datetime.date
 
 class Router:
     """The department handling an alert: the agency that supervises the project's industry (HRSS for
-    "other"), at the county, then the city, then the province. HRSS sees every alert of its region anyway."""
+    "other"), at the county, then the city, then the province. HRSS sees every alert of its region anyway.
+    An alert about a subject above projects (a sender serving a city) starts at its region's own level."""
 
     def __init__(self):
         self._projects: dict[int, Project] = {}
+        self._regions: dict[int, Region] = {}
         self._departments: dict[tuple[int, str], Department] = {}
 
     def project(self, pk: int) -> Project:
@@ -219,10 +223,14 @@ class Router:
             self._projects[pk] = Project.objects.select_related("region__parent__parent").get(pk=pk)
         return self._projects[pk]
 
-    def department(self, county: Region, industry: str, level: str) -> Department:
-        region = county
-        for _step in range(LEVELS.index(level)):  # county → its city → the province
-            region = region.parent or region
+    def region(self, pk: int) -> Region:
+        if pk not in self._regions:
+            self._regions[pk] = Region.objects.select_related("parent__parent").get(pk=pk)
+        return self._regions[pk]
+
+    def department(self, region: Region, industry: str, level: str) -> Department:
+        while region.level != level and region.parent is not None:  # county → its city → the province
+            region = region.parent
         agency = INDUSTRY_AGENCY.get(industry, "hrss")
         key = (region.pk, agency)
         if key not in self._departments:

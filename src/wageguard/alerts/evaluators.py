@@ -348,22 +348,115 @@ def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit
 
 
 def late_data(scope, today):
-    """A project's punches of a day that reached the platform after the one-day deadline (marked late on
-    arrival). A site that falls silent altogether is `no_attendance`'s."""
-    hours = _per_region("alert.late_data_hours")
-    projects = {p.pk: p for p in _projects(scope)}
+    """Data later than the one-day deadline: a project's punches of a day that arrived after it (marked late
+    on arrival), and — in a sweep over everything — a sender that should deliver every day and sent nothing
+    for longer than it. A site that stays silent is also `no_attendance`'s."""
+    return _late_punches(scope, today) + (_silent_senders(today) if scope.project_ids is None else [])
+
+
+def _deadline(region) -> datetime.timedelta:
+    """Data of a day is due by the end of the next day (the region may allow more or fewer hours)."""
+    return datetime.timedelta(hours=24 + int(thresholds.value("alert.late_data_hours", region)))
+
+
+def _late_punches(scope, today):
+    from wageguard.attendance.models import BatchProjectCount
+
+    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
+    with_late = BatchProjectCount.objects.filter(late__gt=0, received_at__date__gte=start).values("project_id")
+    projects = {p.pk: p for p in _projects(scope).filter(pk__in=with_late)}
     found = []
     rows = (_punches(scope, today, grace=0).filter(project_id__in=projects, is_late=True).values("project_id", "day")
             .annotate(punches=Count("id"), first_received=Min("received_at"), last_received=Max("received_at")).order_by("project_id", "day"))
     for row in rows:
         project = projects[row["project_id"]]
-        due = timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time())) + datetime.timedelta(hours=24 + int(hours(project.region)))
+        due = timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time())) + _deadline(project.region)
         if row["last_received"] > due:
             found.append(_engine().Finding("project", str(project.pk), row["day"].isoformat(), project.pk,
                                            {"day": row["day"].isoformat(), "punches": row["punches"],
                                             "received": timezone.localtime(row["last_received"]).strftime("%Y-%m-%d %H:%M")},
                                            enterprise_id=project.general_contractor_id))
     return found
+
+
+def _silent_senders(today):
+    """Gate systems with staffed sites and banks with open accounts deliver every day (punches; the daily
+    balances): a gap between two deliveries, or since the last one, longer than the deadline is a silence —
+    one alert per silence, its period the first day without data; a silence that ended is recorded as ended."""
+    from wageguard.exchange.models import ApiClient, ClientKind, IngestionBatch
+
+    start = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=LOOKBACK_DAYS), datetime.time()))
+    now = min(clock_now(), timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())))
+    received = defaultdict(list)
+    for sender_id, at in (IngestionBatch.objects.filter(received_at__range=(start, now), sender__kind__in=(ClientKind.GATE_SYSTEM, ClientKind.BANK))
+                          .values_list("sender_id", "received_at").order_by("sender_id", "received_at")):
+        received[sender_id].append(at)
+    found = []
+    for sender in ApiClient.objects.filter(pk__in=received).prefetch_related("projects__region__parent"):
+        served = _served(sender)
+        if served is None:
+            continue
+        region, industry = served
+        deadline = _deadline(region)
+        times = received[sender.pk] + [now]
+        for last, following in zip(times, times[1:]):
+            if following - last <= deadline:
+                continue
+            first_day = timezone.localdate(last) + datetime.timedelta(days=1)
+            if not _expected(sender, first_day, timezone.localdate(following)):
+                continue
+            ongoing = following is now
+            facts = {"sender": sender.name or sender.key_id, "kind": sender.kind, "last_received": _local(last),
+                     "hours_silent": int((following - last).total_seconds() // 3600)}
+            if not ongoing:
+                facts["resumed"] = _local(following)
+            found.append(_engine().Finding("sender", str(sender.pk), first_day.isoformat(), None, facts, region_id=region.pk,
+                                           industry=industry,
+                                           ended="" if ongoing else _("The sender delivered again at %(at)s.") % {"at": _local(following)}))
+    return found
+
+
+def clock_now():
+    from wageguard.core import clock
+
+    return clock.now()
+
+
+def _local(at: datetime.datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
+def _served(sender):
+    """Where a sender's silence is handled: a gate system by the region and industry its sites share (the county,
+    else the city, else the province; the industry's agency, else HRSS); a bank by the province's HRSS."""
+    from wageguard.core.models import Industry, Region, RegionLevel
+    from wageguard.exchange.models import ClientKind
+
+    if sender.kind == ClientKind.BANK:
+        return Region.objects.get(level=RegionLevel.PROVINCE), Industry.OTHER
+    projects = list(sender.projects.all())
+    if not projects:
+        return None
+    counties = {p.region for p in projects}
+    if len(counties) == 1:
+        region = counties.pop()
+    else:
+        cities = {c.parent for c in counties}
+        region = cities.pop() if len(cities) == 1 else Region.objects.get(level=RegionLevel.PROVINCE)
+    industries = {p.industry for p in projects}
+    return region, industries.pop() if len(industries) == 1 else Industry.OTHER
+
+
+def _expected(sender, first: datetime.date, last: datetime.date) -> bool:
+    """Whether the sender had something to deliver over the silent days: staffed sites, or open accounts."""
+    from wageguard.accounts.models import WageAccount
+    from wageguard.exchange.models import ClientKind
+    from wageguard.registry.models import Employment
+
+    if sender.kind == ClientKind.BANK:
+        return WageAccount.objects.filter(bank__code=sender.bank_code, opened_on__lt=first).exclude(status="closed").exists()
+    return Employment.objects.filter(project__in=sender.projects.all(), entered_on__lte=last).filter(
+        Q(exited_on__isnull=True) | Q(exited_on__gte=first)).exists()
 
 
 def _punches(scope, today, *, grace: int = 2):

@@ -16,7 +16,7 @@ def inbox(alerts) -> bytes:
     for a in alerts:
         rule = RULES.get(a.rule)
         sheet.append([timezone.localtime(a.raised_at).strftime("%Y-%m-%d %H:%M"), a.get_severity_display(), str(rule.name) if rule else a.rule,
-                     a.project.name if a.project else "", f"{a.region.parent.name if a.region.parent else ''}{a.region.name}",
+                     a.project.name if a.project else a.facts.get("sender", ""), f"{a.region.parent.name if a.region.parent else ''}{a.region.name}",
                      a.enterprise.name if a.enterprise else "", a.period, a.get_status_display(), str(a.department),
                      timezone.localtime(a.due_at).strftime("%Y-%m-%d"), "; ".join(f"{k}={v}" for k, v in a.facts.items())])
     return to_bytes(workbook)

@@ -110,6 +110,38 @@ def records_behind(alert: Alert) -> dict[str, int]:
     return behind
 
 
+PUNCH_RULES = ("pay_without_attendance", "days_over_claimed", "ghost_worker", "exit_without_settlement", "proxy_clockin",
+               "no_attendance", "late_data", "manual_punch_rate")
+
+
+def punches_behind(alert: Alert) -> dict:
+    """The filter of the punches behind an attendance alert (for the project's punch list): its days — a run,
+    a week, a day or the month — and its workers, if it names them."""
+    from wageguard.payroll.ledger import month_bounds
+
+    if alert.rule not in PUNCH_RULES or not alert.project_id or not alert.period:
+        return {}
+    facts = alert.facts
+    if facts.get("from") and facts.get("to"):
+        first, last = facts["from"], facts["to"]
+    elif facts.get("week"):
+        first = facts["week"]
+        last = (datetime.date.fromisoformat(first) + datetime.timedelta(days=6)).isoformat()
+    elif len(alert.period) == 10:
+        first = last = alert.period
+    elif len(alert.period) == 7:
+        first, last = (day.isoformat() for day in month_bounds(alert.period))
+    else:
+        return {}
+    workers = [alert.worker_id] if alert.worker_id else []
+    if not workers and isinstance(facts.get("workers"), list):  # proxy clock-in, one card for several workers
+        workers = facts["workers"]
+    query = {"first": first, "last": last, "worker": workers}
+    if alert.rule == "late_data":
+        query["late"] = "on"
+    return query
+
+
 def handlers(alert: Alert) -> QuerySet:
     """Officials who may be assigned: those of the handling department."""
     from wageguard.core.models import User

@@ -3,6 +3,7 @@ handling, and the heat map. Writes go through alerts.services; reads through ale
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -75,6 +76,9 @@ def _behind(alert) -> list[tuple[str, str]]:
                 continue
         if alert.period and len(alert.period) == 7 and payroll:
             links.append((_("Reconciliation"), reverse("payroll_reconciliation", args=[alert.project_id, alert.period])))
+        punches = selectors.punches_behind(alert)
+        if punches:
+            links.append((_("Punches"), f"{reverse('punch_list', args=[alert.project_id])}?{urlencode(punches, doseq=True)}"))
     return links
 
 

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from wageguard.core import clock
 from wageguard.registry.models import Employment, Project
 
-from .models import AttendanceDay, BatchProjectCount, Direction, GateDevice, IngestionRejection
+from .models import AttendanceDay, AttendanceRecord, BatchProjectCount, Direction, GateDevice, IngestionRejection
 
 
 @dataclass
@@ -89,3 +89,20 @@ def enterprise_quality(*, projects: QuerySet[Project]) -> list[dict]:
         IngestionRejection.objects.filter(project__in=projects, reason="not_registered")
         .values("project__general_contractor__name").annotate(count=Count("id")).order_by("-count")
     )
+
+
+PUNCHES_MAX_DAYS = 62  # a page of raw punches covers at most two months
+
+
+def punches(*, project: Project, employments: QuerySet[Employment], first: datetime.date, last: datetime.date,
+            worker_ids: list[int] | None = None, late_only: bool = False) -> QuerySet:
+    """The raw punches of a project over some days (the evidence behind an alert), of the workers whose
+    employments the person may see."""
+    last = min(last, first + datetime.timedelta(days=PUNCHES_MAX_DAYS - 1))
+    qs = AttendanceRecord.objects.filter(project=project, day__range=(first, last),
+                                         worker_id__in=employments.filter(project=project).values("worker_id"))
+    if worker_ids:
+        qs = qs.filter(worker_id__in=worker_ids)
+    if late_only:
+        qs = qs.filter(is_late=True)
+    return qs.select_related("worker", "sender").order_by("occurred_at", "id")

@@ -11,7 +11,9 @@ Injected anomalies, each written as a label {kind, subject, period} naming the r
 within a minute), `manual_punch_rate` (a project where site staff type in a large share of punches),
 `clock_drift` (a device whose clock runs two hours ahead), `duplicate_delivery` (a batch delivered
 twice, or resent under a new batch id), `not_registered` (a person at the gate who is not on the roster) and
-`late_data` (a site's day of punches held back and sent two days later).
+`late_data` (a site's day of punches held back and sent two days later; a vendor's whole system down for
+two or three days, its sites' punches sent when it comes back — the sender's silence and every site-day
+that arrived after its deadline).
 
 Two kinds of people never pass the gates, for the payroll simulator to pay anyway (`simulate.payroll`):
 ghosts (a few monthly-wage employments that exist only on paper) and workers absent a whole month.
@@ -64,6 +66,7 @@ class Rates:
     sunday: float = 0.4
     forgot_out: float = 0.03
     outage_share: float = 0.05      # projects whose gates fall silent once
+    vendor_outage_share: float = 0.5  # gate vendors whose system is down once for 2-3 days (punches sent when back)
     manual_share: float = 0.05      # projects where staff type in punches
     manual_punches: float = 0.4
     proxy_per_day: float = 0.2      # chance that one project has a proxy clock-in that day
@@ -128,6 +131,11 @@ def _hash(kind: str, worker_id: int) -> str:
     return hashlib.sha256(f"{kind}:{worker_id}".encode()).hexdigest()[:40]
 
 
+def _deadline() -> datetime.timedelta:
+    """A day's data is due by the end of the next day (`alert.late_data_hours` after midnight)."""
+    return datetime.timedelta(hours=24 + int(rules.RULES["alert.late_data_hours"].default))
+
+
 def _at(day: datetime.date, t: datetime.time) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, t))
 
@@ -141,8 +149,9 @@ class Gates:
         self.transport = transport or InProcessTransport()
         self.summary = AttendanceSummary()
         self.sites = self._load_sites()
-        self.clients = self._vendor_clients()
+        self.clients, self.client_ids = self._vendor_clients()
         self.outages = self._choose_outages()
+        self.vendor_outages = self._choose_vendor_outages()
         self.manual_sites = self._choose(f"{seed}:manual", rates.manual_share)
         self.manual_months_labelled: set[tuple[str, str]] = set()
         self.pending_labels: list[tuple] = []
@@ -167,8 +176,8 @@ class Gates:
             sites.append(Site(project_id, code, entries, devices, vendor=n // PROJECTS_PER_VENDOR))
         return sites
 
-    def _vendor_clients(self) -> dict[int, Client]:
-        clients = {}
+    def _vendor_clients(self) -> tuple[dict[int, Client], dict[int, int]]:
+        clients, ids = {}, {}
         for vendor in sorted({s.vendor for s in self.sites}):
             name = VENDOR_NAME.format(n=vendor + 1, run=self.run_id)
             api_client = ApiClient.objects.filter(kind=ClientKind.GATE_SYSTEM, name=name).first()
@@ -176,7 +185,8 @@ class Gates:
                 codes = [s.code for s in self.sites if s.vendor == vendor]
                 api_client, _secret = apiclient_create(actor=self.actor, kind=ClientKind.GATE_SYSTEM, name=name, project_codes=codes)
             clients[vendor] = Client("http://localhost", api_client.key_id, api_client.secret, transport=self.transport)
-        return clients
+            ids[vendor] = api_client.pk
+        return clients, ids
 
     def _choose(self, stream: str, share: float) -> set[str]:
         if not self.sites:
@@ -193,6 +203,26 @@ class Gates:
             start = self.window_start + datetime.timedelta(days=rng.randrange(span))
             outages[code] = (start, start + datetime.timedelta(days=rng.randint(2, 4)))
         return outages
+
+    def _choose_vendor_outages(self) -> dict[int, tuple[datetime.datetime, datetime.datetime]]:
+        """Gate vendors whose system is down from midnight of a first day until 09:00 after a last one (2-3 days):
+        nothing is sent meanwhile; the held punches go out when it is back."""
+        vendors = sorted(self.clients)
+        if not vendors:
+            return {}
+        rng = random.Random(f"{self.seed}:vendor-outage")
+        span = max(1, (self.first_today - self.window_start).days - 10)
+        outages = {}
+        for vendor in sorted(rng.sample(vendors, k=max(1, round(len(vendors) * self.rates.vendor_outage_share)))):
+            first = self.window_start + datetime.timedelta(days=1 + rng.randrange(span))
+            last = first + datetime.timedelta(days=rng.randint(1, 2))
+            outages[vendor] = (_at(first, datetime.time(0)), _at(last + datetime.timedelta(days=1), DELIVERIES[0]))
+        return outages
+
+    def _resumed(self, vendor: int, moment: datetime.datetime) -> datetime.datetime:
+        """When a delivery due at `moment` actually goes out: at once, or when the vendor's system is back."""
+        down = self.vendor_outages.get(vendor)
+        return down[1] if down and down[0] <= moment < down[1] else moment
 
     # -- one day's punches
 
@@ -306,6 +336,7 @@ class Gates:
                 self._label_day(day, fresh, since, until)
                 self._label_silence(day, quiet_runs, since)
                 self._label_low_update(day, since)
+                self._label_silent_vendors(day, since, until)
             self._deliver(day, punches, since, until)
             self.progress("attendance", n + 1, len(days))
         return self.summary
@@ -352,28 +383,44 @@ class Gates:
             if len(run) == need:
                 self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{run[0]}/{day}")
 
+    def _label_silent_vendors(self, day: datetime.date, since, until: datetime.datetime) -> None:
+        """A vendor down from a first day: silent since its last delivery the evening before; labelled (with the
+        first day as period) in the run during which the silence outlasts the data deadline."""
+        for vendor, (down, _back) in sorted(self.vendor_outages.items()):
+            overdue = _at(day - datetime.timedelta(days=1), DELIVERIES[-1]) + _deadline()
+            if down.date() == day and (since is None or overdue > since) and overdue <= until:
+                self.label(LATE_DATA, {"type": "sender", "id": self.client_ids[vendor]}, day.isoformat())
+
     def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:
+        """Each punch goes out at the day's next delivery, a late site's two days later, and whatever falls due
+        while its vendor is down once the vendor is back; a site-day that arrives past the deadline is labelled."""
         moments = [_at(day, t) for t in DELIVERIES]
         late_site, late_moment = self._late_site(day, punches)
         groups: dict[tuple, list[dict]] = defaultdict(list)
+        late_sites = set()
         for p in sorted(punches, key=lambda p: p.at):
-            if p.site is late_site:
-                if (since is None or late_moment > since) and late_moment <= until:
-                    groups[(late_moment, p.site.vendor, True)].append(p.record)
+            natural = late_moment if p.site is late_site else next((m for m in moments if p.at <= m), moments[-1])
+            moment = self._resumed(p.site.vendor, natural)
+            tag = f"-held{day:%m%d}" if moment != natural else "-late" if p.site is late_site else ""
+            if tag:  # held back: sent in the run whose window holds the moment it goes out
+                if (since is None or moment > since) and moment <= until:
+                    groups[(moment, p.site.vendor, tag)].append(p.record)
+                    if moment > _at(day, datetime.time(0)) + _deadline():
+                        late_sites.add(p.site.project_id)
             elif since is None or p.at > since:
-                groups[(min(next((m for m in moments if p.at <= m), moments[-1]), until), p.site.vendor, False)].append(p.record)
-        if any(late for _m, _v, late in groups):
-            self.label(LATE_DATA, {"type": "project", "id": late_site.project_id}, day.isoformat())
+                groups[(min(natural, until), p.site.vendor, tag)].append(p.record)
+        for project_id in sorted(late_sites):
+            self.label(LATE_DATA, {"type": "project", "id": project_id}, day.isoformat())
         rng = random.Random(f"{self.seed}:delivery:{day}")
         repeat = rng.random() < self.rates.duplicate_per_day and groups
         repeated_key = rng.choice(sorted(groups)) if repeat else None
-        for (moment, vendor, late), records in sorted(groups.items()):
+        for (moment, vendor, tag), records in sorted(groups.items()):
             for start in range(0, len(records), BATCH_SIZE):
-                batch = {"batch_id": f"sim{self.run_id}-{vendor + 1:02d}-{moment:%Y%m%dT%H%M%S}-{start // BATCH_SIZE}{'-late' if late else ''}",
+                batch = {"batch_id": f"sim{self.run_id}-{vendor + 1:02d}-{moment:%Y%m%dT%H%M%S}-{start // BATCH_SIZE}{tag}",
                          "mode": "partial",
                          "records": records[start:start + BATCH_SIZE]}
                 self._post(vendor, moment, batch)
-                if (moment, vendor, late) == repeated_key and start == 0:
+                if (moment, vendor, tag) == repeated_key and start == 0:
                     self._duplicate(vendor, moment, batch, day, resend_as_new=rng.random() < 0.5)
 
     def _late_site(self, day: datetime.date, punches: list[Punch]):

@@ -1,6 +1,7 @@
 """The alert engine: rules at their thresholds, grace, dedup and auto-resolve, routing, escalation, handling,
 data scope."""
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -220,7 +221,9 @@ def test_the_inbox_detail_handling_export_and_map_pages(world, gate):
     detail = lixia.get(f"/alerts/{alert.pk}/").content.decode()
     assert f"/payroll/{alert.facts['payroll']}/" in detail and "《保障农民工工资支付条例》" in detail
     heat = _as(world.users["hrss_province"]).get("/alerts/map/").content.decode()
-    assert "历下区" in heat and "shandong_map_echarts.json" in heat and '"济南市", "value": 1' in heat
+    assert "历下区" in heat and "shandong_map_echarts.json" in heat and '"济南市", "value": 1' in heat and '"莱芜市", "value": 0' in heat
+    tree = json.loads(heat.split('<script id="county-data" type="application/json">')[1].split("</script>")[0])
+    assert tree == [{"name": "济南市", "value": 1, "children": [{"name": "历下区", "value": 1, "red": 1, "code": "370102"}]}]
     assert lixia.post(f"/alerts/{alert.pk}/start/", {"note": "核查中"}).status_code == 302
     assert lixia.post(f"/alerts/{alert.pk}/resolve/", {"note": ""}).status_code == 302  # refused, with a message
     alert.refresh_from_db()

@@ -76,20 +76,39 @@ def counts(*, user) -> dict:
 
 
 def by_region(*, user) -> list[dict]:
-    """Open alerts per county and per city in scope (the heat map and its table)."""
-    rows = (alerts_for(user).filter(status__in=OPEN_STATUSES).values("region__code", "region__name", "region__parent__code",
+    """Open alerts per region in scope (the heat map and its table): counties, and the cities or the province
+    for alerts about senders that serve several counties."""
+    rows = (alerts_for(user).filter(status__in=OPEN_STATUSES).values("region__code", "region__name", "region__level", "region__parent__code",
                                                                          "region__parent__name")
             .annotate(total=Count("id"), red=Count("id", filter=Q(severity="red"))).order_by("-total", "region__code"))
     return list(rows)
 
 
-def by_city(rows: list[dict]) -> dict[str, dict]:
-    cities: dict[str, dict] = {}
+# The province's map (../shared/data/shandong_map_echarts.json) predates 2019: 莱芜 is still drawn as a city, where
+# Jinan's 莱芜区 and 钢城区 now are. Their alerts colour that outline; Jinan's other counties colour Jinan's.
+OLD_OUTLINES = {"370116": "莱芜市", "370117": "莱芜市"}
+
+
+def by_outline(rows: list[dict]) -> dict[str, int]:
+    """Open alerts per outline of the province's map (its cities, and 莱芜), every outline present."""
+    totals = {region.name: 0 for region in cities()} | {name: 0 for name in OLD_OUTLINES.values()}
     for row in rows:
-        city = cities.setdefault(row["region__parent__code"], {"name": row["region__parent__name"], "total": 0, "red": 0})
-        city["total"] += row["total"]
-        city["red"] += row["red"]
-    return cities
+        if row["region__level"] == RegionLevel.COUNTY:
+            totals[OLD_OUTLINES.get(row["region__code"], row["region__parent__name"])] += row["total"]
+        elif row["region__level"] == RegionLevel.CITY:  # about a sender serving several of the city's counties
+            totals[row["region__name"]] += row["total"]
+    return totals
+
+
+def county_tree(rows: list[dict]) -> list[dict]:
+    """The counties with open alerts grouped by city, for the county heat map (a treemap: the map file has no
+    county outlines)."""
+    tree: dict[str, dict] = {}
+    for row in (r for r in rows if r["region__level"] == RegionLevel.COUNTY):
+        city = tree.setdefault(row["region__parent__code"], {"name": row["region__parent__name"], "value": 0, "children": []})
+        city["value"] += row["total"]
+        city["children"].append({"name": row["region__name"], "value": row["total"], "red": row["red"], "code": row["region__code"]})
+    return [tree[code] for code in sorted(tree)]
 
 
 def records_behind(alert: Alert) -> dict[str, int]:

@@ -127,10 +127,12 @@ def step(request, pk: int, step: str):
 @login_required
 def heat_map(request):
     rows = selectors.by_region(user=request.user)
-    cities = selectors.by_city(rows)
-    series = [{"name": region.name, "value": cities.get(region.code, {}).get("total", 0)} for region in selectors.cities()]
-    return render(request, "alerts/map.html", {"rows": rows, "series_json": json.dumps(series, ensure_ascii=False),
-                                               "max": max([s["value"] for s in series] + [1])})
+    outlines = selectors.by_outline(rows)
+    series = [{"name": name, "value": total} for name, total in outlines.items()]
+    counties = selectors.county_tree(rows)
+    return render(request, "alerts/map.html", {
+        "rows": rows, "series_json": json.dumps(series, ensure_ascii=False), "counties": counties,
+        "max": max([s["value"] for s in series] + [1]), "county_max": max([r["total"] for r in rows] + [1])})
 
 
 @require_safe

@@ -437,6 +437,19 @@ def test_a_gate_system_silent_past_the_deadline_is_late_data_of_its_sender_until
     assert _sweep_late_data("2026-06-05T09:30:00").raised == 0  # the ended silence is not raised again
 
 
+def test_a_gate_system_registered_but_never_delivering_is_late_once_the_deadline_passes(world):
+    from wageguard.exchange.models import ApiClient
+
+    silent = Machine(*api_client(project_codes=[world.jinan_transport.code]))
+    ApiClient.objects.filter(pk=silent.client.pk).update(created_at=_at("2026-06-01T10:00:00"))
+    assert _sweep_late_data("2026-06-03T09:00:00").raised == 0
+    assert _sweep_late_data("2026-06-03T11:00:00").raised == 1
+    alert = Alert.objects.get(rule="late_data")
+    assert (alert.period, alert.facts["last_received"], alert.department.agency) == ("2026-06-02", "—", "transport")
+    ApiClient.objects.filter(pk=silent.client.pk).update(active=False)  # revoked: owes nothing any more
+    assert _sweep_late_data("2026-06-03T12:00:00").resolved == 1
+
+
 def test_a_bank_silent_past_the_deadline_goes_to_the_province_and_a_sender_with_nothing_to_send_is_not_late(world, bank):
     from tests.factories import project, punch
     from tests.test_bank_feed import push

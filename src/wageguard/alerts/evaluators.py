@@ -16,7 +16,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import rules as thresholds
+from wageguard.core import clock, rules as thresholds
 
 LOOKBACK_DAYS = 124  # daily rules look back four months (the demo's window and more)
 GHOST_MIN_ROSTER_DAYS = 3  # one or two days on the roster without a punch prove nothing
@@ -362,8 +362,8 @@ def _deadline(region) -> datetime.timedelta:
 def _late_punches(scope, today):
     from wageguard.attendance.models import BatchProjectCount
 
-    start = today - datetime.timedelta(days=LOOKBACK_DAYS)
-    with_late = BatchProjectCount.objects.filter(late__gt=0, received_at__date__gte=start).values("project_id")
+    start = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=LOOKBACK_DAYS), datetime.time()))
+    with_late = BatchProjectCount.objects.filter(late__gt=0, received_at__gte=start).values("project_id")  # few projects
     projects = {p.pk: p for p in _projects(scope).filter(pk__in=with_late)}
     found = []
     rows = (_punches(scope, today, grace=0).filter(project_id__in=projects, is_late=True).values("project_id", "day")
@@ -386,27 +386,33 @@ def _silent_senders(today):
     from wageguard.exchange.models import ApiClient, ClientKind, IngestionBatch
 
     start = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=LOOKBACK_DAYS), datetime.time()))
-    now = min(clock_now(), timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())))
+    now = min(clock.now(), timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())))
+    kinds = (ClientKind.GATE_SYSTEM, ClientKind.BANK)
     received = defaultdict(list)
-    for sender_id, at in (IngestionBatch.objects.filter(received_at__range=(start, now), sender__kind__in=(ClientKind.GATE_SYSTEM, ClientKind.BANK))
+    for sender_id, at in (IngestionBatch.objects.filter(received_at__range=(start, now), sender__kind__in=kinds)
                           .values_list("sender_id", "received_at").order_by("sender_id", "received_at")):
         received[sender_id].append(at)
     found = []
-    for sender in ApiClient.objects.filter(pk__in=received).prefetch_related("projects__region__parent"):
+    senders = ApiClient.objects.filter(Q(pk__in=received) | Q(active=True, kind__in=kinds)).annotate(
+        last_ever=Max("batches__received_at", filter=Q(batches__received_at__lt=start)))
+    for sender in senders.prefetch_related("projects__region__parent").order_by("id"):
         served = _served(sender)
         if served is None:
             continue
         region, industry = served
         deadline = _deadline(region)
-        times = received[sender.pk] + [now]
+        # before its first delivery in the window: its last one before, else its registration
+        times = received[sender.pk] or [sender.last_ever or sender.created_at]
+        times += [now] if sender.active else []  # a revoked sender owes nothing any more
         for last, following in zip(times, times[1:]):
             if following - last <= deadline:
                 continue
-            first_day = timezone.localdate(last) + datetime.timedelta(days=1)
+            first_day = max(timezone.localdate(last) + datetime.timedelta(days=1), today - datetime.timedelta(days=LOOKBACK_DAYS))
             if not _expected(sender, first_day, timezone.localdate(following)):
                 continue
             ongoing = following is now
-            facts = {"sender": sender.name or sender.key_id, "kind": sender.kind, "last_received": _local(last),
+            never = last is sender.created_at
+            facts = {"sender": sender.name or sender.key_id, "kind": sender.kind, "last_received": "—" if never else _local(last),
                      "hours_silent": int((following - last).total_seconds() // 3600)}
             if not ongoing:
                 facts["resumed"] = _local(following)
@@ -414,12 +420,6 @@ def _silent_senders(today):
                                            industry=industry,
                                            ended="" if ongoing else _("The sender delivered again at %(at)s.") % {"at": _local(following)}))
     return found
-
-
-def clock_now():
-    from wageguard.core import clock
-
-    return clock.now()
 
 
 def _local(at: datetime.datetime) -> str:

@@ -32,7 +32,7 @@ def _send(alert, subject: str) -> None:
     from .catalogue import RULES
 
     rule = RULES.get(alert.rule)
-    body = f"{rule.name if rule else alert.rule} · {alert.project or ''} · {alert.period}"
+    body = f"{rule.name if rule else alert.rule} · {alert.project or alert.facts.get('sender', '')} · {alert.period}"
     for sender in senders():
         try:
             sender.send(_recipients(alert), subject, body)

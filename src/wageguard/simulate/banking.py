@@ -2,8 +2,9 @@
 signed bank feed exactly as a bank's system would (the simulator never writes bank rows itself).
 
 Each project's account lives at one bank (the big state banks most often, the city's own bank often).
-Account openings are reported the evening they happen; transactions and closing balances in the bank's
-batch at 06:00 the next morning. Owners record their monthly progress payments through the service;
+Account openings are reported the evening they happen (those opened before the simulated window in the
+bank's initial load when the window starts); transactions and closing balances in the bank's batch at 06:00
+the next morning. Owners record their monthly progress payments through the service;
 the owner's labour-cost allocation follows. Wages paid out come with the payroll (issue 6).
 
 Every (project, month) has its own random stream and the whole record is rebuilt each run and filtered
@@ -138,7 +139,8 @@ class Banks:
         number = f"{project.code}{rng.randrange(10**4):04d}"
         opened = {"client_record_id": f"open-{project.code}", "project_code": project.code, "holder_uscc": gc.uscc,
                   "account_number": number, "account_name": f"{gc.name}{project.name}农民工工资专用账户", "opened_on": opened_on.isoformat()}
-        events = [Event(_at(opened_on, 11), _at(opened_on, 18), "accounts", opened,
+        # reported the evening it opens; one opened before the platform's start is in the bank's initial load then
+        events = [Event(_at(opened_on, 11), max(_at(opened_on, 18), _at(self.window_start, 6)), "accounts", opened,
                         (ACCOUNT_NOT_OPENED, {"type": "project", "id": project.pk, "opened_late": True}, f"{opened_on:%Y-%m}")
                         if late and project.is_qualifying else None)]
         if movements:

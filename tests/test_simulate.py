@@ -128,6 +128,7 @@ def test_punches_arrive_through_the_signed_api_and_each_label_is_real():
     assert AttendanceRecord.objects.exclude(batch_id__in=IngestionBatch.objects.values("pk")).count() == 0
     assert AttendanceDay.objects.filter(day=TODAY).exists()  # the demo's projects show today's attendance
     assert ATTENDANCE_KINDS <= {l["kind"] for l in labels}
+    assert {l["subject"]["type"] for l in labels if l["kind"] == "late_data"} == {"project", "sender"}
     drifted = set()
     for label in labels:
         subject, period = label["subject"], label["period"]
@@ -157,6 +158,13 @@ def test_punches_arrive_through_the_signed_api_and_each_label_is_real():
         elif label["kind"] == "not_registered":
             assert IngestionRejection.objects.filter(reason="not_registered", project_id=subject["id"],
                                                      occurred_at__date=period).exists()
+        elif label["kind"] == "late_data" and subject["type"] == "project":  # the day's punches came after the deadline
+            latest = AttendanceRecord.objects.filter(project_id=subject["id"], day=period, is_late=True).latest("received_at")
+            assert latest.received_at > _local(period, 0) + datetime.timedelta(hours=48)
+        elif label["kind"] == "late_data":  # a vendor: nothing from it from the first day until its deadline passed
+            silence = (_local(period, 0), _local(period, 0) + datetime.timedelta(hours=44))  # (day before, 20:00) + 48 h
+            assert IngestionBatch.objects.filter(sender_id=subject["id"], received_at__lt=silence[0]).exists()
+            assert not IngestionBatch.objects.filter(sender_id=subject["id"], received_at__range=silence).exists()
     from django.utils import timezone
 
     too_early = IngestionRejection.objects.filter(reason="clock_drift")
@@ -165,6 +173,15 @@ def test_punches_arrive_through_the_signed_api_and_each_label_is_real():
         for r in too_early)
     unlabelled = IngestionRejection.objects.exclude(reason__in=["clock_drift", "not_registered"])
     assert not unlabelled.exists()
+
+
+def _label_keys(labels) -> list[tuple]:
+    """The late-data labels, by project code or, for a sender, its silence's first day (ids differ between provinces)."""
+    from wageguard.registry.models import Project
+
+    codes = dict(Project.objects.values_list("pk", "code"))
+    return [(label["subject"]["type"], codes[label["subject"]["id"]] if label["subject"]["type"] == "project" else "", label["period"])
+            for label in labels if label["kind"] == "late_data"]
 
 
 def test_a_later_run_catches_up_exactly_as_one_long_run():
@@ -184,7 +201,7 @@ def test_a_later_run_catches_up_exactly_as_one_long_run():
     end = _local("2026-11-20", 20) + datetime.timedelta(minutes=30)
     try:
         with transaction.atomic():
-            simulate(params, now=end)
+            whole_labels = _label_keys(simulate(params, now=end).labels)
             whole = punches()
             raise Done
     except Done:
@@ -194,6 +211,8 @@ def test_a_later_run_catches_up_exactly_as_one_long_run():
     again = simulate(params, now=end)
     assert again.skipped and again.attendance.records
     assert punches() == whole
+    assert sorted(_label_keys(first.labels) + _label_keys(again.labels)) == sorted(whole_labels)
+    assert {"project", "sender"} <= {key[0] for key in whole_labels}
     assert simulate(params, now=end).attendance is None  # nothing new to deliver
 
 

@@ -354,6 +354,11 @@ def late_data(scope, today):
     return _late_punches(scope, today) + (_silent_senders(today) if scope.project_ids is None else [])
 
 
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """The start of a local day."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
 def _deadline(region) -> datetime.timedelta:
     """Data of a day is due by the end of the next day (the region may allow more or fewer hours)."""
     return datetime.timedelta(hours=24 + int(thresholds.value("alert.late_data_hours", region)))
@@ -362,7 +367,7 @@ def _deadline(region) -> datetime.timedelta:
 def _late_punches(scope, today):
     from wageguard.attendance.models import BatchProjectCount
 
-    start = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=LOOKBACK_DAYS), datetime.time()))
+    start = _midnight(today - datetime.timedelta(days=LOOKBACK_DAYS))
     with_late = BatchProjectCount.objects.filter(late__gt=0, received_at__gte=start).values("project_id")  # few projects
     projects = {p.pk: p for p in _projects(scope).filter(pk__in=with_late)}
     found = []
@@ -370,7 +375,7 @@ def _late_punches(scope, today):
             .annotate(punches=Count("id"), first_received=Min("received_at"), last_received=Max("received_at")).order_by("project_id", "day"))
     for row in rows:
         project = projects[row["project_id"]]
-        due = timezone.make_aware(datetime.datetime.combine(row["day"], datetime.time())) + _deadline(project.region)
+        due = _midnight(row["day"]) + _deadline(project.region)
         if row["last_received"] > due:
             found.append(_engine().Finding("project", str(project.pk), row["day"].isoformat(), project.pk,
                                            {"day": row["day"].isoformat(), "punches": row["punches"],
@@ -385,8 +390,8 @@ def _silent_senders(today):
     one alert per silence, its period the first day without data; a silence that ended is recorded as ended."""
     from wageguard.exchange.models import ApiClient, ClientKind, IngestionBatch
 
-    start = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=LOOKBACK_DAYS), datetime.time()))
-    now = min(clock.now(), timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time())))
+    start = _midnight(today - datetime.timedelta(days=LOOKBACK_DAYS))
+    now = min(clock.now(), _midnight(today + datetime.timedelta(days=1)))
     kinds = (ClientKind.GATE_SYSTEM, ClientKind.BANK)
     received = defaultdict(list)
     for sender_id, at in (IngestionBatch.objects.filter(received_at__range=(start, now), sender__kind__in=kinds)

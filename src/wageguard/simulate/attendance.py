@@ -336,7 +336,7 @@ class Gates:
                 self._label_day(day, fresh, since, until)
                 self._label_silence(day, quiet_runs, since)
                 self._label_low_update(day, since)
-                self._label_silent_vendors(day, since, until)
+            self._label_silent_vendors(day, since, until)  # its moment may fall in this run for a day before `first`
             self._deliver(day, punches, since, until)
             self.progress("attendance", n + 1, len(days))
         return self.summary
@@ -386,9 +386,11 @@ class Gates:
     def _label_silent_vendors(self, day: datetime.date, since, until: datetime.datetime) -> None:
         """A vendor down from a first day: silent since its last delivery the evening before; labelled (with the
         first day as period) in the run during which the silence outlasts the data deadline."""
+        overdue = _at(day - datetime.timedelta(days=1), DELIVERIES[-1]) + _deadline()
+        if (since is not None and overdue <= since) or overdue > until:
+            return
         for vendor, (down, _back) in sorted(self.vendor_outages.items()):
-            overdue = _at(day - datetime.timedelta(days=1), DELIVERIES[-1]) + _deadline()
-            if down.date() == day and (since is None or overdue > since) and overdue <= until:
+            if down.date() == day:
                 self.label(LATE_DATA, {"type": "sender", "id": self.client_ids[vendor]}, day.isoformat())
 
     def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:

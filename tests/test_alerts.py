@@ -77,6 +77,48 @@ def test_the_negative_side_clean_ledgers_raise_nothing(world, gate):
         assert run(code).raised == 0, code
 
 
+def _line(world, employment):
+    return ledger(world).lines.get(worker=employment.worker)
+
+
+def test_pay_without_attendance_is_a_day_wage_claimed_with_no_punch_at_all(world, gate):
+    line = _line(world, world.gc_a_worker_emp)  # no punch in June: nothing claimed, nothing paid
+    assert run("pay_without_attendance").raised == 0
+    payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=2, reason="班组长报送")
+    assert run("pay_without_attendance").raised == 1
+    assert Alert.objects.get(rule="pay_without_attendance").worker == world.gc_a_worker_emp.worker
+
+
+def test_a_ghost_worker_is_paid_by_the_month_on_the_roster_three_days_and_never_seen(world, gate):
+    from wageguard.core.models import User
+    from wageguard.registry import services as registry_services
+    from tests.factories import employ
+
+    admin = User.objects.get(username="u-admin")
+
+    def monthly(entered_on):
+        employment = employ(world.jinan_building, world.gc_a, entered_on=entered_on, contract=False, birth=datetime.date(1985, 1, entered_on.day))
+        registry_services.contract_attach(actor=admin, employment=employment, signed_on=entered_on, wage_basis="monthly",
+                                          wage_rate="6000", pay_day=15)
+        return employment
+
+    two_days, three_days = monthly(datetime.date(2026, 6, 29)), monthly(datetime.date(2026, 6, 28))
+    ledger(world)
+    assert run("ghost_worker").raised == 1
+    assert Alert.objects.get(rule="ghost_worker").worker == three_days.worker != two_days.worker
+
+
+def test_a_worker_who_left_after_working_with_nothing_paid_is_exit_without_settlement(world, gate):
+    from wageguard.registry import services as registry_services
+
+    attend(gate, world.gc_a_worker_emp, [1, 2])
+    registry_services.employment_exit(actor=world.users["gc_a_admin"], employment=world.gc_a_worker_emp, exited_on=datetime.date(2026, 6, 10))
+    line = _line(world, world.gc_a_worker_emp)
+    assert run("exit_without_settlement").raised == 0  # paid for the two days
+    payroll_services.line_adjust(actor=world.users["gc_a_admin"], line=line, days_claimed=0, reason="未结算")
+    assert run("exit_without_settlement").raised == 1
+
+
 def test_nothing_is_raised_inside_the_grace_window(world, gate):
     claim_without_attendance(world, gate)
     assert run("days_over_claimed", today=datetime.date(2026, 7, 1)).raised == 0  # June 30th's data is due until July 1st

@@ -78,7 +78,7 @@ def _behind(alert) -> list[tuple[str, str]]:
             links.append((_("Reconciliation"), reverse("payroll_reconciliation", args=[alert.project_id, alert.period])))
         punches = selectors.punches_behind(alert)
         if punches:
-            links.append((_("Punches"), f"{reverse('punch_list', args=[alert.project_id])}?{urlencode(punches, doseq=True)}"))
+            links.append((_("Gate records"), f"{reverse('punch_list', args=[alert.project_id])}?{urlencode(punches, doseq=True)}"))
     return links
 
 

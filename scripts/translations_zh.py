@@ -643,7 +643,7 @@ ZH = {
     'The gate records as they reached the platform, at most %(max_days)s days at a time; "late" means received after the one-day deadline.':
         '闸机考勤原始记录（以平台接收为准），每次最多查询 %(max_days)s 天；“迟报”指超过一日上报时限后才收到。',
     'Time': '时间', 'Direction': '方向', 'Method': '方式', 'Card / face': '卡号 / 人脸特征', 'first characters of the hash the gate sent': '闸机上报的摘要值前几位',
-    'No punches.': '没有考勤记录。', 'Gate records': '考勤原始记录',
+    'No punches.': '没有考勤记录。', 'Gate records': '考勤原始记录', 'ledger line': '工资台账明细',
     '%(n)s worker named by the alert': '预警涉及的 %(n)s 名工人', '%(n)s workers named by the alert': '预警涉及的 %(n)s 名工人',
     "Open alerts in your scope: by city on the province's map (莱芜 shows Jinan's 莱芜区 and 钢城区) and by county — click a city to zoom in, a county to open its alerts.":
         '管辖范围内未办结的预警：左图按市（“莱芜市”区域显示济南市莱芜区、钢城区），右图按县（区）——点击地市可放大查看，点击县（区）打开其预警。',

@@ -19,6 +19,8 @@ FACTS = {"payroll": _("wage ledger"), "days_attended": _("days attended"), "days
          "purpose": _("purpose"), "rate": _("rate"), "reasons": _("reasons"), "received": _("received"),
          "registered": _("on the roster all week"), "required": _("required"), "seen": _("seen at the gate"),
          "resumed": _("delivered again"), "sender": _("sender"), "share": _("share"), "week": _("week from")}
+SUBJECTS = {"project": _("project"), "sender": _("sender"), "payroll": _("wage ledger"), "payroll_line": _("ledger line"),
+            "transaction": _("account transaction"), "worker": _("worker")}
 VALUES = {"kind": dict(ClientKind.choices), "by": {"card_hash": _("card"), "face_hash": _("face")}}
 
 
@@ -37,3 +39,9 @@ def fact_label(key: str) -> str:
 def fact_value(value, key: str):
     """A fact as people read it: codes (a sender's kind, what a punch was matched by) in words."""
     return VALUES.get(key, {}).get(value, value) if isinstance(value, str) else value
+
+
+@register.filter
+def subject_name(subject: str) -> str:
+    """A rule's subject ("project / sender") in words."""
+    return " / ".join(str(SUBJECTS.get(part, part)) for part in subject.split(" / "))

@@ -151,7 +151,7 @@ def sync(rule, findings: list[Finding], scope: Scope, today: datetime.date) -> S
         alert = open_alerts.get(finding.key)
         if alert is not None:
             if finding.ended:
-                _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
+                close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
                 result.resolved += 1
             elif alert.facts != _json(finding.facts):
                 alert.facts, alert.updated_at = _json(finding.facts), now
@@ -166,10 +166,10 @@ def sync(rule, findings: list[Finding], scope: Scope, today: datetime.date) -> S
         result.raised += 1
         result.raised_ids.append(alert.pk)
         if finding.ended:
-            _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
+            close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, finding.ended, None, now)
     for key, alert in open_alerts.items():
         if key not in keys:
-            _close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, _("The condition no longer holds on re-evaluation."), None, now)
+            close(alert, AlertStatus.RESOLVED, ActionKind.AUTO_RESOLVED, _("The condition no longer holds on re-evaluation."), None, now)
             result.resolved += 1
     return result
 
@@ -193,7 +193,8 @@ def _raise(rule, finding: Finding, router: "Router", now, today: datetime.date) 
     return alert
 
 
-def _close(alert: Alert, status: str, kind: str, reason: str, actor, now) -> None:
+def close(alert: Alert, status: str, kind: str, reason: str, actor, now) -> None:
+    """Every closing: automatic (the rule found the condition cleared) or by a person (`services`)."""
     before = alert.status
     alert.status, alert.closed_at, alert.resolution, alert.updated_at = status, now, reason, now
     alert.closed_automatically = kind == ActionKind.AUTO_RESOLVED

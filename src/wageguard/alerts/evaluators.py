@@ -256,16 +256,6 @@ def account_not_opened(scope, today):
     return found
 
 
-def _staffing(project_ids, start, end) -> dict[int, list[tuple]]:
-    from wageguard.registry.models import Employment
-
-    spans = defaultdict(list)
-    for project_id, entered, exited in Employment.objects.filter(project_id__in=project_ids, entered_on__lte=end).filter(
-            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "entered_on", "exited_on"):
-        spans[project_id].append((entered, exited))
-    return spans
-
-
 def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int):
     """Runs of at least `need` staffed days without data, from `first` up to the last day judged; a run that
     stopped is an ended finding."""
@@ -300,21 +290,21 @@ def no_attendance(scope, today):
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
     projects = list(_projects(scope))
     ids = [p.pk for p in projects]
-    spans = _staffing(ids, start, last_complete)
     seen, seen_workers = defaultdict(set), defaultdict(set)
     for project_id, worker_id, day in AttendanceDay.objects.filter(project_id__in=ids, day__range=(start, last_complete)).values_list(
             "project_id", "worker_id", "day"):
         seen[project_id].add(day)
         seen_workers[(project_id, worker_id)].add(day)
     rosters = defaultdict(list)
-    for project_id, worker_id, entered, exited in Employment.objects.filter(project_id__in=ids, entered_on__lte=last_complete).filter(
-            Q(exited_on__isnull=True) | Q(exited_on__gte=start)).values_list("project_id", "worker_id", "entered_on", "exited_on"):
+    for project_id, worker_id, entered, exited in Employment.objects.filter(project_id__in=ids).on_roster(start, last_complete).values_list(
+            "project_id", "worker_id", "entered_on", "exited_on"):
         rosters[project_id].append((worker_id, entered, exited))
     found = []
     for project in projects:
-        if spans[project.pk]:  # from the first day someone was on the roster in the window
-            first = max(start, min(entered for entered, _exited in spans[project.pk]))
-            found += _silent_runs(project, seen[project.pk], spans[project.pk], first, last_complete, int(need(project.region)))
+        spans = [(entered, exited) for _worker, entered, exited in rosters[project.pk]]
+        if spans:  # from the first day someone was on the roster in the window
+            first = max(start, min(entered for entered, _exited in spans))
+            found += _silent_runs(project, seen[project.pk], spans, first, last_complete, int(need(project.region)))
             found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region))
     return found
 
@@ -388,6 +378,7 @@ def _silent_senders(today):
     """Gate systems with staffed sites and banks with open accounts deliver every day (punches; the daily
     balances): a gap between two deliveries, or since the last one, longer than the deadline is a silence —
     one alert per silence, its period the first day without data; a silence that ended is recorded as ended."""
+    from wageguard.core.models import Region, RegionLevel
     from wageguard.exchange.models import ApiClient, ClientKind, IngestionBatch
 
     start = _midnight(today - datetime.timedelta(days=LOOKBACK_DAYS))
@@ -398,10 +389,11 @@ def _silent_senders(today):
                           .values_list("sender_id", "received_at").order_by("sender_id", "received_at")):
         received[sender_id].append(at)
     found = []
+    province = Region.objects.get(level=RegionLevel.PROVINCE)
     senders = ApiClient.objects.filter(Q(pk__in=received) | Q(active=True, kind__in=kinds)).annotate(
         last_ever=Max("batches__received_at", filter=Q(batches__received_at__lt=start)))
     for sender in senders.prefetch_related("projects__region__parent").order_by("id"):
-        served = _served(sender)
+        served = _served(sender, province)
         if served is None:
             continue
         region, industry = served
@@ -431,14 +423,14 @@ def _local(at: datetime.datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
 
 
-def _served(sender):
+def _served(sender, province):
     """Where a sender's silence is handled: a gate system by the region and industry its sites share (the county,
     else the city, else the province; the industry's agency, else HRSS); a bank by the province's HRSS."""
-    from wageguard.core.models import Industry, Region, RegionLevel
+    from wageguard.core.models import Industry
     from wageguard.exchange.models import ClientKind
 
     if sender.kind == ClientKind.BANK:
-        return Region.objects.get(level=RegionLevel.PROVINCE), Industry.OTHER
+        return province, Industry.OTHER
     projects = list(sender.projects.all())
     if not projects:
         return None
@@ -447,7 +439,7 @@ def _served(sender):
         region = counties.pop()
     else:
         cities = {c.parent for c in counties}
-        region = cities.pop() if len(cities) == 1 else Region.objects.get(level=RegionLevel.PROVINCE)
+        region = cities.pop() if len(cities) == 1 else province
     industries = {p.industry for p in projects}
     return region, industries.pop() if len(industries) == 1 else Industry.OTHER
 
@@ -460,8 +452,7 @@ def _expected(sender, first: datetime.date, last: datetime.date) -> bool:
 
     if sender.kind == ClientKind.BANK:
         return WageAccount.objects.filter(bank__code=sender.bank_code, opened_on__lt=first).exclude(status="closed").exists()
-    return Employment.objects.filter(project__in=sender.projects.all(), entered_on__lte=last).filter(
-        Q(exited_on__isnull=True) | Q(exited_on__gte=first)).exists()
+    return Employment.objects.filter(project__in=sender.projects.all()).on_roster(first, last).exists()
 
 
 def _punches(scope, today, *, grace: int = 2):

@@ -11,6 +11,7 @@ from wageguard.core.files import check_document
 from wageguard.core.models import Role
 from wageguard.core.transactions import service
 
+from . import engine
 from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus
 
 TRANSITIONS = {
@@ -44,21 +45,21 @@ def _step(actor, alert: Alert, kind: str, note: str = "", assignee=None) -> Aler
     if alert.status not in TRANSITIONS[kind]:
         raise ServiceError("illegal_transition", _("An alert that is %(status)s cannot be %(step)s.") % {
             "status": alert.get_status_display(), "step": ActionKind(kind).label}, "status")
-    if kind in (ActionKind.RESOLVED, ActionKind.DISMISSED) and not (note or "").strip():
+    note = (note or "").strip()
+    closing = kind in (ActionKind.RESOLVED, ActionKind.DISMISSED)
+    if closing and not note:
         raise ServiceError("required", _("Closing an alert needs its reason."), "note")
     now, before = clock.now(), alert.status
-    alert.status, alert.updated_at = TARGET[kind], now
-    fields = ["status", "updated_at"]
-    if assignee is not None:
-        alert.assignee = assignee
-        fields.append("assignee")
-    if kind in (ActionKind.RESOLVED, ActionKind.DISMISSED):
-        alert.closed_at, alert.resolution, alert.closed_automatically = now, note.strip(), False
-        fields += ["closed_at", "resolution", "closed_automatically"]
-    alert.save(update_fields=fields)
-    AlertAction.objects.create(alert=alert, at=now, actor=actor, kind=kind, note=(note or "").strip(), from_status=before, to_status=alert.status)
+    if closing:
+        engine.close(alert, TARGET[kind], kind, note, actor, now)
+    else:
+        alert.status, alert.updated_at = TARGET[kind], now
+        if assignee is not None:
+            alert.assignee = assignee
+        alert.save(update_fields=["status", "updated_at", "assignee"])
+        AlertAction.objects.create(alert=alert, at=now, actor=actor, kind=kind, note=note, from_status=before, to_status=alert.status)
     audit.record(actor=actor, action=f"alert.{kind}", obj=alert, before={"status": before},
-                 after={"status": alert.status, "note": (note or "").strip(), "assignee": getattr(assignee, "username", None)})
+                 after={"status": alert.status, "note": note, "assignee": getattr(assignee, "username", None)})
     return alert
 
 

@@ -5,7 +5,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
 
 from wageguard.core import clock
 from wageguard.registry.models import Employment, Project
@@ -31,8 +31,7 @@ def on_site_today(*, project: Project, employments: QuerySet[Employment], day: d
         AttendanceDay.objects.filter(project=project, day=day, worker_id__in=visible_workers).select_related("worker").order_by("first_in")
     )
     employment_of = {
-        e.worker_id: e for e in employments.filter(project=project, entered_on__lte=day).filter(
-            Q(exited_on__isnull=True) | Q(exited_on__gte=day)).select_related("team")
+        e.worker_id: e for e in employments.filter(project=project).on_roster(day, day).select_related("team")
     }
     teams, trades = Counter(), Counter()
     for d in present:

@@ -71,8 +71,8 @@ def build_many(payrolls: list[Payroll]) -> dict[int, list[PayrollLine]]:
     month_days = (last - first).days + 1
     by_pair = {(p.project_id, p.enterprise_id): p for p in payrolls}
     employments = [e for e in Employment.objects.filter(
-        project_id__in={p.project_id for p in payrolls}, enterprise_id__in={p.enterprise_id for p in payrolls}, entered_on__lte=last)
-        .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).select_related("worker").order_by("worker_id", "entered_on")
+        project_id__in={p.project_id for p in payrolls}, enterprise_id__in={p.enterprise_id for p in payrolls})
+        .on_roster(first, last).select_related("worker").order_by("worker_id", "entered_on")
         if (e.project_id, e.enterprise_id) in by_pair]
     contracts = {}
     for contract in LabourContract.objects.filter(employment__in=employments).order_by("employment_id", "signed_on", "id"):
@@ -141,8 +141,8 @@ def check_many(lines: list[PayrollLine]) -> None:
     first, last = month_bounds(month)
     worker_ids = {line.worker_id for line in lines}
     project_ids = {p.project_id for p in payrolls.values()}
-    covered = set(Employment.objects.filter(project_id__in=project_ids, worker_id__in=worker_ids, entered_on__lte=last)
-                  .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first)).values_list("project_id", "worker_id"))
+    covered = set(Employment.objects.filter(project_id__in=project_ids, worker_id__in=worker_ids).on_roster(first, last)
+                  .values_list("project_id", "worker_id"))
     signed: dict[tuple[int, int], datetime.date] = {}  # (project, worker) -> the earliest contract on the project
     for project_id, worker_id, signed_on in LabourContract.objects.filter(
             employment__worker_id__in=worker_ids, employment__project_id__in=project_ids).order_by("-signed_on").values_list(

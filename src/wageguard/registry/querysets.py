@@ -78,6 +78,10 @@ class EmploymentQuerySet(ScopedQuerySet):
             return self.filter(worker_id=user.worker_id)
         return self.none()
 
+    def on_roster(self, first: datetime.date, last: datetime.date):
+        """Employments on the roster on at least one day of first..last."""
+        return self.filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first), entered_on__lte=last)
+
     def with_overlap(self):
         """Annotate `overlapping`: the same worker open on another project on overlapping days."""
         from .models import Employment

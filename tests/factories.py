@@ -175,3 +175,99 @@ def punch(employment, *, at: str = "2026-06-01T07:58:00+08:00", device: str = "G
               "method": method}
     record.update(extra)
     return record
+
+
+# ---------------------------------------------------------------- two scopes for the access walker
+
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+def pdf_upload(name: str = "doc.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@dataclass
+class Scope:
+    """One city's world: a project with a general contractor and a labour subcontractor, a worker with a card,
+    attendance, a dedicated account at the scope's bank, a ledger with a line, an alert, a deposit with a
+    certificate, an import job and a gate client; and one person of every role, all of that city or bank."""
+
+    name: str
+    users: dict
+    objects: dict  # model label -> an object of this scope
+
+
+def build_scope(name: str, *, county: str, city: str, bank_code: str, account_number: str, card: str) -> Scope:
+    import io
+
+    from openpyxl import Workbook
+
+    from wageguard.accounts import services as account_services
+    from wageguard.alerts import engine
+    from wageguard.exchange.models import ApiClient
+    from wageguard.payroll import services as payroll_services
+    from wageguard.registry import excel
+
+    admin = system_admin()
+    gc, sub = EnterpriseFactory(), EnterpriseFactory(kind=EnterpriseKind.LABOUR_SERVICE)
+    p = project(county=county, industry="building", gc=gc, subcontractors=(sub,))
+    employment = employ(p, sub, entered_on=datetime.date(2026, 5, 1))
+    worker = services.worker_set_contact(actor=admin, worker=employment.worker, bank_card=card, bank_name="测试银行")
+    gate_client, gate_secret = api_client(project_codes=[p.code])
+    gate = Machine(gate_client, gate_secret)
+    records = []
+    for day in (1, 2, 3):
+        records += [punch(employment, at=f"2026-06-{day:02d}T07:30:00+08:00", record_id=f"{name}-{day}-in"),
+                    punch(employment, at=f"2026-06-{day:02d}T17:30:00+08:00", direction="out", record_id=f"{name}-{day}-out")]
+    assert gate.post("/api/v1/attendance/batches", {"batch_id": f"{name}-june", "records": records}).status_code == 200
+    bank = Machine(*api_client(kind="bank", bank_code=bank_code))
+    gc_user = p.general_contractor
+    account = {"client_record_id": f"{name}-acct", "project_code": p.code, "holder_uscc": gc_user.uscc, "account_number": account_number,
+               "account_name": f"{gc_user.name}{p.name}农民工工资专用账户", "opened_on": "2026-03-10"}
+    assert bank.post("/api/v1/bank/accounts", {"batch_id": f"{name}-accounts", "records": [account]}).status_code == 200
+    payroll = payroll_services.payroll_build(actor=None, project=p, enterprise=sub, month="2026-06")
+    line = payroll.lines.get(worker=worker)
+    payroll_services.line_adjust(actor=admin, line=line, days_claimed=5, reason="班组长报送")
+    engine.evaluate(["days_over_claimed"], engine.Scope.everything(), datetime.date(2026, 7, 3))
+    from wageguard.alerts.models import Alert
+
+    alert = Alert.objects.get(rule="days_over_claimed", project=p)
+    users = {
+        "housing_county": official(f"{name}-housing", county, Agency.HOUSING),
+        "hrss_city": official(f"{name}-hrss", city, Agency.HRSS, unmask_pii=True),
+        "pboc_city": official(f"{name}-pboc", city, Agency.PBOC),
+        "police_city": official(f"{name}-police", city, Agency.POLICE),
+        "gc_admin": user_create(username=f"{name}-gc", password="pw", role=Role.ENTERPRISE_ADMIN, enterprise=gc, unmask_pii=True),
+        "sub_admin": user_create(username=f"{name}-sub", password="pw", role=Role.ENTERPRISE_ADMIN, enterprise=sub),
+        "wage_officer": user_create(username=f"{name}-wo", password="pw", role=Role.WAGE_OFFICER, enterprise=gc, project=p),
+        "bank_operator": user_create(username=f"{name}-bank", password="pw", role=Role.BANK_OPERATOR, bank_code=bank_code),
+        "worker": user_create(username=f"{name}-worker", password="pw", role=Role.WORKER, worker=worker),
+    }
+    deposit = account_services.deposit_assess(actor=admin, project=p, contract_signed_on=datetime.date(2026, 3, 1))
+    certificate = account_services.certificate_upload(actor=users["gc_admin"], deposit=deposit, kind="exemption", upload=pdf_upload())
+    workbook = Workbook()
+    workbook.active.append([header for _k, header, _r in excel.COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    job = services.roster_import_start(actor=users["gc_admin"], project=p,
+                                       upload=SimpleUploadedFile("roster.xlsx", buffer.getvalue()))
+    objects = {
+        "registry.project": p, "registry.employment": employment, "registry.worker": worker,
+        "registry.participation": p.participations.get(enterprise=sub), "registry.importjob": job,
+        "accounts.wageaccount": p.wage_accounts.get(), "accounts.wagedeposit": deposit, "accounts.depositcertificate": certificate,
+        "payroll.payroll": payroll, "payroll.payrollline": line, "alerts.alert": alert,
+        "exchange.apiclient": ApiClient.objects.get(pk=gate_client.pk),
+    }
+    return Scope(name, users, objects)
+
+
+def two_scopes() -> tuple[Scope, Scope]:
+    """济南 (历下区, ICBC) and 青岛 (市南区, CCB)."""
+    return (build_scope("a", county="370102", city="370100", bank_code="ICBC", account_number="6222000011110001",
+                        card="6222021234567890128"),
+            build_scope("b", county="370202", city="370200", bank_code="CCB", account_number="6227000022220002",
+                        card="6217001234567890122"))

@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from wageguard.core.apiauth import PATH_OBJECTS  # noqa: F401 - the access walker reads it here
 from wageguard.core.errors import ServiceError, ValidationFailed
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,8 @@ from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, QuerySe
 from django.http import Http404
 from django.utils import timezone
 
-from wageguard.core import rules
-from wageguard.core.models import Role
+from wageguard.core import access, rules
 from wageguard.exchange.models import IngestionBatch
-from wageguard.registry.models import Project
 
 from .feed import account_opened_late
 from .models import AccountTransaction, Bank, BankDataIssue, ProgressPayment, TransactionPurpose, WageAccount
@@ -22,12 +20,7 @@ from .requirements import expected_allocation
 
 
 def accounts_for(user) -> QuerySet[WageAccount]:
-    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE):
-        return WageAccount.objects.none()
-    if user.role == Role.BANK_OPERATOR:
-        qs = WageAccount.objects.filter(bank__code=user.bank_code) if user.bank_code else WageAccount.objects.none()
-    else:
-        qs = WageAccount.objects.filter(project__in=Project.objects.visible_to(user))
+    qs = WageAccount.objects.filter(access.account_q(user))
     last_balance = AccountTransaction.objects.filter(account=OuterRef("pk")).order_by("-sequence").values("balance_after")[:1]
     return (qs.select_related("project__region__parent", "bank", "holder")
             .annotate(balance=Subquery(last_balance, output_field=DecimalField(max_digits=16, decimal_places=2)),
@@ -129,9 +122,7 @@ def deposits_for(user):
     """Deposits of the projects the person sees (officials, enterprises); banks, workers and police none."""
     from .models import WageDeposit
 
-    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE, Role.BANK_OPERATOR):
-        return WageDeposit.objects.none()
-    return (WageDeposit.objects.filter(project__in=Project.objects.visible_to(user))
+    return (WageDeposit.objects.filter(access.deposit_q(user))
             .select_related("project__region__parent", "enterprise").prefetch_related("movements", "certificates")
             .order_by("due_on", "project__code"))
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from wageguard.alerts import events
 from wageguard.alerts.catalogue import DEPOSIT_CHANGED
-from wageguard.core import audit, rules
-from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core import access, audit, rules
+from wageguard.core.errors import ServiceError
 from wageguard.core.files import check_document
 from wageguard.core.money import require_money
-from wageguard.core.models import Agency, Role
+
 from wageguard.core.transactions import service
 from wageguard.core.workdays import add_working_days
 from wageguard.registry.models import Project, ProjectStatus
@@ -28,19 +28,10 @@ from .requirements import required_deposit
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _may_report_progress(actor, project: Project) -> bool:
-    if actor is None:
-        return False
-    if actor.is_platform_admin:
-        return True
-    return actor.enterprise_id in (project.owner_id, project.general_contractor_id)
-
-
 @service
 def progress_payment_record(*, actor, project: Project, month: str, amount: Decimal) -> ProgressPayment:
     """The owner (or its general contractor) records a month's progress payment; a change is audited."""
-    if not _may_report_progress(actor, project):
-        raise PermissionDenied(_("Only the project's owner or general contractor records progress payments."))
+    access.require(actor, "progress.record", project)
     if not MONTH_RE.match(month or ""):
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     amount = require_money(amount, "amount")
@@ -56,25 +47,11 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
 
 # ---------------------------------------------------------------- wage deposits
 
-def _is_hrss_official(actor, project: Project) -> bool:
-    if actor is None:
-        return False
-    if actor.is_platform_admin:
-        return True
-    return (actor.role == Role.OFFICIAL and actor.department_id is not None and actor.department.agency == Agency.HRSS
-            and Project.objects.visible_to(actor).filter(pk=project.pk).exists())
-
-
-def _is_general_contractor(actor, project: Project) -> bool:
-    return actor is not None and actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id
-
-
 @service
 def deposit_assess(*, actor, project: Project, contract_signed_on: datetime.date, clean_years: int = 0,
                    recent_arrears: bool = False) -> WageDeposit:
     """Compute (or recompute, when the facts change) the deposit a project's contract requires and its deadline."""
-    if not (_is_hrss_official(actor, project) or _is_general_contractor(actor, project)):
-        raise PermissionDenied(_("Only the general contractor or the HRSS department assesses the wage deposit."))
+    access.require(actor, "deposit.assess", project)
     if clean_years < 0:
         raise ServiceError("invalid_number", _("Years without arrears cannot be negative."), "clean_years")
     requirement = required_deposit(contract_amount=project.contract_amount, region=project.region, clean_years=clean_years,
@@ -99,8 +76,7 @@ def deposit_movement_record(*, actor, deposit: WageDeposit, kind: str, amount: D
                             form: str = DepositForm.CASH, note: str = "") -> DepositMovement:
     """Lodging, drawdown to pay wages, refill, refund — recorded by the HRSS department that holds it."""
     project = deposit.project
-    if not _is_hrss_official(actor, project):
-        raise PermissionDenied(_("Only the HRSS department records wage-deposit movements."))
+    access.require(actor, "deposit.movement", project)
     if kind not in MovementKind.values:
         raise ServiceError("invalid_choice", _("Unknown kind of movement."), "kind")
     if form not in DepositForm.values:
@@ -123,8 +99,7 @@ def deposit_movement_record(*, actor, deposit: WageDeposit, kind: str, amount: D
 
 @service
 def deposit_refund_notice(*, actor, deposit: WageDeposit, on: datetime.date) -> WageDeposit:
-    if not _is_hrss_official(actor, deposit.project):
-        raise PermissionDenied(_("Only the HRSS department publishes a refund notice."))
+    access.require(actor, "deposit.refund_notice", deposit)
     before = audit.snapshot(deposit)
     deposit.refund_notice_on = on
     deposit.save(update_fields=["refund_notice_on"])
@@ -136,8 +111,7 @@ def deposit_refund_notice(*, actor, deposit: WageDeposit, on: datetime.date) -> 
 @service
 def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount: Decimal | None = None) -> DepositCertificate:
     """The general contractor uploads an exemption, reduction or guarantee certificate for review."""
-    if not _is_general_contractor(actor, deposit.project):
-        raise PermissionDenied(_("Only the project's general contractor uploads deposit certificates."))
+    access.require(actor, "certificate.upload", deposit)
     if kind not in CertificateKind.values:
         raise ServiceError("invalid_choice", _("Unknown kind of certificate."), "kind")
     if kind in (CertificateKind.GUARANTEE, CertificateKind.REDUCTION):
@@ -155,8 +129,7 @@ def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount
 
 @service
 def certificate_review(*, actor, certificate: DepositCertificate, approve: bool, reason: str = "") -> DepositCertificate:
-    if not _is_hrss_official(actor, certificate.deposit.project):
-        raise PermissionDenied(_("Only the HRSS department reviews deposit certificates."))
+    access.require(actor, "certificate.review", certificate)
     certificate = DepositCertificate.objects.select_for_update().get(pk=certificate.pk)
     if certificate.status != ReviewStatus.PENDING:
         raise ServiceError("already_reviewed", _("This certificate has already been reviewed."), None)

@@ -6,7 +6,6 @@ import datetime
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,13 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wageguard.core import clock
-from wageguard.core.errors import ServiceError
+from wageguard.core import access
+from wageguard.core.access import route
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 from wageguard.core.models import Role
 from wageguard.core.xlsx import download, new_sheet, to_bytes
 
 from . import selectors, services
 from .deposits import deposit_state
-from .models import CertificateKind, DepositForm, MovementKind, TransactionPurpose
+from .models import CertificateKind, DepositCertificate, DepositForm, MovementKind, TransactionPurpose, WageAccount, WageDeposit
 
 EXPORT_HEADERS = ["银行流水号", "顺序号", "记账时间", "金额（元）", "用途", "交易对手", "对手账号", "交易后余额（元）"]
 
@@ -39,14 +40,14 @@ def _filters(request) -> selectors.TransactionFilters:
 
 
 @require_safe
-@login_required
+@route("accounts.view")
 def account_list(request):
     page = Paginator(selectors.accounts_for(request.user), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/list.html", {"page": page})
 
 
 @require_safe
-@login_required
+@route("accounts.view", pk=WageAccount)
 def account_detail(request, pk: int):
     account = selectors.account_get(user=request.user, pk=pk)
     filters = _filters(request)
@@ -65,7 +66,7 @@ def account_detail(request, pk: int):
 
 
 @require_safe
-@login_required
+@route("accounts.view", pk=WageAccount)
 def transactions_export(request, pk: int):
     account = selectors.account_get(user=request.user, pk=pk)
     workbook, sheet = new_sheet(EXPORT_HEADERS, "专户流水")
@@ -77,7 +78,7 @@ def transactions_export(request, pk: int):
 
 
 @require_safe
-@login_required
+@route("bank.console")
 def bank_home(request):
     """A bank operator's console: its accounts, what its systems pushed, what was rejected and why."""
     if request.user.role != Role.BANK_OPERATOR or not request.user.bank_code:
@@ -91,7 +92,7 @@ def bank_home(request):
 # ---------------------------------------------------------------- wage deposits
 
 @require_safe
-@login_required
+@route("deposits.view")
 def deposit_list(request):
     today = clock.localdate()
     page = Paginator(selectors.deposits_for(request.user), 50).get_page(request.GET.get("page"))
@@ -101,7 +102,7 @@ def deposit_list(request):
 
 
 @require_safe
-@login_required
+@route("deposits.view", pk=WageDeposit)
 def deposit_detail(request, pk: int):
     deposit = selectors.deposit_get(user=request.user, pk=pk)
     return render(request, "accounts/deposit_detail.html", {
@@ -116,6 +117,8 @@ def _act(request, pk: int, action) -> HttpResponse:
     deposit = selectors.deposit_get(user=request.user, pk=pk)
     try:
         action(deposit)
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:
@@ -124,7 +127,7 @@ def _act(request, pk: int, action) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@route("deposit.movement", pk=WageDeposit)
 def deposit_movement(request, pk: int):
     return _act(request, pk, lambda d: services.deposit_movement_record(
         actor=request.user, deposit=d, kind=request.POST.get("kind", ""), amount=request.POST.get("amount"),
@@ -133,11 +136,12 @@ def deposit_movement(request, pk: int):
 
 
 @require_POST
-@login_required
+@route("certificate.upload", pk=WageDeposit)
 def deposit_certificate_upload(request, pk: int):
+    deposit = selectors.deposit_get(user=request.user, pk=pk)
+    access.require(request.user, "certificate.upload", deposit)
     upload = request.FILES.get("file")
     if upload is None:
-        deposit = selectors.deposit_get(user=request.user, pk=pk)
         messages.error(request, _("Choose the certificate file."))
         return redirect("deposit_detail", pk=deposit.pk)
     amount = request.POST.get("amount") or None
@@ -146,7 +150,7 @@ def deposit_certificate_upload(request, pk: int):
 
 
 @require_POST
-@login_required
+@route("certificate.review", pk=WageDeposit, certificate_pk=DepositCertificate)
 def deposit_certificate_review(request, pk: int, certificate_pk: int):
     def review(deposit):
         certificate = deposit.certificates.filter(pk=certificate_pk).first()
@@ -158,7 +162,7 @@ def deposit_certificate_review(request, pk: int, certificate_pk: int):
 
 
 @require_safe
-@login_required
+@route("deposits.view", pk=WageDeposit, certificate_pk=DepositCertificate)
 def deposit_certificate_file(request, pk: int, certificate_pk: int):
     deposit = selectors.deposit_get(user=request.user, pk=pk)
     certificate = deposit.certificates.filter(pk=certificate_pk).first()
@@ -168,13 +172,15 @@ def deposit_certificate_file(request, pk: int, certificate_pk: int):
 
 
 @require_POST
-@login_required
+@route("progress.record", pk=WageAccount)
 def progress_payment(request, pk: int):
     """The owner or general contractor records a month's progress payment (the basis of the expected allocation)."""
     account = selectors.account_get(user=request.user, pk=pk)
     try:
         services.progress_payment_record(actor=request.user, project=account.project, month=request.POST.get("month", "").strip(),
                                          amount=request.POST.get("amount"))
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wageguard.core import access
+from wageguard.core.access import ACCOUNT_RULES  # noqa: F401 - the alerts PBOC sees
 from wageguard.core.models import Region
 from wageguard.registry.querysets import ScopedQuerySet
 
@@ -57,22 +59,9 @@ class AlertQuerySet(ScopedQuerySet):
     def delete(self):
         raise PermissionError("alerts are never deleted")
 
-    def _scoped(self, user):
-        from wageguard.core.models import AGENCY_INDUSTRIES, Agency, Role
-
-        if user.role == Role.OFFICIAL and user.department_id:
-            department = user.department
-            qs = self.filter(region__code__startswith=department.region.subtree_prefix, industry__in=AGENCY_INDUSTRIES[department.agency])
-            return qs.filter(rule__in=ACCOUNT_RULES) if department.agency == Agency.PBOC else qs
-        if user.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) and user.enterprise_id:
-            own = Q(enterprise_id=user.enterprise_id) | Q(enterprise__isnull=True, project__general_contractor_id=user.enterprise_id)
-            if user.role == Role.WAGE_OFFICER:
-                return self.filter(own, project_id=user.project_id) if user.project_id else self.none()
-            return self.filter(own)
-        return self.none()
+    scope = staticmethod(access.alert_q)
 
 
-ACCOUNT_RULES = ("account_not_opened", "labour_cost_missing", "labour_cost_late", "labour_cost_low", "account_misuse", "deposit_missing")
 
 
 class Alert(models.Model):

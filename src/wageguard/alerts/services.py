@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit, clock
-from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core import access, audit, clock
+from wageguard.core.errors import ServiceError
 from wageguard.core.files import check_document
-from wageguard.core.models import Role
 from wageguard.core.transactions import service
 
 from . import engine
@@ -24,24 +23,9 @@ TARGET = {ActionKind.ASSIGNED: AlertStatus.ASSIGNED, ActionKind.STARTED: AlertSt
           ActionKind.RESOLVED: AlertStatus.RESOLVED, ActionKind.DISMISSED: AlertStatus.DISMISSED}
 
 
-def may_handle(actor, alert: Alert) -> bool:
-    """Officials of the department handling it now (or above it in the same agency), and platform admins."""
-    if actor.is_platform_admin:
-        return True
-    department = actor.department
-    return (actor.role == Role.OFFICIAL and department is not None and department.agency == alert.department.agency
-            and alert.department.region.code.startswith(department.region.subtree_prefix))
-
-
-def may_answer(actor, alert: Alert) -> bool:
-    return (actor.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) and actor.enterprise_id is not None
-            and Alert.objects.visible_to(actor).filter(pk=alert.pk).exists())
-
-
 def _step(actor, alert: Alert, kind: str, note: str = "", assignee=None) -> Alert:
     alert = Alert.objects.select_for_update().select_related("department__region").get(pk=alert.pk)
-    if not may_handle(actor, alert):
-        raise PermissionDenied(_("Only the department handling the alert may do this."))
+    access.require(actor, "alert.handle", alert)
     if alert.status not in TRANSITIONS[kind]:
         raise ServiceError("illegal_transition", _("An alert that is %(status)s cannot be %(step)s.") % {
             "status": alert.get_status_display(), "step": ActionKind(kind).label}, "status")
@@ -65,7 +49,8 @@ def _step(actor, alert: Alert, kind: str, note: str = "", assignee=None) -> Aler
 
 @service
 def alert_assign(*, actor, alert: Alert, assignee) -> Alert:
-    if not may_handle(assignee, alert) or assignee.is_platform_admin and not actor.is_platform_admin:
+    access.require(actor, "alert.handle", alert)
+    if not access.can(assignee, "alert.handle", alert) or assignee.is_platform_admin and not actor.is_platform_admin:
         raise ServiceError("invalid_assignee", _("The assignee must be an official of the handling department."), "assignee")
     return _step(actor, alert, ActionKind.ASSIGNED, assignee=assignee)
 
@@ -88,8 +73,7 @@ def alert_dismiss(*, actor, alert: Alert, note: str) -> Alert:
 @service
 def alert_answer(*, actor, alert: Alert, note: str, attachment=None) -> AlertAction:
     """The enterprise concerned explains (and may attach evidence); the status does not change."""
-    if not may_answer(actor, alert):
-        raise PermissionDenied(_("Only the enterprise concerned may answer this alert."))
+    access.require(actor, "alert.answer", alert)
     if not (note or "").strip():
         raise ServiceError("required", _("The answer needs an explanation."), "note")
     if attachment is not None:

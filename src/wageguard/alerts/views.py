@@ -6,7 +6,6 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from wageguard.core import access
+from wageguard.core.access import route
 from wageguard.core.xlsx import download
-from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 
 from . import excel, selectors, services
 from .catalogue import RULES
-from .models import AlertStatus, Severity
+from .models import Alert, AlertStatus, Severity
 
 STATUS_CHOICES = [("active", gettext_lazy("not closed")), ("closed", gettext_lazy("closed (resolved or dismissed)")), ("all", gettext_lazy("all"))]
 
@@ -40,7 +41,7 @@ def _filters(request) -> selectors.InboxFilters:
 
 
 @require_safe
-@login_required
+@route("alerts.view")
 def inbox(request):
     filters = _filters(request)
     query = request.GET.copy()
@@ -52,7 +53,7 @@ def inbox(request):
 
 
 @require_safe
-@login_required
+@route("alerts.view")
 def inbox_export(request):
     return download(excel.inbox(selectors.inbox(user=request.user, filters=_filters(request))), "alerts.xlsx")
 
@@ -83,13 +84,13 @@ def _behind(alert) -> list[tuple[str, str]]:
 
 
 @require_safe
-@login_required
+@route("alerts.view", pk=Alert)
 def detail(request, pk: int):
     alert = selectors.alert_get(user=request.user, pk=pk)
     return render(request, "alerts/detail.html", {
         "alert": alert, "rule": RULES.get(alert.rule), "actions": alert.actions.select_related("actor"), "behind": _behind(alert),
-        "may_handle": services.may_handle(request.user, alert) and alert.is_open,
-        "may_answer": services.may_answer(request.user, alert),
+        "may_handle": access.can(request.user, "alert.handle", alert) and alert.is_open,
+        "may_answer": access.can(request.user, "alert.answer", alert),
         "handlers": selectors.handlers(alert)})
 
 
@@ -98,11 +99,12 @@ STEPS = {"assign": services.alert_assign, "start": services.alert_start, "resolv
 
 
 @require_POST
-@login_required
+@route("alert.{step}", pk=Alert, step=sorted(STEPS))
 def step(request, pk: int, step: str):
     alert = selectors.alert_get(user=request.user, pk=pk)
     if step not in STEPS:
         raise Http404("step")
+    access.require(request.user, f"alert.{step}", alert)
     kwargs = {"actor": request.user, "alert": alert}
     if step == "assign":
         assignee = selectors.handlers(alert).filter(pk=request.POST.get("assignee") or 0).first()
@@ -116,7 +118,9 @@ def step(request, pk: int, step: str):
         kwargs["attachment"] = request.FILES.get("attachment")
     try:
         STEPS[step](**kwargs)
-    except (ServiceError, PermissionDenied) as error:
+    except ACCESS_ERRORS:
+        raise
+    except ServiceError as error:
         messages.error(request, str(getattr(error, "message", error)))
     else:
         messages.success(request, _("Recorded."))
@@ -124,7 +128,7 @@ def step(request, pk: int, step: str):
 
 
 @require_safe
-@login_required
+@route("alerts.map")
 def heat_map(request):
     rows = selectors.by_region(user=request.user)
     outlines = selectors.by_outline(rows)
@@ -136,6 +140,6 @@ def heat_map(request):
 
 
 @require_safe
-@login_required
+@route()
 def catalogue(request):
     return render(request, "alerts/catalogue.html", {"rules": RULES.values()})

@@ -1,10 +1,10 @@
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from wageguard.core import clock
+from wageguard.core.access import route
 
 from wageguard.registry import selectors as registry_selectors
 from wageguard.registry.models import Employment, Project
@@ -12,7 +12,7 @@ from wageguard.registry.models import Employment, Project
 from . import selectors
 
 
-@login_required
+@route("projects.view", pk=Project)
 def on_site(request, pk: int):
     project = registry_selectors.project_get(user=request.user, pk=pk)
     today = selectors.on_site_today(project=project, employments=Employment.objects.visible_to(request.user))
@@ -21,7 +21,7 @@ def on_site(request, pk: int):
                                       "devices": selectors.gate_devices(project=project)})
 
 
-@login_required
+@route("quality.view")
 def quality(request):
     projects = Project.objects.visible_to(request.user)
     return render(request, "attendance/quality.html", {
@@ -51,7 +51,7 @@ class PunchFilters(forms.Form):
         return data
 
 
-@login_required
+@route("projects.view", pk=Project)
 def punch_list(request, pk: int):
     """The raw punches of a project (from an alert: its days and workers), paged."""
     project = registry_selectors.project_get(user=request.user, pk=pk)

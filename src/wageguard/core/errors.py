@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as dc_field
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+
 
 @dataclass
 class FieldError:
@@ -37,14 +40,18 @@ class ServiceError(Exception):
         return FieldError(self.code, self.message, self.field).as_dict()
 
 
-class NotFound(ServiceError):
+class NotFound(ServiceError, Http404):
+    """Outside the person's scope: a page answers 404 (the API its JSON error), as for an id that does not exist."""
+
     status = 404
 
     def __init__(self, message="not found", field: str | None = None):
         super().__init__("not_found", message, field)
 
 
-class PermissionDenied(ServiceError):
+class PermissionDenied(ServiceError, DjangoPermissionDenied):
+    """A role or scope that may not make this change: a page answers 403, nothing written."""
+
     status = 403
 
     def __init__(self, message, field: str | None = None):
@@ -60,3 +67,8 @@ class ValidationFailed(Exception):
 
     def __str__(self) -> str:
         return "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+
+
+# Refusals of the person rather than of their input: a view lets them through (403/404, nothing written)
+# instead of showing them as a message on the form.
+ACCESS_ERRORS = (PermissionDenied, NotFound)

@@ -6,8 +6,8 @@ import secrets
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit
-from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core import access, audit
+from wageguard.core.errors import ServiceError
 from wageguard.core.models import Region, RegionLevel
 from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Project
@@ -20,8 +20,7 @@ def _new_secret() -> str:
 
 
 def _require_admin(actor) -> None:
-    if actor is not None and not actor.is_platform_admin:
-        raise PermissionDenied(_("Only platform administrators manage API clients."))
+    access.require(actor, "apiclient.manage")
 
 
 @service

@@ -3,7 +3,6 @@ on the answer to the POST itself, never stored in the session or shown again."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from wageguard.core.errors import ServiceError
+from wageguard.core.access import route
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 
 from . import selectors, services
 from .forms import ApiClientForm
@@ -34,7 +34,7 @@ def _show_secret(request, client: ApiClient, secret: str):
     return render(request, "exchange/secret.html", {"client": client, "secret": secret})
 
 
-@login_required
+@route("apiclient.manage")
 @never_cache
 def apiclient_list(request):
     _admin_only(request)
@@ -42,6 +42,8 @@ def apiclient_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             client, secret = services.apiclient_create(actor=request.user, **form.service_kwargs())
+        except ACCESS_ERRORS:
+            raise
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -50,7 +52,7 @@ def apiclient_list(request):
     return render(request, "exchange/apiclient_list.html", {"page": page, "form": form})
 
 
-@login_required
+@route("apiclient.manage", pk=ApiClient)
 @never_cache
 @require_POST
 def apiclient_rotate(request, pk: int):
@@ -58,13 +60,15 @@ def apiclient_rotate(request, pk: int):
     client = _get(request, pk)
     try:
         secret = services.apiclient_rotate(actor=request.user, client=client)
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
         return redirect("apiclient_list")
     return _show_secret(request, client, secret)
 
 
-@login_required
+@route("apiclient.manage", pk=ApiClient)
 @require_POST
 def apiclient_set_active(request, pk: int):
     _admin_only(request)
@@ -72,6 +76,8 @@ def apiclient_set_active(request, pk: int):
     active = request.POST.get("active") == "1"
     try:
         services.apiclient_set_active(actor=request.user, client=client, active=active)
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:

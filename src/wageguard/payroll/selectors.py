@@ -18,9 +18,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from wageguard.accounts.models import AccountTransaction, TransactionPurpose, WageAccount
+from wageguard.core import access
 from wageguard.core.models import Region, Role
 from wageguard.registry.models import Project
-from wageguard.registry.querysets import _sees_personal_data
 
 from .ledger import month_bounds
 from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, ResultStatus
@@ -30,26 +30,10 @@ MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 
 
 def payrolls_for(user) -> QuerySet[Payroll]:
-    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE):
-        return Payroll.objects.none()
-    if user.is_platform_admin:
-        qs = Payroll.objects.all()
-    elif user.role == Role.OFFICIAL:
-        qs = Payroll.objects.filter(project__in=Project.objects.visible_to(user))
-    elif user.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) and user.enterprise_id:
-        qs = Payroll.objects.filter(Q(enterprise_id=user.enterprise_id) | Q(project__general_contractor_id=user.enterprise_id))
-        if user.role == Role.WAGE_OFFICER:
-            qs = qs.filter(project_id=user.project_id) if user.project_id else qs.none()
-    elif user.role == Role.BANK_OPERATOR and user.bank_code:
-        qs = Payroll.objects.filter(project__in=WageAccount.objects.filter(bank__code=user.bank_code).values("project_id"))
-    else:
-        return Payroll.objects.none()
-    return qs.select_related("project__region__parent", "enterprise")
+    return Payroll.objects.filter(access.payroll_q(user)).select_related("project__region__parent", "enterprise")
 
 
-def sees_lines(user) -> bool:
-    """Lines carry names and cards: not for PBOC officials nor bank operators' console (they get them over the API)."""
-    return user.is_platform_admin or (user.role != Role.BANK_OPERATOR and _sees_personal_data(user))
+sees_lines = access.sees_lines
 
 
 @dataclass

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit, clock
+from wageguard.core import access, audit, clock
 from wageguard.core.errors import PermissionDenied, ServiceError
-from wageguard.core.models import Role
 from wageguard.core.money import require_money
 from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Participation, Project, WageBasis
@@ -23,15 +22,6 @@ from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def may_prepare(actor, project: Project, enterprise: Enterprise) -> bool:
-    """The enterprise's own admin or the project's wage officer of that enterprise; the system (None) for the monthly task."""
-    if actor is None or actor.is_platform_admin:
-        return True
-    if actor.enterprise_id != enterprise.pk or actor.role not in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER):
-        return False
-    return actor.role == Role.ENTERPRISE_ADMIN or actor.project_id == project.pk
-
-
 def _editable(payroll: Payroll) -> None:
     if payroll.status != PayrollStatus.DRAFT:
         raise ServiceError("payroll_locked", _("Only a draft ledger can be changed."), "status")
@@ -44,8 +34,7 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     if not Participation.objects.filter(project=project, enterprise=enterprise).exists():
         raise ServiceError("not_participating", _("The enterprise does not take part in this project."), "enterprise")
-    if not may_prepare(actor, project, enterprise):
-        raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
+    access.require(actor, "payroll.prepare", Payroll(project=project, enterprise=enterprise))
     return _build(actor, month, [(project, enterprise)])[0]
 
 
@@ -128,8 +117,7 @@ def line_adjust(*, actor, line: PayrollLine, reason: str, days_claimed: int | No
                 deductions: list[dict] | None = None) -> PayrollLine:
     """Change what the team claims for a worker: days, piece quantity, deductions (each with its reason)."""
     payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)  # its status now, not as the caller saw it
-    if not may_prepare(actor, payroll.project, payroll.enterprise):
-        raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
+    access.require(actor, "payroll.prepare", payroll)
     _editable(payroll)
     if not (reason or "").strip():
         raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
@@ -195,20 +183,11 @@ def changed(payrolls) -> None:
     events.emit(PAYROLL_CHANGED, project_ids={p.project_id for p in payrolls}, periods={p.month for p in payrolls})
 
 
-def is_general_contractor_officer(actor, project: Project) -> bool:
-    if actor is None or actor.is_platform_admin:
-        return actor is not None
-    if actor.enterprise_id != project.general_contractor_id:
-        return False
-    return actor.role == Role.ENTERPRISE_ADMIN or (actor.role == Role.WAGE_OFFICER and actor.project_id == project.pk)
-
-
 @service
 def warning_reason_give(*, actor, line: PayrollLine, check: str, reason: str) -> PayrollLine:
     """Go ahead despite a warning, saying why (errors cannot be waived)."""
     payroll = Payroll.objects.select_for_update().get(pk=line.payroll_id)
-    if not may_prepare(actor, payroll.project, payroll.enterprise):
-        raise PermissionDenied(_("Only the enterprise's wage officer or administrator prepares its wage ledger."))
+    access.require(actor, "payroll.prepare", payroll)
     _editable(payroll)
     result = line.checks.get(check)
     if result is None or result["level"] != ledger.WARNING:
@@ -224,8 +203,9 @@ def warning_reason_give(*, actor, line: PayrollLine, check: str, reason: str) ->
 @service
 def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
     """The enterprise's wage officer submits the ledger: no errors left, every warning explained."""
-    if actor is None or not may_prepare(actor, payroll.project, payroll.enterprise):
+    if actor is None:
         raise PermissionDenied(_("Only the enterprise's wage officer or administrator submits its wage ledger."))
+    access.require(actor, "payroll.prepare", payroll)
     lines = list(payroll.lines.select_related("employment", "worker"))
     stored = {line.pk: line.checks for line in lines}
     ledger.check_lines(payroll, lines)  # the facts may have changed since the build
@@ -241,16 +221,18 @@ def payroll_submit(*, actor, payroll: Payroll) -> Payroll:
 @service
 def payroll_confirm(*, actor, payroll: Payroll) -> Payroll:
     """The general contractor's wage officer confirms a submitted ledger for the bank."""
-    if not is_general_contractor_officer(actor, payroll.project):
+    if actor is None:
         raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
+    access.require(actor, "payroll.confirm", payroll)
     return _move(actor, payroll, PayrollStatus.CONFIRMED, only_from=(PayrollStatus.SUBMITTED,))
 
 
 @service
 def payroll_return(*, actor, payroll: Payroll, reason: str) -> Payroll:
     """The general contractor sends a submitted ledger back to its enterprise, saying why."""
-    if not is_general_contractor_officer(actor, payroll.project):
+    if actor is None:
         raise PermissionDenied(_("Only the general contractor's wage officer confirms wage ledgers."))
+    access.require(actor, "payroll.confirm", payroll)
     if not (reason or "").strip():
         raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
     return _move(actor, payroll, PayrollStatus.DRAFT, reason.strip())
@@ -261,9 +243,9 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
     """Pay a failed line again (by default to the worker's card on record now): a new line linked to the failed
     one, and the ledger goes back to the bank for it."""
     payroll = Payroll.objects.select_for_update().select_related("project", "enterprise").get(pk=line.payroll_id)
-    if not (may_prepare(actor, payroll.project, payroll.enterprise) or is_general_contractor_officer(actor, payroll.project)) \
-            or actor is None:
+    if actor is None:
         raise PermissionDenied(_("Only the enterprise's or the general contractor's wage officer re-issues a payment."))
+    access.require(actor, "payroll.reissue", payroll)
     line = PayrollLine.objects.select_for_update(of=("self",)).select_related("worker", "result").get(pk=line.pk)
     if getattr(line, "result", None) is None or line.result.status != ResultStatus.FAILED:
         raise ServiceError("not_failed", _("Only a line the bank reported as failed can be re-issued."), "line")
@@ -292,6 +274,5 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
 @service
 def ledger_export_record(*, actor, payroll: Payroll) -> None:
     """An unmasked ledger export is an unmasked read of every line: one audit entry for the file."""
-    if not actor.has_perm("core.unmask_pii"):
-        raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
+    access.require(actor, "payroll.unmask", payroll)
     audit.record(actor=actor, action="payroll.ledger_export_unmasked", obj=payroll)

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,13 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from wageguard.core.xlsx import download
-from wageguard.core.errors import ServiceError
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
+from wageguard.core import access
+from wageguard.core.access import route
 from wageguard.core.models import Industry
+from wageguard.registry.models import Project
 
 from . import excel, ledger, selectors, services
-from .models import PayrollStatus, ResultStatus
+from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STEPS = ("rebuild", "submit", "confirm", "return")
+LINE_STEPS = ("adjust", "warning", "reissue")
 
 
 def _filters(request) -> selectors.DisbursementFilters:
@@ -36,6 +40,8 @@ def _filters(request) -> selectors.DisbursementFilters:
 def _run(request, action, success: str) -> None:
     try:
         action()
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:
@@ -43,7 +49,7 @@ def _run(request, action, success: str) -> None:
 
 
 @require_safe
-@login_required
+@route("payroll.view")
 def payroll_list(request):
     filters = _filters(request)
     query = request.GET.copy()
@@ -57,14 +63,14 @@ def payroll_list(request):
 
 
 @require_safe
-@login_required
+@route("payroll.view")
 def payroll_export(request):
     rows = selectors.disbursement_table(user=request.user, filters=_filters(request))
     return download(excel.disbursement_table(rows), "disbursements.xlsx")
 
 
 @require_POST
-@login_required
+@route("payroll.prepare")
 def payroll_build(request):
     project = selectors.projects_to_prepare(user=request.user).filter(pk=request.POST.get("project") or 0).first()
     if project is None:
@@ -72,6 +78,8 @@ def payroll_build(request):
     try:
         payroll = services.payroll_build(actor=request.user, project=project, enterprise=request.user.enterprise,
                                          month=request.POST.get("month", ""))
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         messages.error(request, str(error.message))
         return redirect("payroll_list")
@@ -80,21 +88,21 @@ def payroll_build(request):
 
 
 @require_safe
-@login_required
+@route("payroll.view", pk=Payroll)
 def payroll_detail(request, pk: int):
     payroll = selectors.payroll_get(user=request.user, pk=pk)
     lines = list(selectors.lines(user=request.user, payroll=payroll))
     return render(request, "payroll/detail.html", {
         "payroll": payroll, "lines": lines, "sees_lines": selectors.sees_lines(request.user),
-        "may_prepare": request.user.is_authenticated and services.may_prepare(request.user, payroll.project, payroll.enterprise),
-        "may_confirm": services.is_general_contractor_officer(request.user, payroll.project),
+        "may_prepare": access.can(request.user, "payroll.prepare", payroll),
+        "may_confirm": access.can(request.user, "payroll.confirm", payroll),
         "blocked": sum(1 for line in lines if ledger.blocking(line) and not getattr(line, "superseded", False)),
         "result_failed": ResultStatus.FAILED,
     })
 
 
 @require_POST
-@login_required
+@route("payroll.{step}", pk=Payroll, step=STEPS)
 def payroll_step(request, pk: int, step: str):
     payroll = selectors.payroll_get(user=request.user, pk=pk)
     actions = {
@@ -127,7 +135,7 @@ def parse_deductions(text: str) -> list[dict]:
 
 
 @require_POST
-@login_required
+@route("line.{step}", pk=PayrollLine, step=LINE_STEPS)
 def line_step(request, pk: int, step: str):
     line = selectors.line_get(user=request.user, pk=pk)
     post = request.POST
@@ -153,7 +161,7 @@ def line_step(request, pk: int, step: str):
 
 
 @require_safe
-@login_required
+@route("payroll.view", pk=Payroll)
 def ledger_export(request, pk: int):
     payroll = selectors.payroll_get(user=request.user, pk=pk)
     if not selectors.sees_lines(request.user):
@@ -166,7 +174,7 @@ def ledger_export(request, pk: int):
 
 
 @require_safe
-@login_required
+@route("payroll.view", project_pk=Project, month=lambda objects: objects["payroll.payroll"].month)
 def reconciliation(request, project_pk: int, month: str):
     if not MONTH.match(month):
         raise Http404("month")
@@ -175,6 +183,6 @@ def reconciliation(request, project_pk: int, month: str):
 
 
 @require_safe
-@login_required
+@route("payslips.view")
 def payslips(request):
     return render(request, "payroll/payslips.html", {"lines": selectors.payslips(user=request.user)[:36]})

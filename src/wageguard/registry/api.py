@@ -7,6 +7,7 @@ from decimal import Decimal
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from wageguard.core.apiauth import people
 from wageguard.core.errors import ServiceError
 
 from . import selectors, services
@@ -64,13 +65,13 @@ class RosterLine(Schema):
     overlapping: bool
 
 
-@router.post("/workers/id-card-readings", response={201: WorkerOut}, summary="Register a worker from an ID-card reader payload")
+@router.post("/workers/id-card-readings", response={201: WorkerOut}, **people("worker.read_card"), summary="Register a worker from an ID-card reader payload")
 def register_worker(request, body: ReadingIn):
     worker, created = services.worker_register_from_reading(actor=request.user, payload=body.payload, device_id=body.device_id)
     return Status(201, WorkerOut(worker_id=worker.pk, created=created, name=worker.name, id_number_masked=worker.id_number_masked))
 
 
-@router.post("/projects/{code}/employments", response={201: EntryOut}, summary="Record a worker's entry to a project")
+@router.post("/projects/{code}/employments", response={201: EntryOut}, **people("roster.manage"), summary="Record a worker's entry to a project")
 def enter(request, code: str, body: EntryIn):
     project = selectors.project_get(user=request.user, code=code)
     worker = selectors.worker_by_id_number(body.id_number)
@@ -85,14 +86,14 @@ def enter(request, code: str, body: EntryIn):
     return Status(201, EntryOut(employment_id=result.employment.pk, warnings=result.warnings))
 
 
-@router.post("/employments/{employment_id}/exit", response=EntryOut, summary="Record a worker's exit")
+@router.post("/employments/{employment_id}/exit", response=EntryOut, **people("roster.manage"), summary="Record a worker's exit")
 def exit_(request, employment_id: int, body: ExitIn):
     employment = selectors.employment_get(user=request.user, pk=employment_id)
     services.employment_exit(actor=request.user, employment=employment, exited_on=body.exited_on)
     return EntryOut(employment_id=employment.pk, warnings=[])
 
 
-@router.post("/employments/{employment_id}/contracts", response={201: ContractOut}, summary="Attach a labour contract")
+@router.post("/employments/{employment_id}/contracts", response={201: ContractOut}, **people("roster.manage"), summary="Attach a labour contract")
 def attach_contract(
     request, employment_id: int, signed_on: Form[datetime.date], wage_basis: Form[str], wage_rate: Form[Decimal],
     pay_day: Form[int], term_end: Form[datetime.date | None] = None, file: File[UploadedFile] = None,
@@ -104,7 +105,7 @@ def attach_contract(
     return Status(201, ContractOut(contract_id=contract.pk, file_type=contract.file_type, file_size=contract.file_size))
 
 
-@router.get("/projects/{code}/roster", response=list[RosterLine], summary="A project's roster")
+@router.get("/projects/{code}/roster", response=list[RosterLine], **people("projects.view"), summary="A project's roster")
 def project_roster(request, code: str, include_exited: bool = True):
     project = selectors.project_get(user=request.user, code=code)
     return [

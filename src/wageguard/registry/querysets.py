@@ -1,14 +1,6 @@
-"""The data scope, written once. Every read that reaches a person goes through `visible_to`.
-
-Rules (docs/decisions.md, "Data scope"):
-- platform admin: everything;
-- official: projects in their department region's subtree and their agency's industries
-  (HRSS and PBOC every industry; PBOC no personal data; police no registry data);
-- enterprise admin: projects their enterprise participates in; personal data of the workers
-  their enterprise employs, and, as general contractor, of every worker on its projects;
-- wage officer: their one project; workers as their enterprise's admin would see there;
-- worker: themselves;
-- bank operator: no registry data (their bank's accounts come with the accounts app).
+"""Querysets of the registry. Every read that reaches a person goes through `visible_to`, whose rules are
+written once in `core.access`:
+projects, employments (the personal data of workers), workers and enterprises (docs/decisions.md, "Data scope").
 """
 from __future__ import annotations
 
@@ -17,66 +9,24 @@ import datetime
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from wageguard.core.models import AGENCY_INDUSTRIES, Agency, Role
-
-NOTHING = Q(pk__in=[])
-
-
-def _official_project_q(user, prefix: str = "") -> Q:
-    department = user.department
-    if department is None or user.role not in (Role.OFFICIAL, Role.POLICE):
-        return NOTHING
-    industries = AGENCY_INDUSTRIES[department.agency]
-    if not industries:
-        return NOTHING
-    return Q(**{f"{prefix}region__code__startswith": department.region.subtree_prefix, f"{prefix}industry__in": industries})
-
-
-def _sees_personal_data(user) -> bool:
-    return not (user.role == Role.OFFICIAL and user.department and user.department.agency == Agency.PBOC)
+from wageguard.core import access
 
 
 class ScopedQuerySet(models.QuerySet):
-    """`visible_to(user)`: nothing for anonymous people, everything for platform admins, else `_scoped`."""
+    """`visible_to(user)`: the rows of the person's data scope (`core.access`), nothing for anonymous people."""
+
+    scope = staticmethod(lambda user: access.NOTHING)
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_platform_admin:
-            return self.all()
-        return self._scoped(user)
-
-    def _scoped(self, user):
-        raise NotImplementedError
+        return self.filter(type(self).scope(user))
 
 
 class ProjectQuerySet(ScopedQuerySet):
-    def _scoped(self, user):
-        if user.role in (Role.OFFICIAL, Role.POLICE):
-            return self.filter(_official_project_q(user))
-        if user.role == Role.ENTERPRISE_ADMIN and user.enterprise_id:
-            return self.filter(participations__enterprise_id=user.enterprise_id).distinct()
-        if user.role == Role.WAGE_OFFICER and user.project_id and user.enterprise_id:
-            return self.filter(pk=user.project_id, participations__enterprise_id=user.enterprise_id).distinct()
-        if user.role == Role.WORKER and user.worker_id:
-            return self.filter(employments__worker_id=user.worker_id).distinct()
-        return self.none()
+    scope = staticmethod(access.project_q)
 
 
 class EmploymentQuerySet(ScopedQuerySet):
-    def _scoped(self, user):
-        if user.role in (Role.OFFICIAL, Role.POLICE):
-            if not _sees_personal_data(user):
-                return self.none()
-            return self.filter(_official_project_q(user, prefix="project__"))
-        if user.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) and user.enterprise_id:
-            own = Q(enterprise_id=user.enterprise_id) | Q(project__general_contractor_id=user.enterprise_id)
-            if user.role == Role.WAGE_OFFICER:
-                return self.filter(own, project_id=user.project_id) if user.project_id else self.none()
-            return self.filter(own)
-        if user.role == Role.WORKER and user.worker_id:
-            return self.filter(worker_id=user.worker_id)
-        return self.none()
+    scope = staticmethod(access.employment_q)
 
     def on_roster(self, first: datetime.date, last: datetime.date):
         """Employments on the roster on at least one day of first..last."""
@@ -94,20 +44,8 @@ class EmploymentQuerySet(ScopedQuerySet):
 
 
 class WorkerQuerySet(ScopedQuerySet):
-    def _scoped(self, user):
-        from .models import Employment
-
-        if user.role == Role.WORKER:
-            return self.filter(pk=user.worker_id) if user.worker_id else self.none()
-        employments = Employment.objects.visible_to(user).filter(worker_id=OuterRef("pk"))
-        return self.filter(Exists(employments))
+    scope = staticmethod(access.worker_q)
 
 
 class EnterpriseQuerySet(ScopedQuerySet):
-    def _scoped(self, user):
-        from .models import Participation, Project
-
-        if user.role in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER):
-            return self.filter(pk=user.enterprise_id) if user.enterprise_id else self.none()
-        projects = Project.objects.visible_to(user)
-        return self.filter(Exists(Participation.objects.filter(enterprise_id=OuterRef("pk"), project__in=projects)))
+    scope = staticmethod(access.enterprise_q)

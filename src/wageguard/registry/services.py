@@ -13,10 +13,10 @@ from wageguard.core.transactions import service, service_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import audit
+from wageguard.core import access, audit
 from wageguard.core.files import check_document
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
-from wageguard.core.models import INDUSTRY_AGENCY, Industry, Region, RegionLevel, Role
+from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
 
 from .models import (
@@ -40,41 +40,12 @@ from .validators import region_of_id_number, validate_bank_card, validate_id_num
 from stdnum.cn import ric
 
 
-# ---------------------------------------------------------------- who may act
+# ---------------------------------------------------------------- who may act (core.access)
 
 
-def _is_filing_official(actor, project: Project) -> bool:
-    """The industry department responsible for the project's county (or a level above it)."""
-    department = actor.department
-    return (
-        actor.role == Role.OFFICIAL
-        and department is not None
-        and department.agency == INDUSTRY_AGENCY[project.industry]
-        and project.region.code.startswith(department.region.subtree_prefix)
-    )
-
-
-def _require_filing_official(actor, project: Project) -> None:
-    if not (actor.is_platform_admin or _is_filing_official(actor, project)):
-        raise PermissionDenied(_("Only the industry department of the project's region may do this."))
-
-
-def _enterprise_acts_on(actor, project: Project, enterprise: Enterprise | None = None) -> bool:
-    """Enterprise staff act for their own enterprise; the general contractor for the whole project."""
-    if actor.is_platform_admin:
-        return True
-    if actor.role not in (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER) or not actor.enterprise_id:
-        return False
-    if actor.role == Role.WAGE_OFFICER and actor.project_id != project.pk:
-        return False
-    if not project.participations.filter(enterprise_id=actor.enterprise_id).exists():
-        return False
-    return enterprise is None or actor.enterprise_id in (enterprise.pk, project.general_contractor_id)
-
-
-def _require_enterprise_acts_on(actor, project: Project, enterprise: Enterprise | None = None) -> None:
-    if not _enterprise_acts_on(actor, project, enterprise):
-        raise PermissionDenied(_("You may only manage workers of your own enterprise on its projects."))
+def _roster_probe(project: Project, enterprise: Enterprise) -> Employment:
+    """What `roster.manage` judges for a change not yet made: this enterprise's workers on this project."""
+    return Employment(project=project, enterprise=enterprise)
 
 
 # ---------------------------------------------------------------- enterprises
@@ -180,22 +151,20 @@ def _create_project(actor, data: ProjectData, filing_status: str, action: str) -
 @service
 def project_file(*, actor, data: ProjectData) -> Project:
     """建档: the industry department of the county files a project."""
-    probe = Project(region=data.region, industry=data.industry)
-    _require_filing_official(actor, probe)
+    access.require(actor, "project.file", Project(region=data.region, industry=data.industry))
     return _create_project(actor, data, FilingStatus.FILED, "registry.project_file")
 
 
 @service
 def project_propose(*, actor, data: ProjectData) -> Project:
     """The general contractor proposes its project; the department accepts it (project_accept)."""
-    if not (actor.is_platform_admin or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == data.general_contractor.pk)):
-        raise PermissionDenied(_("Only the general contractor may propose its project."))
+    access.require(actor, "project.propose", data)
     return _create_project(actor, data, FilingStatus.PROPOSED, "registry.project_propose")
 
 
 @service
 def project_accept(*, actor, project: Project) -> Project:
-    _require_filing_official(actor, project)
+    access.require(actor, "project.accept", project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.filing_status != FilingStatus.PROPOSED:
         raise ServiceError("invalid_state", _("Only a proposed project can be accepted."), "filing_status")
@@ -206,15 +175,9 @@ def project_accept(*, actor, project: Project) -> Project:
     return project
 
 
-def may_add_participant(actor, project: Project) -> bool:
-    return (actor.is_platform_admin or _is_filing_official(actor, project)
-            or (actor.role == Role.ENTERPRISE_ADMIN and actor.enterprise_id == project.general_contractor_id))
-
-
 @service
 def participation_add(*, actor, project: Project, enterprise: Enterprise, role: str) -> Participation:
-    if not may_add_participant(actor, project):
-        raise PermissionDenied(_("Only the general contractor or the department may add participating enterprises."))
+    access.require(actor, "participation.add", project)
     if role not in (ParticipationRole.SUBCONTRACTOR, ParticipationRole.LABOUR_SUBCONTRACTOR):
         raise ServiceError("invalid_choice", _("Only subcontractors can be added to a filed project."), "role")
     participation, created = Participation.objects.get_or_create(project=project, enterprise=enterprise, role=role)
@@ -226,7 +189,7 @@ def participation_add(*, actor, project: Project, enterprise: Enterprise, role: 
 @service
 def participation_review(*, actor, participation: Participation, approve: bool, reason: str = "") -> Participation:
     """审核: approve a participating enterprise's information or return it with a reason."""
-    _require_filing_official(actor, participation.project)
+    access.require(actor, "participation.review", participation.project)
     if not approve and not reason.strip():
         raise ServiceError("reason_required", _("A reason is required to return the information."), "reason")
     participation = Participation.objects.select_for_update().get(pk=participation.pk)
@@ -244,7 +207,7 @@ def participation_review(*, actor, participation: Participation, approve: bool, 
 @service
 def project_onboard(*, actor, project: Project) -> Project:
     """备案: the project counts as supervised from now on."""
-    _require_filing_official(actor, project)
+    access.require(actor, "project.onboard", project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.filing_status != FilingStatus.FILED:
         raise ServiceError("invalid_state", _("Only a filed project that is not yet onboarded can be onboarded."), "filing_status")
@@ -260,7 +223,7 @@ def project_onboard(*, actor, project: Project) -> Project:
 
 @service
 def team_create(*, actor, project: Project, enterprise: Enterprise, name: str, leader: Worker | None = None) -> Team:
-    _require_enterprise_acts_on(actor, project, enterprise)
+    access.require(actor, "roster.manage", _roster_probe(project, enterprise))
     if not (name or "").strip():
         raise ServiceError("required", _("Team name is required."), "name")
     team, created = Team.objects.get_or_create(project=project, enterprise=enterprise, name=name.strip(), defaults={"leader": leader})
@@ -444,7 +407,7 @@ def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Ent
                      entered_on: datetime.date, team: Team | None = None,
                      exited_on: datetime.date | None = None) -> EntryResult:
     """进场. Overlap with another project is recorded and flagged, never refused."""
-    _require_enterprise_acts_on(actor, project, enterprise)
+    access.require(actor, "roster.manage", _roster_probe(project, enterprise))
     if not project.participations.filter(enterprise=enterprise).exists():
         raise ServiceError("not_participating", _("The enterprise does not participate in this project."), "enterprise")
     if team is not None and (team.project_id != project.pk or team.enterprise_id != enterprise.pk):
@@ -484,7 +447,7 @@ def _overlaps(start: datetime.date, end: datetime.date | None):
 @service
 def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) -> Employment:
     """退场."""
-    _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
+    access.require(actor, "roster.manage", employment)
     employment = Employment.objects.select_for_update().get(pk=employment.pk)
     if employment.exited_on is not None:
         raise ServiceError("already_exited", _("The worker has already exited this project."), "exited_on")
@@ -504,7 +467,7 @@ def _check_contract_file(upload) -> str:
 @service
 def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, wage_basis: str, wage_rate,
                     pay_day: int, term_end: datetime.date | None = None, upload=None) -> LabourContract:
-    _require_enterprise_acts_on(actor, employment.project, employment.enterprise)
+    access.require(actor, "roster.manage", employment)
     if wage_basis not in WageBasis.values:
         raise ServiceError("invalid_choice", _("Wage terms must be daily, monthly or piece rate."), "wage_basis")
     rate = _decimal(wage_rate, "wage_rate")
@@ -541,7 +504,7 @@ def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
     from .models import ImportJob
     from .tasks import run_roster_import
 
-    _require_enterprise_acts_on(actor, project)
+    access.require(actor, "roster.manage", project)
     head = upload.read(4)
     upload.seek(0)
     if head != XLSX_MAGIC:

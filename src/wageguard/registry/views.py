@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,24 +10,22 @@ from django.views.decorators.http import require_POST
 
 from wageguard.core.xlsx import download
 from wageguard.alerts import selectors as alert_selectors
-from wageguard.core.errors import ServiceError
+from wageguard.core import access
+from wageguard.core.access import route
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
+from wageguard.core.http import service_call
 from wageguard.core.models import Industry, Region, RegionLevel
 
 from . import excel, selectors, services
 from .forms import ExitForm, ParticipationForm, ProjectForm
-from .models import ImportJob, Participation, ProjectStatus
+from .models import Employment, ImportJob, Participation, Project, ProjectStatus, Worker
 from .tasks import import_progress
 
 def _service_call(request, fn, success: str, **kwargs):
-    try:
-        fn(actor=request.user, **kwargs)
-    except ServiceError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, success)
+    service_call(request, lambda: fn(actor=request.user, **kwargs), success)
 
 
-@login_required
+@route()
 def home(request):
     if request.user.role == "worker" and request.user.worker_id:
         return redirect("worker_detail", pk=request.user.worker_id)
@@ -38,7 +35,7 @@ def home(request):
     return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user), "alerts": alerts})
 
 
-@login_required
+@route("projects.view")
 def project_list(request):
     filters = selectors.ProjectFilters(
         region=request.GET.get("region", ""), industry=request.GET.get("industry", ""),
@@ -55,7 +52,7 @@ def project_list(request):
     })
 
 
-@login_required
+@route("project.create")
 def project_create(request):
     """建档 by a department official, or a general contractor's proposal."""
     user = request.user
@@ -67,6 +64,8 @@ def project_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(actor=user, **form.cleaned_data)
+        except ACCESS_ERRORS:
+            raise
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -75,10 +74,11 @@ def project_create(request):
     return render(request, "registry/project_form.html", {"form": form})
 
 
-@login_required
+@route("participation.add", pk=Project)
 @require_POST
 def participation_add(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
+    access.require(request.user, "participation.add", project)
     form = ParticipationForm(request.POST)
     if form.is_valid():
         _service_call(request, services.participation_add_by_uscc, _("Participating enterprise added."), project=project,
@@ -89,7 +89,7 @@ def participation_add(request, pk: int):
     return redirect("project_detail", pk=pk)
 
 
-@login_required
+@route("roster.manage", pk=Employment)
 @require_POST
 def employment_exit(request, pk: int):
     employment = selectors.employment_get(user=request.user, pk=pk)
@@ -102,14 +102,14 @@ def employment_exit(request, pk: int):
     return redirect("project_detail", pk=employment.project_id)
 
 
-@login_required
+@route("onboarding.view")
 def onboarding_todo(request):
     projects = selectors.onboarding_todo(user=request.user)
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
     return render(request, "registry/onboarding_todo.html", {"page": page})
 
 
-@login_required
+@route("projects.view", pk=Project)
 def project_detail(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
     roster = selectors.roster(user=request.user, project=project)
@@ -119,14 +119,14 @@ def project_detail(request, pk: int):
         "participations": selectors.participations(user=request.user, project=project),
         "teams": selectors.teams(user=request.user, project=project),
         "page": page,
-        "can_onboard": services._is_filing_official(request.user, project) or request.user.is_platform_admin,
-        "can_import": services._enterprise_acts_on(request.user, project),
-        "can_add_participant": services.may_add_participant(request.user, project),
+        "can_onboard": access.can(request.user, "project.onboard", project),
+        "can_import": access.can(request.user, "roster.manage", project),
+        "can_add_participant": access.can(request.user, "participation.add", project),
         "participation_form": ParticipationForm(),
     })
 
 
-@login_required
+@route("project.accept", pk=Project)
 @require_POST
 def project_accept(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
@@ -134,7 +134,7 @@ def project_accept(request, pk: int):
     return redirect("project_detail", pk=pk)
 
 
-@login_required
+@route("project.onboard", pk=Project)
 @require_POST
 def project_onboard(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
@@ -142,7 +142,7 @@ def project_onboard(request, pk: int):
     return redirect("project_detail", pk=pk)
 
 
-@login_required
+@route("participation.review", pk=Participation)
 @require_POST
 def participation_review(request, pk: int):
     participation = Participation.objects.select_related("project").filter(pk=pk).first()
@@ -153,7 +153,7 @@ def participation_review(request, pk: int):
     return redirect("project_detail", pk=project.pk)
 
 
-@login_required
+@route("projects.view", pk=Project)
 def roster_export(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
     employments = selectors.roster(user=request.user, project=project).prefetch_related("contracts")
@@ -163,12 +163,12 @@ def roster_export(request, pk: int):
     return download(excel.export_roster(employments, unmasked=unmasked), f"roster-{project.code}.xlsx")
 
 
-@login_required
+@route("roster.manage")
 def roster_template(request):
     return download(excel.template_workbook(), "roster-template.xlsx")
 
 
-@login_required
+@route("roster.manage", pk=Project)
 def roster_import(request, pk: int):
     project = selectors.project_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -178,6 +178,8 @@ def roster_import(request, pk: int):
         else:
             try:
                 job = services.roster_import_start(actor=request.user, project=project, upload=upload)
+            except ACCESS_ERRORS:
+                raise
             except ServiceError as error:
                 messages.error(request, str(error.message))
             else:
@@ -186,15 +188,17 @@ def roster_import(request, pk: int):
     return render(request, "registry/roster_import.html", {"project": project, "jobs": jobs})
 
 
-@login_required
+@route("roster.manage", pk=ImportJob)
 def import_status(request, pk: int):
-    job = ImportJob.objects.select_related("project").filter(pk=pk, uploaded_by=request.user).first()
+    job = ImportJob.objects.select_related("project").filter(pk=pk).first()
     project = selectors.project_get(user=request.user, pk=job.project_id if job else -1)
+    if not access.can(request.user, "roster.manage", project):
+        raise Http404("import")
     template = "registry/_import_progress.html" if request.headers.get("HX-Request") else "registry/import_status.html"
     return render(request, template, {"job": job, "project": project, "progress": import_progress(job)})
 
 
-@login_required
+@route("signed_in", pk=Worker)
 def worker_detail(request, pk: int):
     worker = selectors.worker_get(user=request.user, pk=pk)
     return render(request, "registry/worker_detail.html", {
@@ -204,12 +208,14 @@ def worker_detail(request, pk: int):
     })
 
 
-@login_required
+@route("worker.unmask", pk=Worker, field=sorted(services.PII_FIELDS))
 @require_POST
 def worker_reveal(request, pk: int, field: str):
     worker = selectors.worker_get(user=request.user, pk=pk)
     try:
         value = services.worker_reveal(actor=request.user, worker=worker, field_name=field)
+    except ACCESS_ERRORS:
+        raise
     except ServiceError as error:
         return HttpResponse(str(error.message), status=error.status)
     return render(request, "registry/_revealed.html", {"value": value})

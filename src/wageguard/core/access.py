@@ -1,0 +1,505 @@
+"""Who may do what, written once: role predicates, the data scope, and the capabilities that views, the
+navigation and services all check (docs/security.md).
+
+- **Scope** (`*_q(user, via)`): a `Q` filter for the rows a person may read, given the path from the model to
+  the project (`via="project"` for a row with a project foreign key). Every selector that returns data to a
+  person applies one of them; an id outside the scope is a 404, never a 403 that would confirm it exists.
+- **Capabilities** (`can`, `require`): what a person may do, by role and, given an object, by scope. A write
+  service calls `require(actor, "payroll.confirm", payroll)` itself; a view declares the capability of its
+  route with `@route(...)` (an impossible role gets a 404 there, before any lookup); the navigation reads
+  `nav(user)`. `actor=None` is the platform itself (tasks, the simulator, the CLI).
+
+Core may not import the apps (the arrows point down), so relations are written as lookups and the few
+subqueries name their models through the app registry.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.apps import apps
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .errors import PermissionDenied
+from .models import AGENCY_INDUSTRIES, INDUSTRY_AGENCY, Agency, Role
+
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+STAFF_ROLES = (Role.ENTERPRISE_ADMIN, Role.WAGE_OFFICER)
+
+
+# ---------------------------------------------------------------- role predicates
+
+
+def is_admin(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_platform_admin)
+
+
+def agency(user) -> str | None:
+    """The agency of an official's (or the police's) department."""
+    if user is None or not user.is_authenticated or user.role not in (Role.OFFICIAL, Role.POLICE) or not user.department_id:
+        return None
+    return user.department.agency
+
+
+def is_official(user, *agencies: str) -> bool:
+    """A department official (not the police), of one of `agencies` when given."""
+    return bool(user is not None and user.is_authenticated and user.role == Role.OFFICIAL and user.department_id
+                and (not agencies or user.department.agency in agencies))
+
+
+def is_staff_of(user, enterprise_id) -> bool:
+    """Enterprise staff (admin or wage officer) of this enterprise."""
+    return bool(user is not None and user.is_authenticated and user.role in STAFF_ROLES and user.enterprise_id
+                and user.enterprise_id == enterprise_id)
+
+
+def is_enterprise_staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role in STAFF_ROLES and user.enterprise_id)
+
+
+def is_bank_operator(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role == Role.BANK_OPERATOR and user.bank_code)
+
+
+def is_worker(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role == Role.WORKER and user.worker_id)
+
+
+def sees_personal_data(user) -> bool:
+    """Names, ID numbers, cards: not PBOC (which supervises money, not people), not the police (until a package
+    is approved), not bank operators' console (their systems get what they pay over the signed API)."""
+    if is_admin(user):
+        return True
+    if user is None or not user.is_authenticated or user.role in (Role.BANK_OPERATOR, Role.POLICE):
+        return False
+    return not is_official(user, Agency.PBOC)
+
+
+def may_unmask(user) -> bool:
+    """Unmasked personal data (each read audited): the permission, and a role that sees personal data at all."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("core.unmask_pii") and sees_personal_data(user))
+
+
+def _region_prefix(user) -> str:
+    return user.department.region.subtree_prefix
+
+
+def in_region(user, region_code: str) -> bool:
+    """The official's department region contains this region (GB/T 2260 codes nest)."""
+    return bool(user.department_id and region_code.startswith(_region_prefix(user)))
+
+
+# ---------------------------------------------------------------- scope
+
+
+def _path(via: str, name: str) -> str:
+    return f"{via}__{name}" if via else name
+
+
+def _model(label: str):
+    return apps.get_model(label)
+
+
+def project_q(user, via: str = "") -> Q:
+    """Projects a person may see: officials their region's subtree and their agency's industries (HRSS and PBOC
+    all); enterprise staff the projects their enterprise takes part in (a wage officer their one project); a
+    worker the projects they are employed on; bank operators and the police none."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    pk = _path(via, "pk")
+    if user.role in (Role.OFFICIAL, Role.POLICE):
+        industries = AGENCY_INDUSTRIES[user.department.agency] if user.department_id else ()
+        if not industries:
+            return NOTHING
+        return Q(**{_path(via, "region__code__startswith"): _region_prefix(user), _path(via, "industry__in"): industries})
+    if is_enterprise_staff(user):
+        takes_part = Exists(_model("registry.Participation").objects.filter(project_id=OuterRef(pk), enterprise_id=user.enterprise_id))
+        if user.role == Role.WAGE_OFFICER:
+            return Q(takes_part, **{pk: user.project_id}) if user.project_id else NOTHING
+        return Q(takes_part)
+    if is_worker(user):
+        return Q(Exists(_model("registry.Employment").objects.filter(project_id=OuterRef(pk), worker_id=user.worker_id)))
+    return NOTHING
+
+
+def employment_q(user, via: str = "") -> Q:
+    """Employments (and through them workers' personal data): officials who see personal data, those of their
+    projects; the general contractor the whole roster of its projects, a subcontractor its own workers (a wage
+    officer on their project); a worker their own."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role in (Role.OFFICIAL, Role.POLICE):
+        return project_q(user, _path(via, "project")) if sees_personal_data(user) else NOTHING
+    if is_enterprise_staff(user):
+        own = Q(**{_path(via, "enterprise_id"): user.enterprise_id}) | Q(**{_path(via, "project__general_contractor_id"): user.enterprise_id})
+        if user.role == Role.WAGE_OFFICER:
+            return own & Q(**{_path(via, "project_id"): user.project_id}) if user.project_id else NOTHING
+        return own
+    if is_worker(user):
+        return Q(**{_path(via, "worker_id"): user.worker_id})
+    return NOTHING
+
+
+def worker_q(user) -> Q:
+    """Workers: a worker themselves; everyone else those with an employment they may see."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role == Role.WORKER:
+        return Q(pk=user.worker_id) if user.worker_id else NOTHING
+    employments = _model("registry.Employment").objects.filter(employment_q(user), worker_id=OuterRef("pk"))
+    return Q(Exists(employments))
+
+
+def enterprise_q(user) -> Q:
+    """Enterprises: staff their own; others those taking part in a project they see."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role in STAFF_ROLES:
+        return Q(pk=user.enterprise_id) if user.enterprise_id else NOTHING
+    participations = _model("registry.Participation").objects.filter(project_q(user, "project"), enterprise_id=OuterRef("pk"))
+    return Q(Exists(participations))
+
+
+def payroll_q(user, via: str = "") -> Q:
+    """Wage ledgers: officials those of their projects; an enterprise its own, and as general contractor every
+    ledger of its projects (a wage officer on their project); a bank operator those addressed to its bank
+    (totals only: see `sees_lines`); workers (payslips are their own lines) and the police none."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role == Role.OFFICIAL:
+        return project_q(user, _path(via, "project"))
+    if is_enterprise_staff(user):
+        own = Q(**{_path(via, "enterprise_id"): user.enterprise_id}) | Q(**{_path(via, "project__general_contractor_id"): user.enterprise_id})
+        if user.role == Role.WAGE_OFFICER:
+            return own & Q(**{_path(via, "project_id"): user.project_id}) if user.project_id else NOTHING
+        return own
+    if is_bank_operator(user):
+        accounts = _model("accounts.WageAccount").objects.filter(bank__code=user.bank_code, project_id=OuterRef(_path(via, "project_id")))
+        return Q(Exists(accounts))
+    return NOTHING
+
+
+def sees_lines(user) -> bool:
+    """Ledger lines carry names and cards."""
+    return sees_personal_data(user)
+
+
+def account_q(user, via: str = "") -> Q:
+    """Dedicated accounts: a bank operator its own bank's; officials and enterprises those of their projects."""
+    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE):
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role == Role.BANK_OPERATOR:
+        return Q(**{_path(via, "bank__code"): user.bank_code}) if user.bank_code else NOTHING
+    return project_q(user, _path(via, "project"))
+
+
+def deposit_q(user) -> Q:
+    """Wage deposits: officials and enterprises those of their projects; banks, workers and the police none."""
+    if not user.is_authenticated or user.role in (Role.WORKER, Role.POLICE, Role.BANK_OPERATOR):
+        return NOTHING
+    return project_q(user, "project")
+
+
+# Alerts about the money in the dedicated account: all that PBOC sees.
+ACCOUNT_RULES = ("account_not_opened", "labour_cost_missing", "labour_cost_late", "labour_cost_low", "account_misuse", "deposit_missing")
+
+
+def alert_q(user) -> Q:
+    """Alerts: officials those of their region's subtree and agency's industries (PBOC only the account rules);
+    an enterprise those about itself or, with no enterprise named, about projects it contracts generally (a
+    wage officer on their project); workers, banks and the police none."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role == Role.OFFICIAL and user.department_id:
+        q = Q(region__code__startswith=_region_prefix(user), industry__in=AGENCY_INDUSTRIES[user.department.agency])
+        return q & Q(rule__in=ACCOUNT_RULES) if user.department.agency == Agency.PBOC else q
+    if is_enterprise_staff(user):
+        own = Q(enterprise_id=user.enterprise_id) | Q(enterprise__isnull=True, project__general_contractor_id=user.enterprise_id)
+        if user.role == Role.WAGE_OFFICER:
+            return own & Q(project_id=user.project_id) if user.project_id else NOTHING
+        return own
+    return NOTHING
+
+
+# ---------------------------------------------------------------- capabilities (role × scope)
+
+
+def _project_of(obj):
+    """The project an object belongs to: a project, or a row with a project (through its payroll, deposit or
+    employment)."""
+    if obj._meta.label_lower == "registry.project":
+        return obj
+    names = {f.name for f in obj._meta.fields}
+    for name in ("project", "payroll", "deposit", "employment"):
+        if name in names:
+            return _project_of(getattr(obj, name))
+    raise TypeError(f"{obj._meta.label} has no project")
+
+
+def filing_official(user, obj) -> bool:
+    """The industry department responsible for the project's county (or a level above it)."""
+    project = _project_of(obj)
+    return is_official(user, INDUSTRY_AGENCY[project.industry]) and in_region(user, project.region.code)
+
+
+def hrss_official_over(user, obj) -> bool:
+    """An HRSS official whose region contains the project's county."""
+    project = _project_of(obj)
+    return is_official(user, Agency.HRSS) and in_region(user, project.region.code)
+
+
+def enterprise_acts_on(user, project, enterprise_id=None) -> bool:
+    """Enterprise staff act for their own enterprise on its projects (a wage officer on their one project); the
+    general contractor for the whole project."""
+    if not is_enterprise_staff(user):
+        return False
+    if user.role == Role.WAGE_OFFICER and user.project_id != project.pk:
+        return False
+    if not _model("registry.Participation").objects.filter(project_id=project.pk, enterprise_id=user.enterprise_id).exists():
+        return False
+    return enterprise_id is None or user.enterprise_id in (enterprise_id, project.general_contractor_id)
+
+
+def _roster(user, obj) -> bool:
+    """Manage a roster: obj is a project (any of the enterprise's workers on it) or an employment."""
+    if hasattr(obj, "worker_id"):
+        return enterprise_acts_on(user, obj.project, obj.enterprise_id)
+    return enterprise_acts_on(user, _project_of(obj))
+
+
+def prepares_payroll(user, payroll) -> bool:
+    """The enterprise's own admin, or its wage officer on the ledger's project."""
+    if not is_staff_of(user, payroll.enterprise_id):
+        return False
+    return user.role == Role.ENTERPRISE_ADMIN or user.project_id == payroll.project_id
+
+
+def gc_officer(user, obj) -> bool:
+    """The general contractor's admin, or its wage officer on this project."""
+    project = _project_of(obj)
+    if not is_staff_of(user, project.general_contractor_id):
+        return False
+    return user.role == Role.ENTERPRISE_ADMIN or user.project_id == project.pk
+
+
+def _payroll_of(obj):
+    return obj.payroll if hasattr(obj, "payroll_id") else obj
+
+
+def handles_alert(user, alert) -> bool:
+    """Officials of the department handling the alert now, or above it in the same agency."""
+    department = alert.department
+    return is_official(user, department.agency) and in_region(user, department.region.code)
+
+
+def answers_alert(user, alert) -> bool:
+    return is_enterprise_staff(user) and type(alert).objects.filter(alert_q(user), pk=alert.pk).exists()
+
+
+def employs_worker(user, worker) -> bool:
+    """Staff of an enterprise that employs the worker (on a project the staff member acts on)."""
+    if not is_enterprise_staff(user):
+        return False
+    employments = _model("registry.Employment").objects.filter(worker_id=worker.pk, enterprise_id=user.enterprise_id)
+    if user.role == Role.WAGE_OFFICER:
+        employments = employments.filter(project_id=user.project_id)
+    return employments.exists()
+
+
+def official_over_worker(user, worker) -> bool:
+    """An official who sees the worker's personal data (their employments are in the official's scope)."""
+    return (user.role == Role.OFFICIAL and sees_personal_data(user)
+            and type(worker).objects.filter(worker_q(user), pk=worker.pk).exists())
+
+
+def reviews_identity(user, review) -> bool:
+    """The HRSS department of the county where the differing reading was taken, or above it."""
+    return is_official(user, Agency.HRSS) and in_region(user, review.region.code)
+
+
+@dataclass(frozen=True)
+class Capability:
+    roles: tuple[str, ...]                              # the roles that may ever do it (platform admins always)
+    allows: Callable[[object, object], bool] | None     # and on this object: role × scope
+    message: object = gettext_lazy("You may not do this.")
+
+
+def _roles(*roles) -> tuple[str, ...]:
+    return tuple(roles)
+
+
+OFFICIAL_ONLY = _roles(Role.OFFICIAL)
+STAFF = _roles(*STAFF_ROLES)
+GC_ADMIN = _roles(Role.ENTERPRISE_ADMIN)
+
+CAPABILITIES: dict[str, Capability] = {
+    # registry
+    "project.file": Capability(OFFICIAL_ONLY, filing_official, gettext_lazy("Only the industry department of the project's region may do this.")),
+    "project.propose": Capability(GC_ADMIN, lambda u, data: u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == data.general_contractor.pk,
+                                  gettext_lazy("Only the general contractor may propose its project.")),
+    "project.create": Capability(OFFICIAL_ONLY + GC_ADMIN, None),
+    "project.accept": Capability(OFFICIAL_ONLY, filing_official, gettext_lazy("Only the industry department of the project's region may do this.")),
+    "project.onboard": Capability(OFFICIAL_ONLY, filing_official, gettext_lazy("Only the industry department of the project's region may do this.")),
+    "participation.review": Capability(OFFICIAL_ONLY, filing_official, gettext_lazy("Only the industry department of the project's region may do this.")),
+    "participation.add": Capability(OFFICIAL_ONLY + GC_ADMIN,
+                                    lambda u, p: filing_official(u, p) or (u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(p).general_contractor_id),
+                                    gettext_lazy("Only the general contractor or the department may add participating enterprises.")),
+    "roster.manage": Capability(STAFF, _roster, gettext_lazy("You may only manage workers of your own enterprise on its projects.")),
+    "worker.read_card": Capability(STAFF, lambda u, p: enterprise_acts_on(u, p),
+                                   gettext_lazy("ID cards are read by the staff of an enterprise on the worker's project.")),
+    "worker.unmask": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), lambda u, w: may_unmask(u) and type(w).objects.filter(worker_q(u), pk=w.pk).exists(),
+                                gettext_lazy("You do not have permission to read personal data unmasked.")),
+    "worker.card_change": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.WORKER),
+                                     lambda u, w: (is_worker(u) and u.worker_id == w.pk) or employs_worker(u, w) or official_over_worker(u, w),
+                                     gettext_lazy("Only the worker, an enterprise that employs them or an official may change their wage card.")),
+    "card.confirm": Capability(_roles(Role.WORKER), lambda u, change: is_worker(u) and u.worker_id == change.worker_id,
+                               gettext_lazy("Only the worker confirms a change of their own wage card.")),
+    "identity.review": Capability(OFFICIAL_ONLY, reviews_identity,
+                                  gettext_lazy("Only the HRSS department of the county where the card was read reviews an identity change.")),
+    # accounts and deposits
+    "progress.record": Capability(STAFF, lambda u, obj: (is_enterprise_staff(u) and u.enterprise_id in (_project_of(obj).owner_id, _project_of(obj).general_contractor_id)
+                                                         and (u.role == Role.ENTERPRISE_ADMIN or u.project_id == _project_of(obj).pk)),
+                                  gettext_lazy("Only the project's owner or general contractor records progress payments.")),
+    "deposit.assess": Capability(OFFICIAL_ONLY + GC_ADMIN, lambda u, obj: hrss_official_over(u, obj) or (u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(obj).general_contractor_id),
+                                 gettext_lazy("Only the general contractor or the HRSS department assesses the wage deposit.")),
+    "deposit.movement": Capability(OFFICIAL_ONLY, hrss_official_over, gettext_lazy("Only the HRSS department records wage-deposit movements.")),
+    "deposit.refund_notice": Capability(OFFICIAL_ONLY, hrss_official_over, gettext_lazy("Only the HRSS department publishes a refund notice.")),
+    "certificate.upload": Capability(GC_ADMIN, lambda u, obj: u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(obj).general_contractor_id,
+                                     gettext_lazy("Only the project's general contractor uploads deposit certificates.")),
+    "certificate.review": Capability(OFFICIAL_ONLY, hrss_official_over, gettext_lazy("Only the HRSS department reviews deposit certificates.")),
+    # payroll
+    "payroll.prepare": Capability(STAFF, lambda u, obj: prepares_payroll(u, _payroll_of(obj)),
+                                  gettext_lazy("Only the enterprise's wage officer or administrator prepares its wage ledger.")),
+    "payroll.confirm": Capability(STAFF, lambda u, obj: gc_officer(u, _payroll_of(obj)),
+                                  gettext_lazy("Only the general contractor's wage officer confirms wage ledgers.")),
+    "payroll.reissue": Capability(STAFF, lambda u, obj: prepares_payroll(u, _payroll_of(obj)) or gc_officer(u, _payroll_of(obj)),
+                                  gettext_lazy("Only the enterprise's or the general contractor's wage officer re-issues a payment.")),
+    "payroll.unmask": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), lambda u, obj: may_unmask(u),
+                                 gettext_lazy("You do not have permission to read personal data unmasked.")),
+    # alerts
+    "alert.handle": Capability(OFFICIAL_ONLY, handles_alert, gettext_lazy("Only the department handling the alert may do this.")),
+    "alert.answer": Capability(STAFF, answers_alert, gettext_lazy("Only the enterprise concerned may answer this alert.")),
+    # platform
+    "apiclient.manage": Capability((), None, gettext_lazy("Only platform administrators manage API clients.")),
+    # pages (role level only)
+    "projects.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.WORKER), None),
+    "projects.list": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "accounts.list": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "onboarding.view": Capability(OFFICIAL_ONLY, None),
+    "accounts.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.BANK_OPERATOR), None),
+    "deposits.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "bank.console": Capability(_roles(Role.BANK_OPERATOR), None),
+    "alerts.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "alerts.map": Capability(OFFICIAL_ONLY, None),
+    "payroll.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.BANK_OPERATOR), None),
+    "quality.view": Capability(OFFICIAL_ONLY, None),
+    "payslips.view": Capability(_roles(Role.WORKER), None),
+    "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, obj: is_official(u, Agency.HRSS)),
+    "signed_in": Capability(tuple(Role.values), None),
+}
+# Steps of a route that share one capability.
+ALIASES = {
+    "payroll.rebuild": "payroll.prepare", "payroll.submit": "payroll.prepare", "payroll.return": "payroll.confirm",
+    "line.adjust": "payroll.prepare", "line.warning": "payroll.prepare", "line.reissue": "payroll.reissue",
+    "alert.assign": "alert.handle", "alert.start": "alert.handle", "alert.resolve": "alert.handle", "alert.dismiss": "alert.handle",
+}
+
+
+def capability(name: str) -> Capability:
+    return CAPABILITIES[ALIASES.get(name, name)]
+
+
+def can(user, name: str, obj=None) -> bool:
+    """May this person do it at all (no object), or on this object? `None` is the platform itself."""
+    if user is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_platform_admin:
+        return True
+    cap = capability(name)
+    if user.role not in cap.roles:
+        return False
+    return obj is None or cap.allows is None or bool(cap.allows(user, obj))
+
+
+def require(user, name: str, obj=None) -> None:
+    """Refuse (403, nothing written) unless `can(user, name, obj)`."""
+    if not can(user, name, obj):
+        raise PermissionDenied(_(str(capability(name).message)))
+
+
+NAV = ("projects.list", "onboarding.view", "accounts.list", "deposits.view", "bank.console", "alerts.view", "alerts.map",
+       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "apiclient.manage")
+
+
+def nav(user) -> dict[str, bool]:
+    """What the navigation shows: `nav.alerts_view` etc. (dots become underscores for templates)."""
+    return {name.replace(".", "_"): can(user, name) for name in NAV}
+
+
+# ---------------------------------------------------------------- routes
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    """What a console route declares: the capability it needs (may name a URL parameter, "payroll.{step}"), the
+    model each id parameter names and the words a slug parameter takes. The access walker test reads it."""
+
+    capability: str
+    params: dict = field(default_factory=dict)
+    public: bool = False
+
+    def capability_for(self, kwargs: dict) -> str:
+        return self.capability.format(**kwargs) if self.capability else ""
+
+
+def route(capability: str = "signed_in", **params):
+    """Decorate a console view: sign-in required, and a role that can never hold `capability` gets a 404 (the
+    route's objects stay unconfirmed); the object-level check is the selector's scope and the service's
+    `require`. `params` declare what each URL parameter names (a model class, or a list of words)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            name = wrapper.access.capability_for(kwargs)
+            if name and (ALIASES.get(name, name) not in CAPABILITIES or not can(request.user, name)):
+                raise Http404("route")
+            return view(request, *args, **kwargs)
+
+        wrapper.access = RouteAccess(capability, params)
+        return wrapper
+
+    return decorate
+
+
+def public(**params):
+    """Decorate a page served without sign-in (rate-limited by the middleware): declared so the walker knows."""
+
+    def decorate(view):
+        view.access = RouteAccess("", params, public=True)
+        return view
+
+    return decorate

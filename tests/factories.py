@@ -255,14 +255,32 @@ def build_scope(name: str, *, county: str, city: str, bank_code: str, account_nu
 
     job = services.roster_import_start(actor=users["gc_admin"], project=p,
                                        upload=SimpleUploadedFile("roster.xlsx", buffer.getvalue()))
+    contract = services.contract_attach(actor=admin, employment=employment, signed_on=datetime.date(2026, 5, 1), wage_basis="daily",
+                                        wage_rate="300", pay_day=15, upload=pdf_upload("contract.pdf"))
+    from wageguard.alerts import services as alert_services
+
+    answer = alert_services.alert_answer(actor=users["sub_admin"], alert=alert, note="已核实", attachment=pdf_upload("answer.pdf"))
+    reread = reader_payload(id_number=worker.id_number, name=worker.name, address="另一个住址")
+    services.worker_register_from_reading(actor=users["sub_admin"], payload=reread, project=p)
+    change = services.card_change_request(actor=users["sub_admin"], worker=worker, card=another_card(card))
     objects = {
         "registry.project": p, "registry.employment": employment, "registry.worker": worker,
+        "registry.identityreview": worker.identity_reviews.get(), "registry.wagecardchange": change,
+        "registry.labourcontract": contract, "alerts.alertaction": answer,
         "registry.participation": p.participations.get(enterprise=sub), "registry.importjob": job,
         "accounts.wageaccount": p.wage_accounts.get(), "accounts.wagedeposit": deposit, "accounts.depositcertificate": certificate,
         "payroll.payroll": payroll, "payroll.payrollline": line, "alerts.alert": alert,
         "exchange.apiclient": ApiClient.objects.get(pk=gate_client.pk),
     }
     return Scope(name, users, objects)
+
+
+def another_card(card: str) -> str:
+    """A different valid card number of the same length (Luhn check digit recomputed)."""
+    from stdnum import luhn
+
+    body = card[:-2] + str((int(card[-2]) + 1) % 10)
+    return body + luhn.calc_check_digit(body)
 
 
 def two_scopes() -> tuple[Scope, Scope]:

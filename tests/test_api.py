@@ -28,7 +28,7 @@ def test_openapi_document_lists_the_endpoints(client):
 
 def test_register_enter_contract_exit_and_roster(world, gc_client):
     payload = reader_payload()
-    response = gc_client.post("/api/v1/workers/id-card-readings", {"payload": payload, "device_id": "R-1"},
+    response = gc_client.post("/api/v1/workers/id-card-readings", {"payload": payload, "device_id": "R-1", "project_code": world.jinan_building.code},
                               content_type="application/json")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -54,7 +54,8 @@ def test_register_enter_contract_exit_and_roster(world, gc_client):
 
 
 def test_errors_answer_one_shape_naming_the_field(world, gc_client):
-    response = gc_client.post("/api/v1/workers/id-card-readings", {"payload": reader_payload(valid_until="20200101")},
+    response = gc_client.post("/api/v1/workers/id-card-readings", {"payload": reader_payload(valid_until="20200101"),
+                                                                    "project_code": world.jinan_building.code},
                               content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"error": "id_card_expired", "detail": response.json()["detail"], "field": "valid_until"}

@@ -247,7 +247,8 @@ def test_account_pages_show_balance_allocation_and_transactions_in_scope(world, 
     (march,) = page.context["allocations"]
     expected = Decimal("1000000.00") * max(account.project.labour_cost_ratio, Decimal("0.20"))  # building: at least 20 %
     assert (march.expected, march.allocated, march.flags) == (expected, Decimal("150000.00"), ["late", "low"])
-    assert "149990.00" in page.context["balances_json"] and "echarts.min.js" in page.content.decode()
+    assert ("2026-03-12", "149990.00") in page.context["balances"] and "echarts.min.js" in page.content.decode()
+    assert 'id="balance-data"' in page.content.decode()
     fees = _browser(world, "housing_jinan").get(f"/accounts/{account.pk}/", {"purpose": "fee"})
     assert [t.sequence for t in fees.context["page"]] == [2]
     export = _browser(world, "gc_a_admin").get(f"/accounts/{account.pk}/transactions.xlsx")

@@ -104,7 +104,7 @@ def test_console_stays_chinese_on_an_english_browser_but_the_api_follows_the_req
     from tests.factories import reader_payload
 
     gc = _client(world.users["gc_a_admin"])
-    body = {"payload": reader_payload(valid_until="20200101")}
+    body = {"payload": reader_payload(valid_until="20200101"), "project_code": world.jinan_building.code}
     english = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     chinese = gc.post("/api/v1/workers/id-card-readings", body, content_type="application/json")
     assert "expired" in english.json()["detail"] and "过期" in chinese.json()["detail"]

@@ -71,8 +71,8 @@ def test_a_row_failing_only_at_apply_time_rolls_everything_back(world):
 
 def test_good_file_imports_every_row_with_contracts(world):
     rows = [_row(world) for _ in range(3)]
-    count = excel.import_roster(actor=world.users["gc_a_admin"], project=world.jinan_building, data=_workbook(rows))
-    assert count == 3
+    result = excel.import_roster(actor=world.users["gc_a_admin"], project=world.jinan_building, data=_workbook(rows))
+    assert (result.rows, result.notes) == (3, [])
     imported = Employment.objects.filter(project=world.jinan_building, team__name="钢筋班")
     assert imported.count() == 3
     assert LabourContract.objects.filter(employment__in=imported, wage_basis="daily").count() == 3

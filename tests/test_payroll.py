@@ -294,11 +294,25 @@ def test_the_bank_fetches_once_and_answers_each_line(world, gate):
     assert [(r["reason"], r["field"]) for r in answer["results"]] == [("amount_mismatch", "amount"), ("card_mismatch", "card")]
     stolen = ccb.post("/api/v1/bank/payroll-results", {"batch_id": "x", "records": [paid]}).json()
     assert stolen["results"][0]["reason"] == "unknown_line"
+    early = icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-early", "records": [paid]}).json()
+    assert (early["results"][0]["reason"], line["card_holder"]) == ("card_not_verified", "pending")  # pending blocks payment
+    assert verify(ccb, line, "李四")["results"][0]["reason"] == "unknown_line"
+    assert verify(icbc, line, payroll.lines.get().worker.name)["status"] == "applied"
+    assert icbc.get("/api/v1/bank/payrolls", "include_fetched=true").json()["payrolls"][0]["lines"][0]["card_holder"] == "match"
     assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-2", "records": [paid]}).json()["status"] == "applied"
     payroll.refresh_from_db()
     assert payroll.status == "paid"
     again = icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res-3", "records": [paid]}).json()
     assert again["results"][0]["status"] == "duplicate"
+
+
+def verify(bank, line: dict, holder: str, batch_id: str | None = None) -> dict:
+    """The bank's account-name check of a fetched line's card, before it pays."""
+    record = {"client_record_id": f"v{line['line_id']}-{holder}", "line_id": line["line_id"], "card": line["card"], "holder_name": holder}
+    response = bank.post("/api/v1/bank/card-verifications", {"batch_id": batch_id or record["client_record_id"], "mode": "partial",
+                                                              "records": [record]})
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
 def _fetch_and_answer(bank, records, batch_id):
@@ -310,12 +324,16 @@ def test_the_bank_reports_the_card_holder_and_a_stranger_is_an_error(world, gate
     payroll = _confirmed(world, gate)
     icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
     (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
-    paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
-            "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00", "holder_name": "王大锤"}
-    assert _fetch_and_answer(icbc, [paid], "h1") == ["accepted"]
+    assert verify(icbc, line, "王大锤")["results"][0]["status"] == "accepted"
     checked = payroll.lines.get()
     assert checked.checks["card_holder"]["level"] == "error" and "王大锤" in checked.checks["card_holder"]["detail"]
-    assert checked.result.holder_name == "王大锤"
+    assert verify(icbc, line, checked.worker.name, "again")["results"][0]["reason"] == "conflicts_with_stored"
+    paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
+            "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00"}
+    assert _fetch_and_answer(icbc, [paid], "h1") == ["rejected"]  # a card held by someone else is never paid
+    failed = paid | {"client_record_id": "r2", "status": "failed", "reason_code": "NAME_MISMATCH", "holder_name": "王大锤"}
+    assert _fetch_and_answer(icbc, [failed], "h2") == ["accepted"]
+    assert payroll.lines.get().result.holder_name == "王大锤"
 
 
 def test_the_card_holder_check_passes_for_the_worker_and_waits_without_a_name(world, gate):
@@ -342,8 +360,15 @@ def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
     assert err.value.field == "card"
     with pytest.raises(PermissionDenied):
         services.line_reissue(actor=world.users["gc_b_admin"], line=original, reason="换卡")
+    with pytest.raises(ServiceError) as err:  # another card than the worker's registered one: never
+        services.line_reissue(actor=gc, line=original, reason="原卡已注销，改发新卡", card="6222021234567890011")
+    assert err.value.code == "card_not_registered"
+    registry_services.card_change_request(actor=world.users["hrss_province"], worker=original.worker, card="6222021234567890011")
+    original.worker.refresh_from_db()
     again = services.line_reissue(actor=gc, line=original, reason="原卡已注销，改发新卡", card="6222021234567890011")
     assert again.reissue_of_id == original.pk and again.net == original.net and again.checks["card_holder"]["level"] == "pending"
+    assert again.checks["card_changed"]["level"] == "warning" and again.warning_reasons["card_changed"] == "原卡已注销，改发新卡"
+    assert "6222021234567890011" not in str(AuditEntry.objects.filter(action="payroll.line_reissue").values("before", "after").get())
     with pytest.raises(ServiceError) as err:
         services.line_reissue(actor=gc, line=original, reason="again")
     assert err.value.code == "already_reissued"
@@ -356,6 +381,7 @@ def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
     assert (refetched["line_id"], refetched["reissue_of"], refetched["card"]) == (again.pk, original.pk, "6222021234567890011")
     paid = {"client_record_id": "p1", "line_id": again.pk, "status": "paid", "amount": refetched["amount"], "card": refetched["card"],
             "bank_txn_id": "W9", "paid_at": "2026-07-08T10:00:00+08:00"}
+    verify(icbc, refetched, again.worker.name)
     assert _fetch_and_answer(icbc, [paid], "p") == ["accepted"]
     payroll.refresh_from_db()
     assert payroll.status == "paid" and list(payroll.lines.current()) == [again]

@@ -13,7 +13,7 @@ from wageguard.payroll import selectors
 from wageguard.payroll.models import Payroll
 from tests.factories import Machine, api_client
 from tests.test_bank_feed import push, txn
-from tests.test_payroll import JUNE, _confirmed, attend, build, gate  # noqa: F401  (gate is a fixture)
+from tests.test_payroll import JUNE, _confirmed, attend, build, gate, verify  # noqa: F401  (gate is a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,10 @@ def signed_in(user):
 
 
 def pay(icbc, lines, batch_id="pay", **overrides):
+    """The bank verifies each card's holder (the worker), then pays."""
+    for line in lines:
+        if line.get("card_holder", "pending") == "pending":
+            verify(icbc, line, line["name"])
     records = [{"client_record_id": f"r{n}", "line_id": line["line_id"], "status": "paid", "amount": line["amount"],
                 "card": line["card"], "bank_txn_id": f"W{n}", "paid_at": "2026-07-05T10:00:00+08:00"} | overrides
                for n, line in enumerate(lines)]

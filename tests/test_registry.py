@@ -22,10 +22,15 @@ def test_reading_creates_one_worker_per_id_number_and_keeps_the_raw_payload():
         actor=admin, payload=reader_payload(id_number=number.lower(), name="李四", address="新住址"))
     assert created and not created_again and again.pk == worker.pk
     assert Worker.objects.count() == 1
-    assert Worker.objects.get().address == "新住址"
     readings = IdCardReading.objects.filter(worker=worker)
     assert readings.count() == 2 and '"name": "李四"' in readings.first().payload
     assert worker.native_place == "山东省"
+    # a differing reading never overwrites the registered identity: it waits for the HRSS department's review
+    assert Worker.objects.get().address == "山东省济南市历下区某路1号"
+    review = worker.identity_reviews.get()
+    assert (review.status, review.fields, review.region.code) == ("pending", ["address"], "370000")
+    services.identity_review_decide(actor=admin, review=review, approve=True)
+    assert Worker.objects.get().address == "新住址"
 
 
 def test_expired_card_is_refused_with_that_reason_and_the_reading_kept():
@@ -102,7 +107,7 @@ def test_exit_before_entry_is_refused_and_nothing_changes(world):
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
-def test_contract_file_checks_type_by_content_and_size(world, settings):
+def test_contract_file_checks_type_by_content_and_size(world, monkeypatch):
     employment = world.gc_a_worker_emp
     admin = system_admin()
     ok = services.contract_attach(actor=admin, employment=employment, signed_on=datetime.date(2026, 3, 1),
@@ -114,7 +119,9 @@ def test_contract_file_checks_type_by_content_and_size(world, settings):
                                  wage_basis="daily", wage_rate="300", pay_day=10,
                                  upload=SimpleUploadedFile("c.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"))
     assert (err.value.code, err.value.field) == ("file_type", "file")
-    settings.CONTRACT_FILE_MAX_BYTES = 10
+    from wageguard.core import files
+
+    monkeypatch.setitem(files.KINDS, "contract", files.FileKind(10, files.DOCUMENTS))
     with pytest.raises(ServiceError) as err:
         services.contract_attach(actor=admin, employment=employment, signed_on=datetime.date(2026, 3, 1),
                                  wage_basis="daily", wage_rate="300", pay_day=10,

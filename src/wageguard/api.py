@@ -73,10 +73,12 @@ def _unexpected(request, exc):
     return _error(request, 500, "internal_error", "internal error; the incident is logged")
 
 
+from wageguard.exchange.api import router as readings_router  # noqa: E402
 from wageguard.registry.api import router as registry_router  # noqa: E402
 
 from wageguard.attendance.api import router as attendance_router  # noqa: E402
 
+api.add_router("/v1", readings_router)
 api.add_router("/v1", registry_router)
 api.add_router("/v1", attendance_router)
 

@@ -162,9 +162,11 @@ CACHES = {
     )
 }
 
-# Uploaded labour-contract files.
-CONTRACT_FILE_MAX_BYTES = 10 * 1024 * 1024
-CONTRACT_FILE_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+# ID-card readings: the whole payload, its photo (the chip's), refused readings kept per sender and day.
+READING_MAX_BYTES = 512 * 1024
+READING_PHOTO_MAX_BYTES = 256 * 1024
+READING_REFUSALS_PER_DAY = int(os.environ.get("WAGEGUARD_READING_REFUSALS_PER_DAY", "50"))
+
 
 # Alert notifications (SMS, e-mail): dotted paths of sender classes; the default writes to the log.
 WAGEGUARD_ALERT_SENDERS = [path for path in os.environ.get("WAGEGUARD_ALERT_SENDERS", "wageguard.alerts.notify.LogSender").split(",")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from wageguard.alerts import events
 from wageguard.alerts.catalogue import ACCOUNT_BOOKED, ACCOUNT_OPENED
+from wageguard.core.pii import blind_index
 from wageguard.core import audit, clock, rules
 from wageguard.core.errors import ServiceError
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
@@ -297,7 +298,9 @@ def _store_txns(client: ApiClient, batch: IngestionBatch, items: list[Txn], now)
                 item.reject("conflicts_with_stored", "bank_txn_id")
             else:
                 before = audit.snapshot(existing)
-                AccountTransaction.objects.filter(pk=existing.pk).update(**item.values(), received_at=now)
+                AccountTransaction.objects.filter(pk=existing.pk).update(
+                    **item.values(), received_at=now,
+                    counterparty_account_index=blind_index(item.counterparty_account) if item.counterparty_account else None)
                 existing.refresh_from_db()
                 _audit_correction(existing, before, item.correction_reason, client)
                 touched.add(item.account.pk)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wageguard.core.pii import BlindIndexField, EncryptedField, mask, mask_name
+
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
@@ -85,8 +87,10 @@ class AccountTransaction(models.Model):
     sequence = models.PositiveBigIntegerField(_("sequence"))
     booked_at = models.DateTimeField(_("booked at"))
     amount = models.DecimalField(_("amount"), **MONEY)  # signed: + credit, - debit
-    counterparty_name = models.CharField(_("counterparty"), max_length=200)
-    counterparty_account = models.CharField(_("counterparty account"), max_length=40, blank=True)
+    # The other side of a movement: for wages, a worker's name and card. Personal data: encrypted, shown masked.
+    counterparty_name = EncryptedField(_("counterparty"), masker=mask_name)
+    counterparty_account = EncryptedField(_("counterparty account"), blank=True)
+    counterparty_account_index = BlindIndexField(source="counterparty_account", null=True, db_index=True)
     purpose = models.CharField(_("purpose"), max_length=16, choices=TransactionPurpose.choices)
     balance_after = models.DecimalField(_("balance after"), **MONEY)
     received_at = models.DateTimeField()
@@ -100,6 +104,14 @@ class AccountTransaction(models.Model):
         ordering = ["account", "sequence"]
         verbose_name = _("account transaction")
         verbose_name_plural = _("account transactions")
+
+    @property
+    def counterparty_name_masked(self) -> str:
+        return mask_name(self.counterparty_name)
+
+    @property
+    def counterparty_account_masked(self) -> str:
+        return mask(self.counterparty_account)
 
 
 class DailyBalance(models.Model):

@@ -5,15 +5,14 @@ import datetime
 import re
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.alerts import events
 from wageguard.alerts.catalogue import DEPOSIT_CHANGED
 from wageguard.core import access, audit, rules
-from wageguard.core.errors import ServiceError
-from wageguard.core.files import check_document
+from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core import files
 from wageguard.core.money import require_money
 
 from wageguard.core.transactions import service
@@ -43,6 +42,14 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
     payment.save()
     audit.record(actor=actor, action="accounts.progress_payment_record", obj=payment, before=before, after=audit.snapshot(payment))
     return payment
+
+
+@service
+def transactions_export_record(*, actor, account) -> None:
+    """An unmasked export of an account's movements is an unmasked read of its counterparties: one audit entry."""
+    if not access.may_unmask(actor):
+        raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
+    audit.record(actor=actor, action="accounts.transactions_export_unmasked", obj=account)
 
 
 # ---------------------------------------------------------------- wage deposits
@@ -118,9 +125,9 @@ def certificate_upload(*, actor, deposit: WageDeposit, kind: str, upload, amount
         if amount in (None, ""):
             raise ServiceError("required", _("A guarantee or reduction states its amount."), "amount")
         amount = require_money(amount, "amount", positive=True)
-    certificate = DepositCertificate(deposit=deposit, kind=kind, amount=amount, uploaded_by=actor,
-                                     file_type=check_document(upload, _("The certificate file")))
-    certificate.file.save(f"deposit-{deposit.pk}-{kind}{settings.CONTRACT_FILE_TYPES[certificate.file_type]}", upload, save=False)
+    accepted = files.accept(upload, "certificate", _("The certificate file"))
+    certificate = DepositCertificate(deposit=deposit, kind=kind, amount=amount, uploaded_by=actor, file_type=accepted.content_type)
+    certificate.file.save(accepted.name, upload, save=False)
     certificate.save()
     audit.record(actor=actor, action="accounts.certificate_upload", obj=certificate, after=audit.snapshot(certificate))
     events.emit(DEPOSIT_CHANGED, project_ids={deposit.project_id})

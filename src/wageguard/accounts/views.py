@@ -3,16 +3,15 @@ deposits (movements and certificate reviews through the services)."""
 from __future__ import annotations
 
 import datetime
-import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from wageguard.core import clock
+from wageguard.core import clock, files
 from wageguard.core import access
 from wageguard.core.access import route
 from wageguard.core.errors import ACCESS_ERRORS, ServiceError
@@ -56,7 +55,8 @@ def account_detail(request, pk: int):
     return render(request, "accounts/detail.html", {
         "account": account, "filters": filters, "purposes": TransactionPurpose.choices, "querystring": query.urlencode(),
         "page": Paginator(selectors.transactions(account=account, filters=filters), 50).get_page(request.GET.get("page")),
-        "balances_json": json.dumps(selectors.balance_series(account=account)),
+        "balances": selectors.balance_series(account=account),
+        "may_unmask": access.may_unmask(request.user),
         "allocations": selectors.allocation_by_month(account=account),
         "issues": account.data_issues.filter(resolved_at__isnull=True),
         "may_report_progress": request.user.is_platform_admin or (
@@ -69,11 +69,15 @@ def account_detail(request, pk: int):
 @route("accounts.view", pk=WageAccount)
 def transactions_export(request, pk: int):
     account = selectors.account_get(user=request.user, pk=pk)
+    unmasked = request.GET.get("unmasked") == "1" and access.may_unmask(request.user)
+    if unmasked:
+        services.transactions_export_record(actor=request.user, account=account)
     workbook, sheet = new_sheet(EXPORT_HEADERS, "专户流水")
     labels = dict(TransactionPurpose.choices)
     for t in selectors.transactions(account=account, filters=_filters(request)).order_by("sequence"):
         sheet.append([t.bank_txn_id, t.sequence, t.booked_at.astimezone().strftime("%Y-%m-%d %H:%M"), t.amount, str(labels[t.purpose]),
-                      t.counterparty_name, t.counterparty_account, t.balance_after])
+                      t.counterparty_name if unmasked else t.counterparty_name_masked,
+                      t.counterparty_account if unmasked else t.counterparty_account_masked, t.balance_after])
     return download(to_bytes(workbook), f"account-{account.number}.xlsx")
 
 
@@ -168,7 +172,7 @@ def deposit_certificate_file(request, pk: int, certificate_pk: int):
     certificate = deposit.certificates.filter(pk=certificate_pk).first()
     if certificate is None:
         raise Http404
-    return FileResponse(certificate.file.open("rb"), content_type=certificate.file_type)
+    return files.serve(certificate.file, certificate.file_type, f"certificate-{deposit.project.code}-{certificate.pk}{files.EXTENSION[certificate.file_type]}")
 
 
 @require_POST

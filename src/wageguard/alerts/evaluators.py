@@ -546,7 +546,6 @@ def labour_cost(flag: str):
 def account_misuse(scope, today):
     """Debits that are neither wages to a card the project's ledgers pay, nor a bank fee or a permitted refund."""
     from wageguard.accounts.models import AccountTransaction, TransactionPurpose
-    from wageguard.core.pii import blind_index
     from wageguard.payroll.models import PayrollLine
 
     allowed = (TransactionPurpose.FEE, TransactionPurpose.REFUND)
@@ -554,8 +553,8 @@ def account_misuse(scope, today):
     debits = (AccountTransaction.objects.filter(amount__lt=0, account__project__in=_projects(scope), booked_at__date__gte=oldest)
               .exclude(purpose__in=allowed).select_related("account__project", "bank"))
     debits = list(debits.order_by("id"))
-    paid_to = {txn.pk: blind_index(txn.counterparty_account) for txn in debits
-               if txn.purpose == TransactionPurpose.WAGE_OUT and txn.counterparty_account}
+    paid_to = {txn.pk: txn.counterparty_account_index for txn in debits
+               if txn.purpose == TransactionPurpose.WAGE_OUT and txn.counterparty_account_index}
     ledger_cards = set(PayrollLine.objects.filter(payroll__project_id__in={t.account.project_id for t in debits},
                                                   card_index__in=set(paid_to.values()))
                        .values_list("payroll__project_id", "card_index").distinct())
@@ -566,7 +565,7 @@ def account_misuse(scope, today):
             continue  # a wage to a card this project's ledgers pay
         found.append(_engine().Finding(
             "transaction", f"{txn.bank.code}:{txn.bank_txn_id}", f"{timezone.localtime(txn.booked_at):%Y-%m}", project.pk,
-            {"amount": str(txn.amount), "purpose": txn.purpose, "counterparty": txn.counterparty_name,
+            {"amount": str(txn.amount), "purpose": txn.purpose, "counterparty": txn.counterparty_name_masked,
              "booked_at": txn.booked_at.isoformat(), "account": txn.account_id}, enterprise_id=project.general_contractor_id))
     return found
 

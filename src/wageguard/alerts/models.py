@@ -118,6 +118,7 @@ class AlertAction(models.Model):
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
     attachment = models.FileField(_("attachment"), upload_to="alerts/%Y/%m/", blank=True)
+    attachment_type = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["at", "id"]

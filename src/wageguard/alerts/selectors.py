@@ -10,7 +10,7 @@ from django.http import Http404
 from wageguard.core import clock
 from wageguard.core.models import Agency, Region, RegionLevel
 
-from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert
+from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert, AlertAction
 
 
 @dataclass
@@ -170,3 +170,11 @@ def handlers(alert: Alert) -> QuerySet:
 
 def cities() -> QuerySet[Region]:
     return Region.objects.filter(level=RegionLevel.CITY).order_by("code")
+
+
+def attachment_get(*, user, pk: int) -> AlertAction:
+    """An answer's attachment, of an alert the person may see."""
+    action = AlertAction.objects.filter(alert__in=alerts_for(user), pk=pk).exclude(attachment="").first()
+    if action is None:
+        raise Http404("attachment")
+    return action

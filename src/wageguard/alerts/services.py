@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from wageguard.core import access, audit, clock
 from wageguard.core.errors import ServiceError
-from wageguard.core.files import check_document
+from wageguard.core import files
 from wageguard.core.transactions import service
 
 from . import engine
@@ -76,9 +76,12 @@ def alert_answer(*, actor, alert: Alert, note: str, attachment=None) -> AlertAct
     access.require(actor, "alert.answer", alert)
     if not (note or "").strip():
         raise ServiceError("required", _("The answer needs an explanation."), "note")
+    action = AlertAction(alert=alert, at=clock.now(), actor=actor, kind=ActionKind.ANSWERED, note=note.strip(),
+                         from_status=alert.status, to_status=alert.status)
     if attachment is not None:
-        check_document(attachment, _("The attachment"), "attachment")
-    action = AlertAction.objects.create(alert=alert, at=clock.now(), actor=actor, kind=ActionKind.ANSWERED, note=note.strip(),
-                                        from_status=alert.status, to_status=alert.status, attachment=attachment or "")
+        accepted = files.accept(attachment, "alert_answer", _("The attachment"), "attachment")
+        action.attachment_type = accepted.content_type
+        action.attachment.save(accepted.name, attachment, save=False)
+    action.save()
     audit.record(actor=actor, action="alert.answered", obj=alert, after={"note": note.strip(), "attachment": bool(attachment)})
     return action

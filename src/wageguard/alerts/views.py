@@ -2,7 +2,6 @@
 handling, and the heat map. Writes go through alerts.services; reads through alerts.selectors."""
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from wageguard.core import access
+from wageguard.core import access, files
 from wageguard.core.access import route
 from wageguard.core.xlsx import download
 from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 
 from . import excel, selectors, services
 from .catalogue import RULES
-from .models import Alert, AlertStatus, Severity
+from .models import Alert, AlertAction, AlertStatus, Severity
 
 STATUS_CHOICES = [("active", gettext_lazy("not closed")), ("closed", gettext_lazy("closed (resolved or dismissed)")), ("all", gettext_lazy("all"))]
 
@@ -135,7 +134,7 @@ def heat_map(request):
     series = [{"name": name, "value": total} for name, total in outlines.items()]
     counties = selectors.county_tree(rows)
     return render(request, "alerts/map.html", {
-        "rows": rows, "series_json": json.dumps(series, ensure_ascii=False), "counties": counties,
+        "rows": rows, "series": series, "counties": counties,
         "max": max([s["value"] for s in series] + [1]), "county_max": max([r["total"] for r in rows] + [1])})
 
 
@@ -143,3 +142,11 @@ def heat_map(request):
 @route()
 def catalogue(request):
     return render(request, "alerts/catalogue.html", {"rules": RULES.values()})
+
+
+@require_safe
+@route("alerts.view", pk=AlertAction)
+def attachment(request, pk: int):
+    action = selectors.attachment_get(user=request.user, pk=pk)
+    return files.serve(action.attachment, action.attachment_type or "application/octet-stream",
+                       f"alert-{action.alert_id}-answer-{action.pk}{files.EXTENSION.get(action.attachment_type, '')}")

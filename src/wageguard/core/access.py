@@ -218,6 +218,22 @@ def deposit_q(user) -> Q:
     return project_q(user, "project")
 
 
+def identity_review_q(user) -> Q:
+    """Identity changes waiting for review: the HRSS departments whose region contains the county of the reading."""
+    if is_admin(user):
+        return EVERYTHING
+    return Q(region__code__startswith=_region_prefix(user)) if is_official(user, Agency.HRSS) else NOTHING
+
+
+def card_change_q(user) -> Q:
+    """Wage card changes: of the workers a person may see (a worker their own)."""
+    if is_admin(user):
+        return EVERYTHING
+    if not user.is_authenticated:
+        return NOTHING
+    return Q(Exists(_model("registry.Worker").objects.filter(worker_q(user), pk=OuterRef("worker_id"))))
+
+
 # Alerts about the money in the dedicated account: all that PBOC sees.
 ACCOUNT_RULES = ("account_not_opened", "labour_cost_missing", "labour_cost_late", "labour_cost_low", "account_misuse", "deposit_missing")
 
@@ -372,6 +388,8 @@ CAPABILITIES: dict[str, Capability] = {
     "worker.card_change": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.WORKER),
                                      lambda u, w: (is_worker(u) and u.worker_id == w.pk) or employs_worker(u, w) or official_over_worker(u, w),
                                      gettext_lazy("Only the worker, an enterprise that employs them or an official may change their wage card.")),
+    "worker.phone": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), lambda u, w: employs_worker(u, w) or official_over_worker(u, w),
+                               gettext_lazy("Only an enterprise that employs the worker or an official may change their phone number.")),
     "card.confirm": Capability(_roles(Role.WORKER), lambda u, change: is_worker(u) and u.worker_id == change.worker_id,
                                gettext_lazy("Only the worker confirms a change of their own wage card.")),
     "identity.review": Capability(OFFICIAL_ONLY, reviews_identity,
@@ -414,7 +432,7 @@ CAPABILITIES: dict[str, Capability] = {
     "payroll.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.BANK_OPERATOR), None),
     "quality.view": Capability(OFFICIAL_ONLY, None),
     "payslips.view": Capability(_roles(Role.WORKER), None),
-    "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, obj: is_official(u, Agency.HRSS)),
+    "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, _person: is_official(u, Agency.HRSS)),
     "signed_in": Capability(tuple(Role.values), None),
 }
 # Steps of a route that share one capability.
@@ -454,8 +472,9 @@ NAV = ("projects.list", "onboarding.view", "accounts.list", "deposits.view", "ba
 
 
 def nav(user) -> dict[str, bool]:
-    """What the navigation shows: `nav.alerts_view` etc. (dots become underscores for templates)."""
-    return {name.replace(".", "_"): can(user, name) for name in NAV}
+    """What the navigation shows: `nav.alerts_view` etc. (dots become underscores for templates). A page
+    capability with an object-level rule is judged with the person themselves as the object."""
+    return {name.replace(".", "_"): can(user, name, user) for name in NAV}
 
 
 # ---------------------------------------------------------------- routes

@@ -110,6 +110,15 @@ def mask_phone(value: str | None) -> str:
     return mask(value, 3, 4)
 
 
+def mask_name(value: str | None) -> str:
+    """张** for a person; 山东******公司 for an enterprise (recognisable by its ends, not a person's name)."""
+    if not value:
+        return ""
+    if len(value) <= 3:
+        return value[0] + "*" * (len(value) - 1)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
 class EncryptedField(models.TextField):
     """A text field stored SM4-GCM encrypted; Python code sees plaintext."""
 

@@ -56,6 +56,7 @@ class BatchKind(models.TextChoices):
     BANK_TRANSACTIONS = "bank_transactions", _("account transactions")
     BANK_BALANCES = "bank_balances", _("daily balances")
     BANK_PAYROLL_RESULTS = "bank_payroll_results", _("payroll line results")
+    BANK_CARD_VERIFICATIONS = "bank_card_checks", _("card holder verifications")
 
 
 class BatchStatus(models.TextChoices):

@@ -1,7 +1,9 @@
 """The bank's side of payroll: fetching confirmed ledgers addressed to it, and posting each line's result.
 
 A ledger is addressed to the bank that holds the project's open dedicated account. Nothing is marked paid
-without the bank's result. Results are a signed batch like every push (idempotent, per-record verdicts);
+without the bank's result, and no line may be paid before the bank has verified that its card is held by the
+worker (`card-verifications`: the line's `card_holder` becomes `match` or `mismatch`; a `paid` result for a line
+that is not a match is refused, `card_not_verified`). Results are a signed batch like every push (idempotent, per-record verdicts);
 a result whose amount or card differs from the ledger line is rejected for that line only.
 """
 from __future__ import annotations
@@ -48,7 +50,8 @@ def fetch_confirmed(*, client: ApiClient, include_fetched: bool = False) -> list
             "payroll_id": payroll.pk, "project_code": payroll.project.code, "month": payroll.month,
             "enterprise_uscc": payroll.enterprise.uscc, "account_number": accounts.get(payroll.project_id),
             "lines": [{"line_id": line.pk, "name": line.worker.name, "card": line.card, "bank_name": line.bank_name,
-                       "amount": str(line.net), "reissue_of": line.reissue_of_id} for line in payroll.unanswered],
+                       "amount": str(line.net), "reissue_of": line.reissue_of_id, "card_holder": ledger.card_holder(line)}
+                      for line in payroll.unanswered],
         })
         if payroll.status == PayrollStatus.CONFIRMED:
             audit.record(actor=None, action="payroll.fetched", obj=payroll, before={"status": "confirmed"},
@@ -89,20 +92,29 @@ def _fill(item: LineResult, record: dict) -> None:
         item.reason_code = text_field(record, "reason_code", 32)
 
 
-def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
+def _lines_of(client: ApiClient, items) -> list:
+    """The accepted items with their ledger line (of a ledger addressed to this bank and fetched); the others
+    rejected. Another bank's line looks like no line at all."""
     live = [i for i in items if i.status == "accepted"]
     lines = {line.pk: line for line in PayrollLine.objects.filter(
         pk__in={i.line_id for i in live}, payroll__in=addressed_to(client)).select_related("payroll", "worker")}
     for item in live:
         item.line = lines.get(item.line_id)
         if item.line is None:
-            item.reject("unknown_line", "line_id")  # another bank's line looks like no line at all
+            item.reject("unknown_line", "line_id")
         elif item.line.payroll.status not in (PayrollStatus.FETCHED, PayrollStatus.PARTLY_PAID, PayrollStatus.FAILED, PayrollStatus.PAID):
             item.reject("not_fetched", "line_id")
-        elif item.amount != item.line.net:
-            item.reject("amount_mismatch", "amount")
         elif item.card != item.line.card:
             item.reject("card_mismatch", "card")
+    return [i for i in live if i.status == "accepted"]
+
+
+def _prepare(client: ApiClient, items: list[LineResult], now) -> None:
+    for item in _lines_of(client, items):
+        if item.amount != item.line.net:
+            item.reject("amount_mismatch", "amount")
+        elif item.result == ResultStatus.PAID and ledger.card_holder(item.line) != "match":
+            item.reject("card_not_verified", "line_id")
 
 
 def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], now) -> None:
@@ -159,3 +171,55 @@ RESULTS = BatchKindSpec(BatchKind.BANK_PAYROLL_RESULTS, parser(LineResult, _fill
 def post_results(*, client: ApiClient, body: bytes) -> dict:
     bank_of(client)
     return apply_batch(client=client, body=body, spec=RESULTS)
+
+
+# ---------------------------------------------------------------- card holder verification, before paying
+
+
+@dataclass
+class Verification(Item):
+    line_id: int = 0
+    card: str = ""
+    holder_name: str = ""
+    line: PayrollLine | None = None
+
+
+def _fill_verification(item: Verification, record: dict) -> None:
+    line_id = record.get("line_id")
+    if isinstance(line_id, bool) or not isinstance(line_id, int):
+        raise Invalid("invalid_value", "line_id")
+    item.line_id = line_id
+    item.card = text_field(record, "card", 19)
+    item.holder_name = text_field(record, "holder_name", 60)
+
+
+def _prepare_verifications(client: ApiClient, items: list[Verification], now) -> None:
+    _lines_of(client, items)
+
+
+def _store_verifications(client: ApiClient, batch: IngestionBatch, items: list[Verification], now) -> None:
+    """Each line's card holder as the bank's account-name check found it; a line already verified keeps its
+    verdict (the same again is a duplicate, a different one is refused)."""
+    checked = []
+    for item in items:
+        verdict = ledger.holder_check(item.line, item.holder_name)
+        stored = item.line.checks.get("card_holder", {})
+        if stored.get("level", ledger.PENDING) != ledger.PENDING:
+            if stored == verdict:
+                item.status = "duplicate"
+            else:
+                item.reject("conflicts_with_stored", "holder_name")
+            continue
+        item.line.checks = {**item.line.checks, "card_holder": verdict}
+        checked.append(item.line)
+    PayrollLine.objects.bulk_update(checked, ["checks"])
+    changed(Payroll.objects.filter(pk__in={line.payroll_id for line in checked}))
+
+
+VERIFICATIONS = BatchKindSpec(BatchKind.BANK_CARD_VERIFICATIONS, parser(Verification, _fill_verification), _prepare_verifications,
+                              _store_verifications)
+
+
+def post_verifications(*, client: ApiClient, body: bytes) -> dict:
+    bank_of(client)
+    return apply_batch(client=client, body=body, spec=VERIFICATIONS)

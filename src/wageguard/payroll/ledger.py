@@ -12,7 +12,9 @@ submission, warnings need a reason:
 `days_over_claimed`, `contract` (a warning when signed only after the month), `card_holder` (pending until the bank reports the holder's name; see
 `holder_check`),
 `paid_twice` (the same worker's same days in another payroll), `large_payment` (> ¥50,000 in the month or
-> ¥300,000 in the year), `exit_without_settlement` (left during the month after working, with nothing paid).
+> ¥300,000 in the year), `exit_without_settlement` (left during the month after working, with nothing paid),
+`card_changed` (the worker's wage card changed in the 30 days before the check: a redirected wage is the fraud it
+guards against).
 """
 from __future__ import annotations
 
@@ -22,14 +24,17 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from wageguard.attendance.models import AttendanceDay
+from wageguard.core import clock
 from wageguard.core.money import round_money
 from wageguard.core.pii import blind_index
-from wageguard.registry.models import Employment, LabourContract, WageBasis
+from wageguard.registry.models import CardChangeStatus, CardChannel, Employment, LabourContract, WageBasis, WageCardChange
 
 from .models import Payroll, PayrollLine
 
+CARD_CHANGE_DAYS = 30
 MONTHLY_LIMIT = Decimal("50000")
 YEARLY_LIMIT = Decimal("300000")
 ERROR, WARNING, OK, PENDING = "error", "warning", "ok", "pending"
@@ -148,6 +153,7 @@ def check_many(lines: list[PayrollLine]) -> None:
             employment__worker_id__in=worker_ids, employment__project_id__in=project_ids).order_by("-signed_on").values_list(
             "employment__project_id", "employment__worker_id", "signed_on"):
         signed[(project_id, worker_id)] = signed_on
+    card_changes = recent_card_changes(worker_ids)
     others: list[tuple[int, int, str, Decimal, int]] = list(  # (worker, payroll, month, net, days) in the year, stored or checked now
         PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=month[:4])
         .exclude(payroll_id__in=payrolls).values_list("worker_id", "payroll_id", "payroll__month", "net", "days_claimed"))
@@ -182,13 +188,31 @@ def check_many(lines: list[PayrollLine]) -> None:
         exited = exits.get(key)
         checks["exit_without_settlement"] = ((WARNING, f"left on {exited} after {line.days_attended} days with nothing paid")
                                              if exited is not None and line.days_attended > 0 and line.net <= 0 else (OK, ""))
+        checks["card_changed"] = card_changes.get(line.worker_id, (OK, ""))
         line.checks = {code: {"level": level, "detail": detail} for code, (level, detail) in checks.items()}
+
+
+def recent_card_changes(worker_ids) -> dict[int, tuple[str, str]]:
+    """The `card_changed` warning of each worker whose wage card changed (not its first registration) in the last
+    30 days."""
+    since = clock.now() - datetime.timedelta(days=CARD_CHANGE_DAYS)
+    changes = (WageCardChange.objects.filter(worker_id__in=worker_ids, status=CardChangeStatus.EFFECTIVE, decided_at__gte=since)
+               .exclude(channel=CardChannel.FIRST).order_by("decided_at").values_list("worker_id", "decided_at", "channel"))
+    return {worker_id: (WARNING, f"wage card changed on {timezone.localdate(at)} ({channel})") for worker_id, at, channel in changes}
 
 
 def blocking(line: PayrollLine) -> list[str]:
     """Check codes that stop submission: errors, and warnings without a reason."""
     return [code for code, result in line.checks.items()
             if result["level"] == ERROR or (result["level"] == WARNING and not line.warning_reasons.get(code))]
+
+
+HOLDER_WORDS = {PENDING: "pending", OK: "match", ERROR: "mismatch"}
+
+
+def card_holder(line: PayrollLine) -> str:
+    """What the bank has verified of the line's card: pending, match or mismatch. Only a match may be paid."""
+    return HOLDER_WORDS.get(line.checks.get("card_holder", {}).get("level", PENDING), "pending")
 
 
 def holder_check(line: PayrollLine, holder_name: str) -> dict:

@@ -240,8 +240,8 @@ def payroll_return(*, actor, payroll: Payroll, reason: str) -> Payroll:
 
 @service
 def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = None, bank_name: str | None = None) -> PayrollLine:
-    """Pay a failed line again (by default to the worker's card on record now): a new line linked to the failed
-    one, and the ledger goes back to the bank for it."""
+    """Pay a failed line again, to the worker's registered wage card (`card`, if given, must be that card): a new
+    line linked to the failed one, and the ledger goes back to the bank for it."""
     payroll = Payroll.objects.select_for_update().select_related("project", "enterprise").get(pk=line.payroll_id)
     if actor is None:
         raise PermissionDenied(_("Only the enterprise's or the general contractor's wage officer re-issues a payment."))
@@ -253,19 +253,24 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
         raise ServiceError("already_reissued", _("This line has already been re-issued."), "line")
     if not (reason or "").strip():
         raise ServiceError("required", _("Every adjustment needs its reason."), "reason")
-    new_card = validate_bank_card(card, "card") if card else line.worker.bank_card
-    if not new_card:
+    registered = line.worker.bank_card
+    if card and validate_bank_card(card, "card") != registered:
+        raise ServiceError("card_not_registered", _("A payment is re-issued only to the worker's registered wage card; change the card "
+                                                    "first (an employer's change takes effect when the worker confirms it)."), "card")
+    if not registered:
         raise ServiceError("required", _("The worker has no bank card on record; give the card to pay."), "card")
-    checks = {**line.checks, "card_holder": {"level": ledger.PENDING, "detail": "the bank has not reported the card holder's name yet"}}
+    warning = ledger.recent_card_changes([line.worker_id]).get(line.worker_id, (ledger.OK, ""))
+    checks = {**line.checks, "card_holder": {"level": ledger.PENDING, "detail": "the bank has not reported the card holder's name yet"},
+              "card_changed": {"level": warning[0], "detail": warning[1]}}
     fresh = PayrollLine.objects.create(
         payroll=payroll, worker=line.worker, employment_id=line.employment_id, days_attended=line.days_attended,
         hours_attended=line.hours_attended, days_claimed=line.days_claimed, quantity=line.quantity, wage_basis=line.wage_basis,
-        wage_rate=line.wage_rate, gross=line.gross, deductions=line.deductions, net=line.net, card=new_card,
-        bank_name=bank_name if bank_name is not None else ("" if card else line.worker.bank_name),
-        checks=checks, warning_reasons=line.warning_reasons, reissue_of=line, reissue_reason=reason.strip())
+        wage_rate=line.wage_rate, gross=line.gross, deductions=line.deductions, net=line.net, card=registered,
+        bank_name=bank_name if bank_name is not None else line.worker.bank_name, checks=checks,
+        warning_reasons={**line.warning_reasons, "card_changed": reason.strip()}, reissue_of=line, reissue_reason=reason.strip())
     audit.record(actor=actor, action="payroll.line_reissue", obj=fresh,
-                 before={"line": line.pk, "card": line.card, "bank_reason": line.result.reason_code},
-                 after={"line": fresh.pk, "card": fresh.card, "reason": reason.strip()})
+                 before={"line": line.pk, "card": line.card_masked, "bank_reason": line.result.reason_code},
+                 after={"line": fresh.pk, "card": fresh.card_masked, "reason": reason.strip()})
     if payroll.status != PayrollStatus.CONFIRMED:
         _move(actor, payroll, PayrollStatus.CONFIRMED, f"re-issue of line {line.pk}")
     return fresh

@@ -15,18 +15,6 @@ from . import selectors, services
 router = Router(tags=["registry"])
 
 
-class ReadingIn(Schema):
-    payload: dict
-    device_id: str = ""
-
-
-class WorkerOut(Schema):
-    worker_id: int
-    created: bool
-    name: str
-    id_number_masked: str
-
-
 class EntryIn(Schema):
     id_number: str
     enterprise_uscc: str
@@ -63,12 +51,6 @@ class RosterLine(Schema):
     exited_on: datetime.date | None
     has_contract: bool
     overlapping: bool
-
-
-@router.post("/workers/id-card-readings", response={201: WorkerOut}, **people("worker.read_card"), summary="Register a worker from an ID-card reader payload")
-def register_worker(request, body: ReadingIn):
-    worker, created = services.worker_register_from_reading(actor=request.user, payload=body.payload, device_id=body.device_id)
-    return Status(201, WorkerOut(worker_id=worker.pk, created=created, name=worker.name, id_number_masked=worker.id_number_masked))
 
 
 @router.post("/projects/{code}/employments", response={201: EntryOut}, **people("roster.manage"), summary="Record a worker's entry to a project")

@@ -6,18 +6,18 @@ only when no row has an error are all rows applied, in one transaction.
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from django.utils.translation import gettext_noop
+from openpyxl import Workbook
 
 
 from wageguard.core import audit
 from wageguard.core.transactions import service_transaction
 from wageguard.core.errors import FieldError, ServiceError, ValidationFailed
-from wageguard.core.xlsx import new_sheet, to_bytes
+from wageguard.core.xlsx import MAX_CELL_CHARS, CellTooLong, add_sheet, cell_text, new_sheet, open_workbook, to_bytes
 
 from . import services
 from .models import Employment, Enterprise, Project, WageBasis
@@ -73,31 +73,26 @@ class RosterRow:
     contract: dict | None
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable upload gets the same answer
-        raise ValidationFailed([FieldError("invalid_file", _("The file is not a readable Excel (.xlsx) workbook."), "file")])
+    workbook = open_workbook(data)
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = [_cell_text(v) for v in next(rows, ())]
+    try:
+        header = [cell_text(v) for v in next(rows, ())]
+    except CellTooLong:
+        raise ValidationFailed([FieldError("cell_too_long", _("A header is longer than %(n)d characters.") % {"n": MAX_CELL_CHARS}, "file", 1)])
     index = {text: i for i, text in enumerate(header)}
     missing = [h for key, h, required in COLUMNS if required and h not in index]
     if missing:
         raise ValidationFailed([FieldError("missing_column", _("Missing column: %(col)s") % {"col": h}, h, 1) for h in missing])
     result = []
     for number, values in enumerate(rows, start=2):
-        record = {key: _cell_text(values[index[h]]) if h in index and index[h] < len(values) else "" for key, h, _r in COLUMNS}
+        record = {}
+        for key, h, _r in COLUMNS:
+            try:
+                record[key] = cell_text(values[index[h]]) if h in index and index[h] < len(values) else ""
+            except CellTooLong:
+                raise ValidationFailed([FieldError("cell_too_long", _("Longer than %(n)d characters.") % {"n": MAX_CELL_CHARS}, h, number)])
         if any(record.values()):
             result.append((number, record))
         if len(result) > MAX_ROWS:
@@ -174,34 +169,56 @@ def validate_roster(data: bytes, project: Project, progress: Progress = _noop) -
     return rows
 
 
-def import_roster(*, actor, project: Project, data: bytes, progress: Progress = _noop) -> int:
-    """Validate every row, then apply all of them or none. Returns the number of rows imported."""
+@dataclass
+class ImportResult:
+    rows: int
+    notes: list[dict]  # rows applied only in part, with the reason ({"row", "detail"})
+
+
+IDENTITY_KEPT = gettext_noop("%(fields)s differ from the registered identity and were not changed (read the ID card to request a review).")
+CONTACTS_KEPT = gettext_noop("The worker is registered by another enterprise: the employment was added, phone and wage card not changed.")
+# A worker's identity fields by the column that carries them.
+IDENTITY_COLUMNS = {"id_authority": "issuing_authority", "id_valid_from": "valid_from", "id_valid_until": "valid_until"}
+
+
+def import_roster(*, actor, project: Project, data: bytes, progress: Progress = _noop) -> ImportResult:
+    """Validate every row, then apply all of them or none."""
     rows = validate_roster(data, project, progress)
-    total = len(rows)
+    total, notes = len(rows), []
     try:
         with service_transaction():
             for i, row in enumerate(rows, start=1):
-                _apply_row(actor, project, row)
+                notes += [{"row": row.number, "detail": note} for note in _apply_row(actor, project, row)]
                 if i % 100 == 0 or i == total:
                     progress("importing", i, total)
-            audit.record(actor=actor, action="registry.roster_import", obj=project, after={"rows": total})
+            audit.record(actor=actor, action="registry.roster_import", obj=project, after={"rows": total, "notes": len(notes)})
     except ServiceError as error:
         # A rule only the database can see (e.g. already on the roster): nothing was kept.
         failed_row = rows[i - 1].number
         raise ValidationFailed([FieldError(error.code, error.message, HEADERS.get(error.field or "", error.field), failed_row)])
-    return total
+    return ImportResult(total, notes)
 
 
-def _apply_row(actor, project: Project, row: RosterRow) -> None:
-    worker, _created = services._upsert_worker(actor, row.card, "registry.worker_import")
+def _apply_row(actor, project: Project, row: RosterRow) -> list[str]:
+    """One row: the worker (an existing identity is never changed by typed data), the employment, and — only for a
+    new worker or one this enterprise already employs — phone and wage card (a change of card then waits for the
+    worker's confirmation). Returns notes on what was not applied."""
+    worker, created, differs = services.worker_from_import(actor, row.card)
+    employs = created or Employment.objects.filter(worker=worker, enterprise=row.enterprise).exists()
+    columns = [HEADERS.get(IDENTITY_COLUMNS.get(f, f), f) for f in differs]
+    notes = [_(IDENTITY_KEPT) % {"fields": "、".join(columns)}] if differs else []
     team = services.team_create(actor=actor, project=project, enterprise=row.enterprise, name=row.team) if row.team else None
     result = services.employment_enter(actor=actor, worker=worker, project=project, enterprise=row.enterprise,
                                        team=team, trade=row.trade, entered_on=row.entered_on, exited_on=row.exited_on)
-    if row.phone or row.bank_card:  # after the entry: the worker is now in the importer's scope
-        services.worker_set_contact(actor=actor, worker=worker, phone=row.phone or None, bank_card=row.bank_card or None,
-                                    bank_name=row.bank_name or None)
+    if row.phone or row.bank_card:
+        if employs:  # after the entry: the worker is now in the importer's scope
+            services.worker_set_contact(actor=actor, worker=worker, phone=row.phone or None, bank_card=row.bank_card or None,
+                                        bank_name=row.bank_name or None)
+        else:
+            notes.append(_(CONTACTS_KEPT))
     if row.contract:
         services.contract_attach(actor=actor, employment=result.employment, **row.contract)
+    return notes
 
 
 # ---------------------------------------------------------------- export
@@ -213,7 +230,7 @@ def _sheet(headers: Iterable[str]) -> tuple[Workbook, object]:
 
 def template_workbook() -> bytes:
     workbook, sheet = _sheet([h for _k, h, _r in COLUMNS])
-    notes = workbook.create_sheet("填写说明")
+    notes = add_sheet(workbook, "填写说明")
     notes.append(["列", "必填", "说明", "示例"])
     for key, header, required in COLUMNS:
         notes.append([header, "是" if required else "否", COLUMN_NOTES.get(key, ""), EXAMPLE.get(key, "")])

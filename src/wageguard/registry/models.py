@@ -197,6 +197,8 @@ class IdCardReading(models.Model):
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     captured_at = models.DateTimeField(auto_now_add=True)
     device_id = models.CharField(_("reader device"), max_length=64, blank=True)
+    sender_key = models.CharField(_("signed reader client"), max_length=32, blank=True)
+    project = models.ForeignKey("Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     accepted = models.BooleanField(default=True)
     refusal_code = models.CharField(max_length=32, blank=True)
     refusal_reason = models.TextField(blank=True)
@@ -214,6 +216,74 @@ class IdCardReading(models.Model):
         ordering = ["-captured_at"]
         verbose_name = _("ID-card reading")
         verbose_name_plural = _("ID-card readings")
+
+
+class ReviewDecision(models.TextChoices):
+    PENDING = "pending", _("awaiting review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class IdentityReview(models.Model):
+    """A reading whose identity differs from the registered one. Never applied by the reading itself: kept, and
+    applied only when the HRSS department of the county where the card was read approves it. The values are
+    derived from the (encrypted) reading and the worker, never copied here."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="identity_reviews")
+    reading = models.OneToOneField(IdCardReading, on_delete=models.PROTECT, related_name="review")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("county"))
+    project = models.ForeignKey("Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(_("differing fields"), default=list)
+    status = models.CharField(_("status"), max_length=12, choices=ReviewDecision.choices, default=ReviewDecision.PENDING)
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("identity change review")
+        verbose_name_plural = _("identity change reviews")
+
+
+class CardChannel(models.TextChoices):
+    FIRST = "first", _("first card registered")
+    WORKER = "worker", _("by the worker")
+    ENTERPRISE = "enterprise", _("by the employer (confirmed by the worker)")
+    OFFICIAL = "official", _("by an official")
+
+
+class CardChangeStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting the worker's confirmation")
+    EFFECTIVE = "effective", _("in effect")
+    REJECTED = "rejected", _("rejected by the worker")
+    SUPERSEDED = "superseded", _("superseded by a later request")
+
+
+class WageCardChange(models.Model):
+    """Every wage card a worker was given, by whom, and when it took effect (the worker's current card is the
+    last effective one, kept on `Worker.bank_card`)."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="card_changes")
+    card = EncryptedField(_("bank card"))
+    card_index = BlindIndexField(source="card", null=True, db_index=True)
+    bank_name = models.CharField(_("card bank"), max_length=64, blank=True)
+    previous_masked = models.CharField(_("previous card"), max_length=32, blank=True)
+    channel = models.CharField(_("requested"), max_length=12, choices=CardChannel.choices)
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=12, choices=CardChangeStatus.choices)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("wage card change")
+        verbose_name_plural = _("wage card changes")
+
+    @property
+    def card_masked(self) -> str:
+        return WageCardChange._meta.get_field("card").masker(self.card)
 
 
 class Employment(models.Model):
@@ -284,6 +354,7 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)  # rows applied only in part (e.g. a worker another enterprise registered)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

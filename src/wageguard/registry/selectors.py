@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from wageguard.core import access
 from wageguard.core.models import INDUSTRY_AGENCY, Region, Role
 from wageguard.core.pii import blind_index
 
-from .models import Employment, Enterprise, LabourContract, Participation, Project, Team, Worker
+from .models import Employment, Enterprise, IdentityReview, LabourContract, Participation, Project, Team, WageCardChange, Worker
 from .validators import normalise_id_number
 
 
@@ -103,6 +104,16 @@ def worker_by_id_number(id_number: str) -> Worker | None:
     return Worker.objects.filter(id_number_index=blind_index(number)).first() if number else None
 
 
+def worker_known_to(*, id_number: str, user=None, projects: QuerySet[Project] | None = None) -> bool:
+    """Whether the worker with this ID number already has an employment the person may see (or on these projects):
+    what an answer may tell them without revealing that the number is registered elsewhere."""
+    worker = worker_by_id_number(str(id_number))
+    if worker is None:
+        return False
+    employments = Employment.objects.visible_to(user) if projects is None else Employment.objects.filter(project__in=projects)
+    return employments.filter(worker=worker).exists()
+
+
 def worker_employments(*, user, worker: Worker) -> QuerySet[Employment]:
     return Employment.objects.visible_to(user).filter(worker=worker).with_overlap().select_related(
         "project", "enterprise", "team"
@@ -134,3 +145,36 @@ def dashboard_counts(*, user) -> dict[str, int]:
         "without_contract": on_roster.exclude(Exists(LabourContract.objects.filter(employment_id=OuterRef("pk")))).count(),
         "overlapping": on_roster.with_overlap().filter(overlapping=True).count(),
     }
+
+
+def card_changes(*, user, worker: Worker) -> QuerySet[WageCardChange]:
+    """A worker's wage cards over time (masked), for those who may see the worker."""
+    return WageCardChange.objects.filter(access.card_change_q(user), worker=worker).select_related("enterprise", "requested_by")
+
+
+def card_change_get(*, user, pk: int) -> WageCardChange:
+    change = WageCardChange.objects.filter(access.card_change_q(user), pk=pk).first()
+    if change is None:
+        raise Http404("card change")
+    return change
+
+
+def identity_reviews(*, user, status: str = "pending") -> QuerySet[IdentityReview]:
+    qs = IdentityReview.objects.filter(access.identity_review_q(user)).select_related("worker", "region__parent", "project")
+    return qs.filter(status=status) if status else qs
+
+
+def identity_review_get(*, user, pk: int) -> IdentityReview:
+    review = identity_reviews(user=user, status="").select_related("reading", "decided_by").filter(pk=pk).first()
+    if review is None:
+        raise Http404("identity review")
+    return review
+
+
+def contract_get(*, user, pk: int) -> LabourContract:
+    """A labour contract of an employment the person may see (its file carries personal data)."""
+    contract = LabourContract.objects.filter(employment__in=Employment.objects.visible_to(user), pk=pk).select_related(
+        "employment__project").first()
+    if contract is None or not contract.file:
+        raise Http404("contract")
+    return contract

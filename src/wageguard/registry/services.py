@@ -13,13 +13,18 @@ from wageguard.core.transactions import service, service_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import access, audit
-from wageguard.core.files import check_document
+from wageguard.core import access, audit, clock
+from wageguard.core import files
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
 
 from .models import (
+    CardChangeStatus,
+    CardChannel,
+    IdentityReview,
+    ReviewDecision,
+    WageCardChange,
     Employment,
     Enterprise,
     EnterpriseKind,
@@ -308,16 +313,21 @@ def _native_place(number: str) -> str:
     return region_of_id_number(number).get("province", "")
 
 
-def _upsert_worker(actor, card: IdCard, action: str) -> tuple[Worker, bool]:
-    worker = Worker.objects.select_for_update().filter(id_number_index=blind_index(card.id_number)).first()
-    created = worker is None
-    before = None if created else audit.snapshot(worker)
-    worker = worker or Worker(id_number=card.id_number)
-    for name in ("name", "sex", "ethnicity", "birth_date", "address", "id_authority", "id_valid_from", "id_valid_until"):
+IDENTITY_FIELDS = ("name", "sex", "ethnicity", "birth_date", "address", "id_authority", "id_valid_from", "id_valid_until")
+
+
+def identity_differences(worker: Worker, card: IdCard) -> list[str]:
+    """The registered identity's fields that a card's facts would change (a reading without a photo keeps it)."""
+    fields = [name for name in IDENTITY_FIELDS if getattr(worker, name) != getattr(card, name)]
+    if card.photo and card.photo != worker.photo:
+        fields.append("photo")
+    return fields
+
+
+def _new_worker(actor, card: IdCard, action: str) -> Worker:
+    worker = Worker(id_number=card.id_number, native_place=_native_place(card.id_number), photo=card.photo)
+    for name in IDENTITY_FIELDS:
         setattr(worker, name, getattr(card, name))
-    if card.photo:
-        worker.photo = card.photo
-    worker.native_place = _native_place(card.id_number)
     try:
         worker.save()
     except IntegrityError:
@@ -325,56 +335,225 @@ def _upsert_worker(actor, card: IdCard, action: str) -> tuple[Worker, bool]:
         # kept per row (see core/transactions.py), so the transaction is lost: ask for a retry.
         raise ServiceError("concurrent_registration", _("This person was registered at the same moment elsewhere; please retry."),
                            "id_number", status=409)
-    audit.record(actor=actor, action=action, obj=worker, before=before, after=audit.snapshot(worker))
-    return worker, created
+    audit.record(actor=actor, action=action, obj=worker, after=audit.snapshot(worker))
+    return worker
 
 
-def worker_register_from_reading(*, actor, payload: dict, device_id: str = "") -> tuple[Worker, bool]:
-    """Register (or update) a worker from an ID-card reader payload, keeping the raw payload.
+def _registered(actor, card: IdCard, action: str) -> tuple[Worker, bool]:
+    """The worker with this ID number (locked), or a new one from the card. An existing identity is never changed
+    here (not even a missing photo: a face is how gates recognise a worker)."""
+    worker = Worker.objects.select_for_update().filter(id_number_index=blind_index(card.id_number)).first()
+    if worker is None:
+        return _new_worker(actor, card, action), True
+    return worker, False
 
-    A refused reading (expired card, mismatching facts) is still kept, with its reason, so that
-    officials can see attempts; the error is then raised to the caller.
+
+def _check_reading_size(raw: str, payload) -> None:
+    """Refused before anything is kept: a reader payload is a few kilobytes, its photo (the chip's) at most 256 KB."""
+    if len(raw.encode()) > settings.READING_MAX_BYTES:
+        raise ServiceError("payload_too_large", _("The reading must not exceed %(kb)d KB.") % {"kb": settings.READING_MAX_BYTES // 1024},
+                           "payload", status=413)
+    photo = payload.get("photo") if isinstance(payload, dict) else None
+    if photo and len(str(photo)) * 3 // 4 > settings.READING_PHOTO_MAX_BYTES:
+        raise ServiceError("photo_too_large", _("The photo must not exceed %(kb)d KB.") % {"kb": settings.READING_PHOTO_MAX_BYTES // 1024},
+                           "photo", status=413)
+
+
+def _refused_today(actor, sender_key: str) -> int:
+    start = timezone.make_aware(datetime.datetime.combine(clock.localdate(), datetime.time()))
+    refused = IdCardReading.objects.filter(accepted=False, captured_at__gte=start)
+    return (refused.filter(sender_key=sender_key) if sender_key else refused.filter(captured_by=_user_or_none(actor))).count()
+
+
+def _review_region(project: Project | None, worker: Worker) -> Region:
+    """Where a differing reading is reviewed: the county of the project it was read for, else of the worker's
+    latest employment, else the province."""
+    if project is not None:
+        return project.region
+    latest = worker.employments.select_related("project__region").order_by("-entered_on").first()
+    return latest.project.region if latest else Region.objects.get(level=RegionLevel.PROVINCE)
+
+
+def worker_register_from_reading(*, actor, payload: dict, device_id: str = "", project: Project | None = None,
+                                 sender_key: str = "") -> tuple[Worker, bool]:
+    """Register a worker from an ID-card reader payload, keeping the raw payload; returns (worker, newly registered).
+
+    Who: the staff of an enterprise on `project` (the project the worker is being employed on), a signed reader
+    client whose scope the API has checked (`sender_key`), or the platform. A reading that differs from the
+    registered identity changes nothing: it is kept and an `IdentityReview` waits for the county HRSS department.
+    A refused reading (expired card, mismatching facts) is kept with its reason, up to a daily number per sender;
+    an oversized one is not kept at all.
     """
+    if not sender_key and getattr(actor, "pk", None):
+        if project is None and not access.is_admin(actor):
+            raise ServiceError("required", _("Name the project for which the card is read."), "project_code")
+        if project is not None:
+            access.require(actor, "worker.read_card", project)
     raw = json.dumps(payload, ensure_ascii=False, default=str) if isinstance(payload, dict) else str(payload)
+    _check_reading_size(raw, payload)
+    reading = IdCardReading(payload=raw, captured_by=_user_or_none(actor), device_id=str(device_id)[:64], sender_key=sender_key,
+                            project=project)
     try:
         card = IdCard.from_payload(payload)
     except ServiceError as error:
+        if _refused_today(actor, sender_key) >= settings.READING_REFUSALS_PER_DAY:
+            raise ServiceError("too_many_refused", _("Too many refused readings today; contact the HRSS department."),
+                               "payload", status=429) from None
+        reading.accepted, reading.refusal_code, reading.refusal_reason = False, error.code, str(error.message)
         with transaction.atomic():
-            IdCardReading.objects.create(
-                payload=raw, captured_by=_user_or_none(actor),
-                device_id=device_id, accepted=False, refusal_code=error.code, refusal_reason=str(error.message),
-            )
+            reading.save()
         raise
     with service_transaction():
-        worker, created = _upsert_worker(actor, card, "registry.worker_register")
-        IdCardReading.objects.create(
-            payload=raw, worker=worker, captured_by=_user_or_none(actor),
-            device_id=device_id,
-        )
+        worker, created = _registered(actor, card, "registry.worker_register")
+        reading.worker = worker
+        reading.save()
+        differs = [] if created else identity_differences(worker, card)
+        if differs:
+            review = IdentityReview.objects.create(worker=worker, reading=reading, region=_review_region(project, worker),
+                                                   project=project, fields=differs, requested_at=clock.now())
+            audit.record(actor=actor, action="registry.identity_review_requested", obj=review,
+                         after={"worker": worker.pk, "fields": differs})
     return worker, created
+
+
+@service
+def identity_review_decide(*, actor, review: IdentityReview, approve: bool, reason: str = "") -> IdentityReview:
+    """The county HRSS department applies a differing reading to the registered identity, or refuses it."""
+    access.require(actor, "identity.review", review)
+    review = IdentityReview.objects.select_for_update().select_related("reading").get(pk=review.pk)
+    if review.status != ReviewDecision.PENDING:
+        raise ServiceError("already_reviewed", _("This change has already been reviewed."), "status")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ServiceError("required", _("A rejection needs its reason."), "reason")
+    review.status = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+    review.decided_by, review.decided_at, review.reason = _user_or_none(actor), clock.now(), reason
+    review.save()
+    if approve:
+        worker = Worker.objects.select_for_update().get(pk=review.worker_id)
+        before = audit.snapshot(worker)
+        card = IdCard.from_payload(json.loads(review.reading.payload), today=datetime.date.min)
+        for name in IDENTITY_FIELDS:
+            setattr(worker, name, getattr(card, name))
+        if card.photo:
+            worker.photo = card.photo
+        worker.save()
+        audit.record(actor=actor, action="registry.identity_changed", obj=worker, before=before, after=audit.snapshot(worker),
+                     reason=f"review {review.pk}")
+    audit.record(actor=actor, action="registry.identity_review_decided", obj=review, after={"status": review.status}, reason=reason)
+    return review
+
+
+def identity_review_rows(review: IdentityReview) -> list[tuple[str, str, str]]:
+    """(field, registered, read) for each differing field; the address masked, photos named only."""
+    from wageguard.core.pii import mask
+
+    card = IdCard.from_payload(json.loads(review.reading.payload), today=datetime.date.min)
+    labels = {f.name: f.verbose_name for f in Worker._meta.fields}
+    shown = {"address": mask, "photo": lambda v: _("(photo)") if v else "—"}
+    rows = []
+    for name in review.fields:
+        show = shown.get(name, lambda v: str(v) if v not in (None, "") else "—")
+        rows.append((str(labels.get(name, name)), show(getattr(review.worker, name)), show(getattr(card, name))))
+    return rows
+
+
+def worker_from_import(actor, card: IdCard) -> tuple[Worker, bool, list[str]]:
+    """An imported row's worker: new from the row, or the registered one unchanged (typed data never changes an
+    identity; the differing fields are returned for the import's notes)."""
+    worker, created = _registered(actor, card, "registry.worker_import")
+    return worker, created, [] if created else identity_differences(worker, card)
 
 
 def _user_or_none(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
+# ---------------------------------------------------------------- contacts and wage cards
+
+
+def _card_channel(actor, worker: Worker) -> str:
+    if access.is_worker(actor) and actor.worker_id == worker.pk:
+        return CardChannel.WORKER
+    if access.is_enterprise_staff(actor):
+        return CardChannel.ENTERPRISE
+    return CardChannel.OFFICIAL  # an official, a platform admin or the platform itself
+
+
+def _reauthenticate(actor, password: str | None) -> None:
+    """A worker's own change of card needs their password again (a session left open is not enough)."""
+    if not actor.check_password(password or ""):
+        audit.record(actor=actor, action="core.reauthentication_failed", obj=actor)
+        raise ServiceError("reauthentication_failed", _("The password is not correct."), "password")
+
+
+def _apply_card(worker: Worker, change: WageCardChange, now) -> None:
+    worker.bank_card, worker.bank_name = change.card, change.bank_name
+    worker.save(update_fields=["bank_card", "bank_card_index", "bank_name", "updated_at"])
+    change.status, change.decided_at = CardChangeStatus.EFFECTIVE, now
+    change.save(update_fields=["status", "decided_at"])
+
+
+@service
+def card_change_request(*, actor, worker: Worker, card: str, bank_name: str = "", password: str | None = None) -> WageCardChange | None:
+    """A wage card for a worker, by the worker (re-authenticated), an official, or an enterprise that employs them.
+    A first card takes effect at once; an enterprise's change of an existing card only once the worker confirms
+    it. Returns the change (None when the card is already theirs)."""
+    access.require(actor, "worker.card_change", worker)
+    number = validate_bank_card(card, "bank_card")
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    if worker.bank_card == number:
+        return None
+    channel = _card_channel(actor, worker)
+    if channel == CardChannel.WORKER:
+        _reauthenticate(actor, password)
+    now = clock.now()
+    WageCardChange.objects.filter(worker=worker, status=CardChangeStatus.PENDING).update(status=CardChangeStatus.SUPERSEDED, decided_at=now)
+    change = WageCardChange.objects.create(
+        worker=worker, card=number, bank_name=(bank_name or "").strip(), previous_masked=worker.bank_card_masked,
+        channel=CardChannel.FIRST if not worker.bank_card else channel, requested_at=now, requested_by=_user_or_none(actor),
+        enterprise_id=actor.enterprise_id if channel == CardChannel.ENTERPRISE else None, status=CardChangeStatus.PENDING)
+    if change.channel != CardChannel.ENTERPRISE:
+        _apply_card(worker, change, now)
+    audit.record(actor=actor, action="registry.card_change_requested", obj=change,
+                 after={"worker": worker.pk, "card": change.card_masked, "previous": change.previous_masked, "channel": change.channel,
+                        "status": change.status})
+    return change
+
+
+@service
+def card_change_confirm(*, actor, change: WageCardChange, password: str | None, approve: bool = True) -> WageCardChange:
+    """The worker confirms (re-authenticated) or rejects their employer's change of their wage card."""
+    access.require(actor, "card.confirm", change)
+    change = WageCardChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != CardChangeStatus.PENDING:
+        raise ServiceError("not_pending", _("This change is no longer waiting for confirmation."), "status")
+    now = clock.now()
+    if approve:
+        _reauthenticate(actor, password)
+        _apply_card(Worker.objects.select_for_update().get(pk=change.worker_id), change, now)
+    else:
+        change.status, change.decided_at = CardChangeStatus.REJECTED, now
+        change.save(update_fields=["status", "decided_at"])
+    audit.record(actor=actor, action="registry.card_change_confirmed" if approve else "registry.card_change_rejected", obj=change,
+                 after={"status": change.status, "card": change.card_masked})
+    return change
+
+
 @service
 def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_card: str | None = None,
                        bank_name: str | None = None) -> Worker:
-    """Phone and wage card. A card's holder is confirmed by the bank later (payroll checks)."""
-    if not (actor.is_platform_admin or Worker.objects.visible_to(actor).filter(pk=worker.pk).exists()):
-        raise NotFound()
-    worker = Worker.objects.select_for_update().get(pk=worker.pk)
-    before = audit.snapshot(worker)
+    """Phone (the employer or an official) and wage card (`card_change_request`'s rules)."""
     if phone is not None:
-        worker.phone = validate_phone(phone) if phone else ""
-    if bank_card is not None:
-        worker.bank_card = validate_bank_card(bank_card) if bank_card else ""
-    if bank_name is not None:
-        worker.bank_name = bank_name.strip()
-    worker.save()
-    audit.record(actor=actor, action="registry.worker_set_contact", obj=worker, before=before, after=audit.snapshot(worker))
-    return worker
+        access.require(actor, "worker.phone", worker)
+        locked = Worker.objects.select_for_update().get(pk=worker.pk)
+        before = audit.snapshot(locked, ["phone"])
+        locked.phone = validate_phone(phone) if phone else ""
+        locked.save(update_fields=["phone", "phone_index", "updated_at"])
+        audit.record(actor=actor, action="registry.worker_set_phone", obj=locked, before=before, after=audit.snapshot(locked, ["phone"]))
+    if bank_card:
+        card_change_request(actor=actor, worker=worker, card=bank_card, bank_name=bank_name or "")
+    return Worker.objects.get(pk=worker.pk)
 
 
 PII_FIELDS = {"id_number", "bank_card", "phone", "address"}
@@ -387,8 +566,7 @@ def worker_reveal(*, actor, worker: Worker, field_name: str) -> str:
         raise ServiceError("invalid_choice", _("This field cannot be revealed."), "field")
     if not Worker.objects.visible_to(actor).filter(pk=worker.pk).exists():
         raise NotFound()
-    if not actor.has_perm("core.unmask_pii"):
-        raise PermissionDenied(_("You do not have permission to read personal data unmasked."), field_name)
+    access.require(actor, "worker.unmask", worker)
     audit.record(actor=actor, action="registry.worker_reveal", obj=worker, reason=field_name)
     return getattr(worker, field_name)
 
@@ -460,10 +638,6 @@ def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) 
     return employment
 
 
-def _check_contract_file(upload) -> str:
-    return check_document(upload, _("The contract file"))
-
-
 @service
 def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, wage_basis: str, wage_rate,
                     pay_day: int, term_end: datetime.date | None = None, upload=None) -> LabourContract:
@@ -484,19 +658,15 @@ def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, 
     contract = LabourContract(employment=employment, signed_on=signed_on, term_end=term_end, wage_basis=wage_basis,
                               wage_rate=rate, pay_day=pay_day)
     if upload is not None:
-        contract.file_type = _check_contract_file(upload)
-        contract.file_size = upload.size
-        ext = settings.CONTRACT_FILE_TYPES[contract.file_type]
-        contract.file.save(f"contract-{employment.pk}-{signed_on:%Y%m%d}{ext}", upload, save=False)
+        accepted = files.accept(upload, "contract", _("The contract file"))
+        contract.file_type, contract.file_size = accepted.content_type, accepted.size
+        contract.file.save(accepted.name, upload, save=False)
     contract.save()
     audit.record(actor=actor, action="registry.contract_attach", obj=contract, after=audit.snapshot(contract))
     return contract
 
 
 # ---------------------------------------------------------------- imports
-
-XLSX_MAGIC = b"PK\x03\x04"
-
 
 @service
 def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
@@ -505,12 +675,9 @@ def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
     from .tasks import run_roster_import
 
     access.require(actor, "roster.manage", project)
-    head = upload.read(4)
-    upload.seek(0)
-    if head != XLSX_MAGIC:
-        raise ServiceError("invalid_file", _("The file is not a readable Excel (.xlsx) workbook."), "file")
+    accepted = files.accept(upload, "roster_import", _("The roster file"))
     job = ImportJob(project=project, uploaded_by=actor)
-    job.file.save(f"roster-{project.pk}-{timezone.now():%Y%m%d%H%M%S}.xlsx", upload, save=False)
+    job.file.save(accepted.name, upload, save=False)
     job.save()
     audit.record(actor=actor, action="registry.roster_import_start", obj=job, after=audit.snapshot(job))
     transaction.on_commit(lambda: run_roster_import(job.pk))
@@ -520,7 +687,7 @@ def roster_import_start(*, actor, project: Project, upload) -> "ImportJob":
 @service
 def roster_export_record(*, actor, project: Project) -> None:
     """An unmasked export is an unmasked read of every row: one audit entry for the file."""
-    if not actor.has_perm("core.unmask_pii"):
+    if not access.may_unmask(actor):
         raise PermissionDenied(_("You do not have permission to read personal data unmasked."))
     audit.record(actor=actor, action="registry.roster_export_unmasked", obj=project)
 

@@ -31,11 +31,11 @@ def run_roster_import(job_id: int) -> None:
     with job.file.open("rb") as handle:
         data = handle.read()
     try:
-        count = excel.import_roster(actor=job.uploaded_by, project=job.project, data=data, progress=progress)
+        result = excel.import_roster(actor=job.uploaded_by, project=job.project, data=data, progress=progress)
     except ValidationFailed as failed:
         errors = [e.as_dict() | {"detail": str(e.message)} for e in failed.errors]
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now())
     else:
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, total_rows=count, processed_rows=count,
-                                                   finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, total_rows=result.rows, processed_rows=result.rows,
+                                                   notes=result.notes, finished_at=timezone.now())
     cache.delete(progress_key(job_id))

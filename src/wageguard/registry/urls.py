@@ -19,4 +19,10 @@ urlpatterns = [
     path("registry/roster-template.xlsx", views.roster_template, name="roster_template"),
     path("workers/<int:pk>/", views.worker_detail, name="worker_detail"),
     path("workers/<int:pk>/reveal/<str:field>/", views.worker_reveal, name="worker_reveal"),
+    path("workers/<int:pk>/card/", views.worker_card, name="worker_card"),
+    path("contracts/<int:pk>/file", views.contract_file, name="contract_file"),
+    path("cards/<int:pk>/<slug:step>/", views.card_change_step, name="card_change_step"),
+    path("identity-reviews/", views.identity_review_list, name="identity_review_list"),
+    path("identity-reviews/<int:pk>/", views.identity_review_detail, name="identity_review_detail"),
+    path("identity-reviews/<int:pk>/decide/", views.identity_review_decide, name="identity_review_decide"),
 ]

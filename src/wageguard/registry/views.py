@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from wageguard.core.xlsx import download
 from wageguard.alerts import selectors as alert_selectors
-from wageguard.core import access
+from wageguard.core import access, files
 from wageguard.core.access import route
 from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 from wageguard.core.http import service_call
@@ -18,7 +18,7 @@ from wageguard.core.models import Industry, Region, RegionLevel
 
 from . import excel, selectors, services
 from .forms import ExitForm, ParticipationForm, ProjectForm
-from .models import Employment, ImportJob, Participation, Project, ProjectStatus, Worker
+from .models import Employment, IdentityReview, LabourContract, ImportJob, Participation, Project, ProjectStatus, WageCardChange, Worker
 from .tasks import import_progress
 
 def _service_call(request, fn, success: str, **kwargs):
@@ -201,11 +201,75 @@ def import_status(request, pk: int):
 @route("signed_in", pk=Worker)
 def worker_detail(request, pk: int):
     worker = selectors.worker_get(user=request.user, pk=pk)
+    user = request.user
     return render(request, "registry/worker_detail.html", {
         "worker": worker,
-        "employments": selectors.worker_employments(user=request.user, worker=worker),
-        "can_reveal": request.user.has_perm("core.unmask_pii"),
+        "employments": selectors.worker_employments(user=user, worker=worker),
+        "can_reveal": access.can(user, "worker.unmask", worker),
+        "card_changes": selectors.card_changes(user=user, worker=worker)[:10],
+        "may_change_card": access.can(user, "worker.card_change", worker),
+        "is_self": user.worker_id == worker.pk,
+        "pending_reviews": worker.identity_reviews.filter(status="pending").count() if access.sees_personal_data(user) else 0,
     })
+
+
+@route("signed_in", pk=LabourContract)
+def contract_file(request, pk: int):
+    contract = selectors.contract_get(user=request.user, pk=pk)
+    name = f"contract-{contract.employment.project.code}-{contract.employment_id}-{contract.signed_on:%Y%m%d}{files.EXTENSION[contract.file_type]}"
+    return files.serve(contract.file, contract.file_type, name)
+
+
+@route("worker.card_change", pk=Worker)
+@require_POST
+def worker_card(request, pk: int):
+    """A new wage card: the worker's own (password again), an employer's (the worker confirms), an official's."""
+    worker = selectors.worker_get(user=request.user, pk=pk)
+    access.require(request.user, "worker.card_change", worker)
+    post = request.POST
+    service_call(request, lambda: services.card_change_request(actor=request.user, worker=worker, card=post.get("card", "").strip(),
+                                                               bank_name=post.get("bank_name", ""), password=post.get("password")),
+                 _("The wage card change is recorded."))
+    return redirect("worker_detail", pk=worker.pk)
+
+
+@route("card.confirm", pk=WageCardChange, step=("confirm", "reject"))
+@require_POST
+def card_change_step(request, pk: int, step: str):
+    """The worker confirms (with their password) or rejects an employer's change of their wage card."""
+    change = selectors.card_change_get(user=request.user, pk=pk)
+    access.require(request.user, "card.confirm", change)
+    service_call(request, lambda: services.card_change_confirm(actor=request.user, change=change, password=request.POST.get("password"),
+                                                               approve=step == "confirm"),
+                 _("Confirmed.") if step == "confirm" else _("Rejected."))
+    return redirect("worker_detail", pk=change.worker_id)
+
+
+@route("identity.reviews")
+def identity_review_list(request):
+    page = Paginator(selectors.identity_reviews(user=request.user, status=request.GET.get("status", "pending")), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "registry/identity_reviews.html", {"page": page, "status": request.GET.get("status", "pending")})
+
+
+@route("identity.reviews", pk=IdentityReview)
+def identity_review_detail(request, pk: int):
+    review = selectors.identity_review_get(user=request.user, pk=pk)
+    return render(request, "registry/identity_review.html", {
+        "review": review, "rows": services.identity_review_rows(review),
+        "may_decide": review.status == "pending" and access.can(request.user, "identity.review", review)})
+
+
+@route("identity.review", pk=IdentityReview)
+@require_POST
+def identity_review_decide(request, pk: int):
+    review = selectors.identity_review_get(user=request.user, pk=pk)
+    access.require(request.user, "identity.review", review)
+    service_call(request, lambda: services.identity_review_decide(actor=request.user, review=review,
+                                                                  approve=request.POST.get("decision") == "approve",
+                                                                  reason=request.POST.get("reason", "")),
+                 _("Review recorded."))
+    return redirect("identity_review_detail", pk=review.pk)
 
 
 @route("worker.unmask", pk=Worker, field=sorted(services.PII_FIELDS))

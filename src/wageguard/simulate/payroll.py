@@ -5,8 +5,9 @@ For each month M, at its simulated moment (`core.clock.travel`):
 - 2nd, 10:00: the teams enter piece quantities and deductions (and the anomalies below);
 - 4th, 10:00: the wage officers correct what the checks refuse and explain the warnings;
 - 5th / 6th: submitted by the employer, confirmed by the general contractor (late payrolls: the 3rd / 4th of M+2);
-- the 8th, 13th and 23rd of every month, 16:00: each bank fetches what is addressed to it and posts each
-  line's result (the card holder's name included); its account shows the wage debits (`simulate.banking`);
+- the 8th, 13th and 23rd of every month, 16:00: each bank fetches what is addressed to it, reports the holder of
+  each new line's card (a card held by someone else is not paid) and posts each line's result; its account shows
+  the wage debits (`simulate.banking`);
 - 12th, 10:00: failed lines mostly re-issued to a new card.
 
 Labels (the alert rule that must catch each): `pay_without_attendance` (days claimed for a worker absent all
@@ -63,6 +64,7 @@ WARNING_REASONS = {
     "exit_without_settlement": "离场时已现金结清，附本人签字确认",
     "paid_twice": "两个项目分别计薪，天数已核对",
     "contract": "劳动合同已补签",
+    "card_changed": "工人本人已确认新工资卡",
 }
 
 
@@ -346,27 +348,53 @@ class Payrolls:
             response = client.get("/api/v1/bank/payrolls", "include_fetched=true")
             if response.status != 200:
                 raise RuntimeError(f"the platform refused a simulated bank's fetch ({response.status}): {response.body[:300]!r}")
-            records, payroll_of = [], {}
+            records, payroll_of, fetched = [], {}, []
             for payroll in response.json()["payrolls"]:
                 if payroll["lines"] and opened.get(payroll["account_number"], moment.date()) <= timezone.localdate(moment):
                     self.summary.fetched += 1
-                    for record in self._answer(payroll, moment):
-                        records.append(record)
-                        payroll_of[record["line_id"]] = payroll
+                    fetched.append(payroll)
+            self._verify(code, client, fetched, moment)
+            for payroll in fetched:
+                for record in self._answer(payroll, moment):
+                    records.append(record)
+                    payroll_of[record["line_id"]] = payroll
             self._post_results(code, client, records, payroll_of, moment)
 
+    @staticmethod
+    def _holders(payroll: dict) -> dict[str, str]:
+        """Each card's holder: the first worker paid to it (the foreman's line comes first)."""
+        holders: dict[str, str] = {}
+        for line in payroll["lines"]:
+            holders.setdefault(line["card"], line["name"])
+        return holders
+
+    def _verify(self, code: str, client, payrolls: list[dict], moment) -> None:
+        """Before paying, the bank checks each new line's card against the account holder's name and reports it."""
+        records = []
+        for payroll in payrolls:
+            holders = self._holders(payroll)
+            records += [{"client_record_id": f"v-{line['line_id']}", "line_id": line["line_id"], "card": line["card"],
+                         "holder_name": holders[line["card"]]} for line in payroll["lines"] if line["card_holder"] == "pending"]
+        for start in range(0, len(records), 1000):
+            batch = {"batch_id": f"verify-{code}-{moment:%Y%m%d%H%M}-{start // 1000}", "mode": "partial", "records": records[start:start + 1000]}
+            response = client.post_json("/api/v1/bank/card-verifications", batch)
+            if response.status != 200:
+                raise RuntimeError(f"the platform refused simulated card verifications ({response.status}): {response.body[:300]!r}")
+
     def _answer(self, payroll: dict, moment) -> list[dict]:
-        """The bank's result for each line of one fetched ledger."""
-        holders: dict[str, str] = {}  # a card's holder: the first worker paid to it (the foreman's line comes first)
+        """The bank's result for each line of one fetched ledger: a card held by someone else is not paid."""
+        holders = self._holders(payroll)
         records = []
         for line in payroll["lines"]:
-            holder = holders.setdefault(line["card"], line["name"])
+            holder = holders[line["card"]]
             txn = hashlib.sha1(f"{payroll['enterprise_uscc']}:{line['card']}:{line['name']}".encode()).hexdigest()[:10]
             txn_id = f"{payroll['account_number']}-W{payroll['month'].replace('-', '')}-{txn}{'-R' if line['reissue_of'] else ''}"
             rng = self._rng("pay", payroll["project_code"], payroll["month"], txn_id)
             record = {"client_record_id": txn_id, "line_id": line["line_id"], "amount": line["amount"], "card": line["card"],
                       "holder_name": holder}
-            if not line["reissue_of"] and rng.random() < self.rates.line_failed:
+            if holder != line["name"]:
+                records.append(record | {"status": "failed", "reason_code": "NAME_MISMATCH"})
+            elif not line["reissue_of"] and rng.random() < self.rates.line_failed:
                 records.append(record | {"status": "failed", "reason_code": rng.choice(FAILURE_CODES)})
             else:
                 records.append(record | {"status": "paid", "bank_txn_id": txn_id, "paid_at": moment.isoformat()})

@@ -12,6 +12,7 @@ CHECKS = {
     "paid_twice": _("paid twice for the same days"),
     "large_payment": _("large payment"),
     "exit_without_settlement": _("exit without settlement"),
+    "card_changed": _("wage card changed in the last 30 days"),
 }
 DIFFERENCES = {
     "unpaid": _("no result from the bank yet"),

@@ -46,6 +46,9 @@ def production_env(database_url: str) -> dict[str, str]:
     env.update(WAGEGUARD_ENV="production", DATABASE_URL=database_url,
                WAGEGUARD_SECRET_KEY=os.environ.get("WAGEGUARD_SECRET_KEY") or secrets.token_urlsafe(40),
                WAGEGUARD_FIELD_KEY=os.environ.get("WAGEGUARD_FIELD_KEY") or secrets.token_hex(16),
+               WAGEGUARD_AUDIT_KEY=os.environ.get("WAGEGUARD_AUDIT_KEY") or secrets.token_urlsafe(32),
+               # plain HTTP on localhost, and the raw ingest rate (rate limits measured on their own)
+               WAGEGUARD_SSL_REDIRECT="0", WAGEGUARD_RATELIMIT="0",
                WAGEGUARD_ALLOWED_HOSTS="127.0.0.1,localhost",
                WAGEGUARD_VAR_DIR=tempfile.mkdtemp(prefix="wg-bench-"))
     return env

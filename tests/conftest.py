@@ -28,7 +28,10 @@ def _reload_regions_after_flush(sender, **kwargs):
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.VAR_DIR = tmp_path / "var"  # audit anchors and other local state
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                       # LocMem shares its store by LOCATION: one per test, so that counters never leak between tests
+                       "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}}
     # Fast hashing: the tests create many users; production hashing is tested by Django itself.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -25,6 +25,7 @@ _DEV_DEFAULTS = {
     "WAGEGUARD_SECRET_KEY": "dev-only-insecure-secret-key-do-not-use-in-production",
     # 16 bytes (SM4 key size), hex encoded.
     "WAGEGUARD_FIELD_KEY": "00112233445566778899aabbccddeeff",
+    "WAGEGUARD_AUDIT_KEY": "dev-only-audit-chain-key-do-not-use-in-production",
     "DATABASE_URL": f"sqlite:///{VAR_DIR / 'wageguard.sqlite3'}",
 }
 
@@ -47,6 +48,9 @@ SECRET_KEY = env("WAGEGUARD_SECRET_KEY")
 FIELD_KEY = env("WAGEGUARD_FIELD_KEY")
 # Older field keys still able to decrypt (comma separated "version:hex" pairs), see docs/pii.md.
 FIELD_KEYS_OLD = os.environ.get("WAGEGUARD_FIELD_KEYS_OLD", "")
+# The audit chain's HMAC-SM3 key (never in the database), and retired keys still able to verify old entries.
+AUDIT_KEY = env("WAGEGUARD_AUDIT_KEY")
+AUDIT_KEYS_OLD = [k for k in os.environ.get("WAGEGUARD_AUDIT_KEYS_OLD", "").split(",") if k.strip()]
 DEBUG = DEV and os.environ.get("WAGEGUARD_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in env("WAGEGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -58,6 +62,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
+    "django_ratelimit",
     "wageguard.core",
     "wageguard.registry",
     "wageguard.exchange",
@@ -70,14 +79,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "wageguard.core.middleware.ApiErrorShapeMiddleware",
+    "wageguard.core.middleware.BodySizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "wageguard.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "wageguard.core.auth.SessionLimitMiddleware",
+    "wageguard.core.middleware.RateLimitMiddleware",
+    "wageguard.core.auth.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wageguard.urls"
@@ -116,10 +132,33 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Complexity (MLPS 2.0 level 3): in production; the demo's published logins keep their simple password.
 AUTH_PASSWORD_VALIDATORS = [] if DEV else [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "wageguard.core.passwords.CharacterClassesValidator"},
 ]
+
+# Sign-in (core/auth.py, docs/security.md): lockout in every environment, the demo included.
+from datetime import timedelta  # noqa: E402
+
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USE_ATTEMPT_EXPIRATION = True  # failures count within a sliding 15 minutes
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account and per address, each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "wageguard.core.auth.locked_out"
+AXES_VERBOSE = False
+# Second factor: "required" (every person, the production default), "optional" (those who enrolled; the demo).
+WAGEGUARD_2FA = os.environ.get("WAGEGUARD_2FA", "optional" if DEV else "required")
+if WAGEGUARD_2FA not in ("required", "optional"):
+    raise ImproperlyConfigured("WAGEGUARD_2FA must be 'required' or 'optional'.")
+OTP_TOTP_ISSUER = "山东省农民工工资支付监管平台"
+SESSION_COOKIE_AGE = 30 * 60  # idle timeout; the 12-hour absolute limit is core.auth.SessionLimitMiddleware
+SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -139,6 +178,39 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEV
 CSRF_COOKIE_SECURE = not DEV
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEV:  # TLS is terminated at the load balancer, which sets X-Forwarded-Proto
+    SECURE_SSL_REDIRECT = os.environ.get("WAGEGUARD_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (django-csp): scripts only from here or with the request's nonce; no plug-ins, no
+# framing. Styles allow inline attributes (the console's widths and ECharts' own).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF], "script-src": [SELF, NONCE], "style-src": [SELF, "'unsafe-inline'"], "img-src": [SELF, "data:"],
+    "connect-src": [SELF], "font-src": [SELF], "object-src": [NONE], "base-uri": [SELF], "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}}
+
+# Request bodies: the whole body at most (uploads included), then 413; non-file data as Django caps it.
+WAGEGUARD_MAX_BODY_BYTES = 25 * 1024 * 1024
+# Rate limits (core/middleware.py): "<count>/<s|m|h>" per key, on the cache. Tests may turn them off.
+RATELIMIT_ENABLE = os.environ.get("WAGEGUARD_RATELIMIT", "1") == "1"
+RATELIMIT_USE_CACHE = "ratelimit"
+WAGEGUARD_RATE_LIMITS = {
+    "anonymous": "60/m",           # pages without sign-in, per address (the login page, public pages)
+    "login": "20/m",               # sign-in attempts per address (the lockout counts failures per account)
+    "signed_key": "600/m",         # signed API requests per client key
+    "signed_address": "1200/m",    # … and per address
+    "signed_failures": "30/m",     # refused signatures per address
+    "person_writes": "120/m",      # writes (POST) per signed-in person, console and session API
+}
 
 # Huey: SQLite storage embedded by default, Redis in production (WAGEGUARD_HUEY_URL=redis://...).
 _huey_url = os.environ.get("WAGEGUARD_HUEY_URL", "")
@@ -159,8 +231,18 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
-    )
+    ),
+    # Rate-limit counters need an atomic increment shared by every web process: Redis in production; the demo's
+    # single web process keeps them in its memory.
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
 }
+# django-ratelimit knows django-redis, not Django's own Redis cache (atomic too); the demo's in-memory cache is
+# one process's (its single web process).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + (["django_ratelimit.E003"] if DEV and not _redis_url else [])
 
 # ID-card readings: the whole payload, its photo (the chip's), refused readings kept per sender and day.
 READING_MAX_BYTES = 512 * 1024

@@ -11,3 +11,6 @@ class CoreConfig(AppConfig):
         from . import pii
 
         pii.check_keys()  # a clear startup error if the field key is missing or malformed
+        from .auth import connect_signals
+
+        connect_signals()

@@ -1,17 +1,36 @@
-"""The hash-chained audit log. Every service records its change here, inside its transaction."""
+"""The audit log, a chain sealed with HMAC-SM3. Every service records its change here, inside its transaction.
+
+Each entry's seal covers its content and the previous seal, keyed with `WAGEGUARD_AUDIT_KEY`, which lives in
+the environment, never in the database: someone who can write the database can change an entry, but cannot
+compute the seals that would hide it. Entries written before the chain was keyed carry plain SM3 and an empty
+`key_id`; they all come first, and the first keyed entry's seal covers the last of them. A daily anchor (the
+head's id and seal) is appended to a file outside the database, so that cutting entries off the end is seen too.
+"""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEntry
-from .pii import EncryptedField, sm3_hex
+from .pii import EncryptedField, hmac_sm3, sm3_hex
 
 GENESIS = "0" * 64
+
+
+def _key_id(key: bytes) -> str:
+    return sm3_hex(b"wageguard-audit-key:" + key)[:8]
+
+
+def audit_keys() -> tuple[str, dict[str, bytes]]:
+    """The current key's id and every known key by id (the current one and those retired)."""
+    keys = [settings.AUDIT_KEY.encode()] + [k.strip().encode() for k in settings.AUDIT_KEYS_OLD]
+    return _key_id(keys[0]), {_key_id(k): k for k in keys}
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -27,11 +46,23 @@ def _canonical(entry: AuditEntry) -> bytes:
         "reason": entry.reason,
         "prev": entry.prev_hash,
     }
+    if entry.key_id:  # entries from before the chain was keyed were hashed without it
+        body["key"] = entry.key_id
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+class UnknownKey(Exception):
+    pass
+
+
 def entry_hash(entry: AuditEntry) -> str:
-    return sm3_hex(_canonical(entry))
+    """The entry's seal: HMAC-SM3 under its key, or plain SM3 for an entry from before the chain was keyed."""
+    if not entry.key_id:
+        return sm3_hex(_canonical(entry))
+    key = audit_keys()[1].get(entry.key_id)
+    if key is None:
+        raise UnknownKey(entry.key_id)
+    return hmac_sm3(key, _canonical(entry)).hex()
 
 
 def snapshot(instance: models.Model | None, fields: Iterable[str] | None = None) -> dict[str, Any] | None:
@@ -108,6 +139,7 @@ def _entry(actor, prev_hash: str, *, action: str, obj: models.Model | None = Non
         object_id=object_id,
         reason=reason,
         prev_hash=prev_hash,
+        key_id=audit_keys()[0],
     )
     # Round-trip through JSON so the hash is over exactly what the database will return.
     entry.before = json.loads(json.dumps(before, default=str)) if before is not None else None
@@ -121,6 +153,8 @@ class VerifyResult:
     checked: int
     broken_at: int | None = None
     problem: str = ""
+    anchors: int = 0
+    last_anchor: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -128,17 +162,61 @@ class VerifyResult:
 
 
 def verify_chain() -> VerifyResult:
-    """Walk the chain in order; report the first entry whose link or content does not hold."""
-    previous = GENESIS
-    checked = 0
+    """Walk the chain in order; report the first entry whose link, seal or anchor does not hold."""
+    anchored = {a["entry"]: a for a in read_anchors()}
+    last_anchor = max(anchored.values(), key=lambda a: a["entry"]) if anchored else None
+    previous, checked, keyed = GENESIS, 0, False
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
         if entry.prev_hash != previous:
-            return VerifyResult(checked, entry.pk, "prev_hash does not match the previous entry's hash")
-        if entry_hash(entry) != entry.hash:
-            return VerifyResult(checked, entry.pk, "content does not match its hash (entry altered)")
+            return VerifyResult(checked, entry.pk, "prev_hash does not match the previous entry's seal")
+        if keyed and not entry.key_id:
+            return VerifyResult(checked, entry.pk, "an unkeyed entry after the chain was keyed (entry forged or altered)")
+        keyed = keyed or bool(entry.key_id)
+        try:
+            sealed = entry_hash(entry) == entry.hash
+        except UnknownKey:
+            return VerifyResult(checked, entry.pk, f"sealed with an unknown key {entry.key_id!r} (set WAGEGUARD_AUDIT_KEYS_OLD)")
+        if not sealed:
+            return VerifyResult(checked, entry.pk, "content does not match its seal (entry altered)")
+        anchor = anchored.pop(entry.pk, None)
+        if anchor is not None and (anchor["hash"], anchor.get("key_id", entry.key_id)) != (entry.hash, entry.key_id):
+            return VerifyResult(checked, entry.pk, f"differs from the anchor of {anchor['at']} (history rewritten)")
         previous = entry.hash
         checked += 1
+    if anchored:
+        missing = min(anchored)
+        return VerifyResult(checked, missing, f"anchored entry #{missing} ({anchored[missing]['at']}) is missing (entries removed)")
     head = AuditChainHead.objects.filter(pk=1).first()
     if head and head.last_hash != previous:
         return VerifyResult(checked, None, "the chain head does not match the last entry (entries removed at the end)")
-    return VerifyResult(checked)
+    return VerifyResult(checked, anchors=len(read_anchors()), last_anchor=last_anchor)
+
+
+# ---------------------------------------------------------------- anchors outside the database
+
+
+def anchor_path():
+    return settings.VAR_DIR / "audit-anchors.jsonl"
+
+
+def read_anchors() -> list[dict]:
+    path = anchor_path()
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_anchor() -> dict | None:
+    """Append the chain head (entry id and seal) to the anchor file, flushed to disk; None for an empty chain."""
+    head = AuditEntry.objects.order_by("-id").values("id", "hash", "key_id").first()
+    if head is None:
+        return None
+    anchor = {"at": timezone.now().isoformat(timespec="seconds"), "entry": head["id"], "hash": head["hash"], "key_id": head["key_id"]}
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(anchor) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return anchor

@@ -155,6 +155,7 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, blank=True)  # the HMAC-SM3 key that sealed it ("" before the chain was keyed)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:

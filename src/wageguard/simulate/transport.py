@@ -12,6 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from wageguard.core.middleware import IN_PROCESS
 from wageguard.exchange.client import Response
 
 
@@ -28,6 +29,8 @@ class InProcessTransport:
             "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": io.StringIO(),
             "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False, "wsgi.version": (1, 0),
             "CONTENT_LENGTH": str(len(body)), "HTTP_HOST": self.host,
+            # Months of senders' deliveries replayed in seconds: not rate-limited (no HTTP client can set this key).
+            IN_PROCESS: True,
         }
         for name, value in headers.items():
             key = name.upper().replace("-", "_")

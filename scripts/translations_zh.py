@@ -744,6 +744,23 @@ ZH = {
     'Previous card': '原卡号',
     'file': '文件',
     'Export unmasked (audited)': '导出明文（记入审计）',
+    'confirmed at': '确认时间',
+    'This account is already confirmed.': '该账户已确认。',
+    "The account is confirmed: the project's wage ledgers go to this bank.": '账户已确认：本项目的工资台账将交由该银行代发。',
+    "Only the general contractor or the project's department confirms its wage account.": '只有施工总承包企业或项目主管部门可以确认专户。',
+    "Read the worker's ID card for this project first.": '请先为本项目读取该工人的身份证。',
+    'The identity typed here was not applied: an identity changes only by reading the ID card, reviewed by the HRSS department.': '表中填写的身份信息未采用：身份信息只能通过读取身份证、经人社部门审核后变更。',
+    "Phone and wage card not set: the employment waits for the worker's ID card to be read for this project.": '未设置手机号码和工资卡：该用工记录待为本项目读取工人身份证后生效。',
+    'ID card read for this project': '已为本项目读取身份证',
+    'registered by this enterprise': '由本企业登记',
+    'recorded by an official': '由主管部门录入',
+    "awaiting the ID card's reading": '待读取身份证',
+    'proof of presence': '在岗核验',
+    'confirmed by the project': '项目方已确认',
+    "awaiting the general contractor's confirmation: no ledger is paid from it yet": '待施工总承包企业确认：确认前不从该账户代发工资',
+    'Confirm that this is the project’s own dedicated wage account at this bank?': '确认这是本项目在该银行开立的农民工工资专用账户？',
+    'Confirm this account': '确认该账户',
+    'unconfirmed': '未确认',
 }
 
 

@@ -16,8 +16,9 @@ def gc_client(world):
     return client
 
 
-def test_openapi_document_lists_the_endpoints(client):
-    response = client.get("/api/openapi.json")
+def test_openapi_document_lists_the_endpoints(client, gc_client):
+    assert client.get("/api/openapi.json").status_code == 302  # for signed-in people only
+    response = gc_client.get("/api/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in ("/api/v1/workers/id-card-readings", "/api/v1/projects/{code}/employments",

@@ -267,8 +267,10 @@ def test_errors_block_submission_and_warnings_need_a_reason(world, gate):
 def _confirmed(world, gate):
     from wageguard.accounts.models import Bank, WageAccount
 
+    from django.utils import timezone
+
     WageAccount.objects.create(project=world.jinan_building, bank=Bank.objects.get(code="ICBC"), holder=world.gc_a, number="9001",
-                               name="x农民工工资专用账户", opened_on=datetime.date(2026, 3, 5))
+                               name="x农民工工资专用账户", opened_on=datetime.date(2026, 3, 5), confirmed_at=timezone.now())
     registry_services.worker_set_contact(actor=system_admin(), worker=world.sub_worker_emp.worker, bank_card="6222021234567890128",
                                          bank_name="中国工商银行")
     attend(gate, world.gc_a_worker_emp, [1, 2, 3])
@@ -306,9 +308,15 @@ def test_the_bank_fetches_once_and_answers_each_line(world, gate):
     assert again["results"][0]["status"] == "duplicate"
 
 
-def verify(bank, line: dict, holder: str, batch_id: str | None = None) -> dict:
-    """The bank's account-name check of a fetched line's card, before it pays."""
-    record = {"client_record_id": f"v{line['line_id']}-{holder}", "line_id": line["line_id"], "card": line["card"], "holder_name": holder}
+def verify(bank, line: dict, holder: str, batch_id: str | None = None, id_number: str | None = None) -> dict:
+    """The bank's account-holder check (name and ID number) of a fetched line's card, before it pays; the ID number
+    defaults to the line's worker's."""
+    from wageguard.payroll.models import PayrollLine
+
+    found = PayrollLine.objects.filter(pk=line["line_id"]).select_related("worker").first()
+    id_number = id_number or (found.worker.id_number if found else "370102198506150000")
+    record = {"client_record_id": f"v{line['line_id']}-{holder}", "line_id": line["line_id"], "card": line["card"], "holder_name": holder,
+              "holder_id_number": id_number}
     response = bank.post("/api/v1/bank/card-verifications", {"batch_id": batch_id or record["client_record_id"], "mode": "partial",
                                                               "records": [record]})
     assert response.status_code == 200, response.content
@@ -326,8 +334,10 @@ def test_the_bank_reports_the_card_holder_and_a_stranger_is_an_error(world, gate
     (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
     assert verify(icbc, line, "王大锤")["results"][0]["status"] == "accepted"
     checked = payroll.lines.get()
-    assert checked.checks["card_holder"]["level"] == "error" and "王大锤" in checked.checks["card_holder"]["detail"]
+    assert checked.checks["card_holder"]["level"] == "error" and "王**" in checked.checks["card_holder"]["detail"]  # masked
     assert verify(icbc, line, checked.worker.name, "again")["results"][0]["reason"] == "conflicts_with_stored"
+    # the same name but another person's ID number is not the worker's card either
+    assert ledger.holder_check(checked, checked.worker.name, "110105194912310029")["level"] == "error"
     paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
             "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00"}
     assert _fetch_and_answer(icbc, [paid], "h1") == ["rejected"]  # a card held by someone else is never paid
@@ -367,7 +377,7 @@ def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
     original.worker.refresh_from_db()
     again = services.line_reissue(actor=gc, line=original, reason="原卡已注销，改发新卡", card="6222021234567890011")
     assert again.reissue_of_id == original.pk and again.net == original.net and again.checks["card_holder"]["level"] == "pending"
-    assert again.checks["card_changed"]["level"] == "warning" and again.warning_reasons["card_changed"] == "原卡已注销，改发新卡"
+    assert again.checks["card_changed"]["level"] == "warning" and "card_changed" not in again.warning_reasons  # seen, not waved
     assert "6222021234567890011" not in str(AuditEntry.objects.filter(action="payroll.line_reissue").values("before", "after").get())
     with pytest.raises(ServiceError) as err:
         services.line_reissue(actor=gc, line=original, reason="again")

@@ -1,6 +1,5 @@
 """Trust, identities and wage cards: no insider rewrites an identity or redirects a wage (issue 13's findings,
 each reproduced as the attacker tried it)."""
-import datetime
 import io
 import json
 
@@ -13,7 +12,7 @@ from wageguard.core.models import AuditEntry
 from wageguard.payroll import services as payroll_services
 from wageguard.registry import excel, services
 from wageguard.registry.models import Employment, IdCardReading, IdentityReview, WageCardChange, Worker
-from tests.factories import Machine, api_client, employ, reader_payload, system_admin
+from tests.factories import Machine, api_client, reader_payload, system_admin
 
 pytestmark = pytest.mark.django_db
 READINGS = "/api/v1/workers/id-card-readings"
@@ -57,13 +56,15 @@ def test_a_differing_reading_by_a_rival_enterprise_is_kept_and_waits_for_the_cou
     assert body["created"] is True and body["name"] == "冒名者" and body.get("identity_review") is None
     assert _identity(victim) == before
     review = IdentityReview.objects.get(worker=victim)
-    assert review.region.code == "370202" and set(review.fields) >= {"name", "address"}
-    with pytest.raises(PermissionDenied):  # not the HRSS department of the county where it was read
-        services.identity_review_decide(actor=world.users["hrss_jinan"], review=review, approve=True)
+    # reviewed where the worker is known (their employment in 历下区), not in the county the rival chose
+    assert review.region.code == "370102" and set(review.fields) >= {"name", "address", "photo"}
     from tests.factories import official
 
-    qingdao_hrss = official("u-hrss-qd-county", "370202", "hrss")
-    services.identity_review_decide(actor=qingdao_hrss, review=review, approve=False, reason="人证不符")
+    with pytest.raises(PermissionDenied):
+        services.identity_review_decide(actor=official("u-hrss-qd-county", "370202", "hrss"), review=review, approve=True)
+    page = _as(world.users["hrss_jinan"]).get(f"/identity-reviews/{review.pk}/").content.decode()
+    assert 'src="data:image/jpeg;base64,QUJD"' in page  # the reviewer compares the faces
+    services.identity_review_decide(actor=world.users["hrss_jinan"], review=review, approve=False, reason="人证不符")
     assert _identity(victim) == before and IdentityReview.objects.get().status == "rejected"
 
 
@@ -138,7 +139,17 @@ def test_a_rival_import_adds_a_second_site_but_never_the_identity_contacts_or_ca
     victim = Worker.objects.get(pk=victim.pk)
     assert (victim.name, victim.address, victim.phone, victim.bank_card) == before
     assert Employment.objects.with_overlap().get(worker=victim, project=world.qingdao_building).overlapping
-    assert [n["row"] for n in result.notes] == [2, 2] and "姓名" in result.notes[0]["detail"]
+    assert [n["row"] for n in result.notes] == [2, 2]
+    assert not any(word in note["detail"] for note in result.notes for word in ("姓名", "住址", "name", "address"))  # nothing confirmed
+    # and the rival gained nothing of the worker: not on its roster's personal data, no worker page, no ledger line
+    rival = _as(world.users["gc_b_admin"])
+    assert rival.get(f"/workers/{victim.pk}/").status_code == 404
+    roster = rival.get(f"/api/v1/projects/{world.qingdao_building.code}/roster").json()
+    assert victim.pk not in {line["worker_id"] for line in roster}
+    payroll = payroll_services.payroll_build(actor=None, project=world.qingdao_building, enterprise=world.gc_b, month="2026-06")
+    assert not payroll.lines.filter(worker=victim).exists()
+    with pytest.raises(PermissionDenied):  # nor any say over the worker's contacts or card
+        services.worker_set_contact(actor=world.users["gc_b_admin"], worker=victim, phone="13900000003")
     assert list(WageCardChange.objects.filter(worker=victim).values_list("channel", flat=True)) == ["first"]
 
 

@@ -243,7 +243,52 @@ def test_a_rotated_key_still_verifies_old_entries(db, settings):
     _entries(2)
     assert audit.verify_chain().ok
     settings.AUDIT_KEYS_OLD = []
-    assert "unknown key" in audit.verify_chain().problem
+    assert "key this server does not have" in audit.verify_chain().problem
+    # a retired (perhaps leaked) key cannot seal an entry after the newer key's
+    settings.AUDIT_KEYS_OLD = [old]
+    settings.AUDIT_KEY, settings.AUDIT_KEYS_OLD = old, ["the-new-key"]
+    _entries(1)
+    settings.AUDIT_KEY, settings.AUDIT_KEYS_OLD = "the-new-key", [old]
+    assert "retired key after a newer one" in audit.verify_chain().problem
+
+
+def test_a_whole_chain_downgraded_to_unkeyed_is_found(db, settings):
+    from wageguard.core.models import AuditChainHead
+    from wageguard.core.pii import sm3_hex
+
+    _entries(3)
+    anchor = audit.write_anchor()
+    assert anchor["keyed_from"] == AuditEntry.objects.order_by("id").first().pk
+    previous = audit.GENESIS
+    for entry in AuditEntry.objects.order_by("id"):  # the database administrator re-seals everything without the key
+        entry.key_id, entry.prev_hash = "", previous
+        entry.hash = previous = sm3_hex(audit._canonical(entry))
+        AuditEntry.objects.filter(pk=entry.pk).update(key_id="", prev_hash=entry.prev_hash, hash=entry.hash)
+    AuditChainHead.objects.update(last_hash=previous)
+    assert "unkeyed" in audit.verify_chain().problem  # the anchors say where the chain was keyed
+    (settings.VAR_DIR / "audit-anchors.jsonl").unlink()
+    assert audit.verify_chain().ok  # a demo that kept legacy entries and lost its anchors cannot tell…
+    settings.AUDIT_LEGACY_ALLOWED = False
+    assert "unkeyed" in audit.verify_chain().problem  # …a production deployment, where every entry is sealed, can
+
+
+def test_the_anchor_file_is_checked_and_a_broken_chain_is_not_anchored(db):
+    from wageguard.core.models import AuditChainHead
+
+    _entries(3)
+    audit.write_anchor()
+    _entries(2)
+    AuditEntry.objects.filter(pk=AuditEntry.objects.order_by("id").last().pk).update(after={"i": "forged"})
+    with pytest.raises(audit.AnchorRefused):
+        audit.write_anchor()
+    AuditEntry.objects.filter(pk__gt=AuditEntry.objects.order_by("id")[2].pk).delete()
+    AuditEntry.objects.filter(pk=AuditEntry.objects.order_by("id")[2].pk).delete()
+    AuditChainHead.objects.update(last_hash=AuditEntry.objects.order_by("id").last().hash)
+    with pytest.raises(audit.AnchorRefused):  # shorter than the last anchor
+        audit.write_anchor()
+    with open(audit.anchor_path(), "a") as handle:
+        handle.write("not json\n")
+    assert "line 2" in audit.verify_chain().problem
 
 
 def test_no_full_card_or_id_number_in_any_audit_entry(world):
@@ -267,7 +312,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
     import sys
 
     env = dict(os.environ, WAGEGUARD_ENV="production", WAGEGUARD_SECRET_KEY="x" * 10 + "K9#mQ2$vL7@pR4!zT8&wN1^bY6*cF3" * 2,
-               WAGEGUARD_FIELD_KEY="00112233445566778899aabbccddeeff", WAGEGUARD_AUDIT_KEY="prod-audit-key-from-the-vault",
+               WAGEGUARD_FIELD_KEY="00112233445566778899aabbccddeeff", WAGEGUARD_AUDIT_KEY="prod-audit-key-from-the-vault-0123456789abcdef",
                WAGEGUARD_REDIS_URL="redis://127.0.0.1:6379/15", WAGEGUARD_VAR_DIR=str(tmp_path),
                DATABASE_URL=f"sqlite:///{tmp_path}/deploy.sqlite3", WAGEGUARD_ALLOWED_HOSTS="wageguard.example.gov.cn")
     result = subprocess.run([sys.executable, "-m", "wageguard.cli", "check", "--deploy", "--fail-level", "WARNING"],

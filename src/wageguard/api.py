@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from csp.decorators import csp_exempt
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
@@ -23,6 +25,9 @@ api = NinjaAPI(
     auth=django_auth,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # the document and its page for signed-in people (integrators get it from their account); the page's own
+    # inline script needs the CSP lifted there
+    docs_decorator=lambda view: login_required(csp_exempt()(view)),
 )
 
 

@@ -50,7 +50,12 @@ FIELD_KEY = env("WAGEGUARD_FIELD_KEY")
 FIELD_KEYS_OLD = os.environ.get("WAGEGUARD_FIELD_KEYS_OLD", "")
 # The audit chain's HMAC-SM3 key (never in the database), and retired keys still able to verify old entries.
 AUDIT_KEY = env("WAGEGUARD_AUDIT_KEY")
-AUDIT_KEYS_OLD = [k for k in os.environ.get("WAGEGUARD_AUDIT_KEYS_OLD", "").split(",") if k.strip()]
+AUDIT_KEYS_OLD = [k for k in os.environ.get("WAGEGUARD_AUDIT_KEYS_OLD", "").split(",") if k.strip()]  # newest first
+if not DEV and (len(AUDIT_KEY) < 32 or AUDIT_KEY == _DEV_DEFAULTS["WAGEGUARD_AUDIT_KEY"]):
+    raise ImproperlyConfigured("WAGEGUARD_AUDIT_KEY must be a secret of at least 32 characters (not the development default).")
+# Entries sealed before the chain was keyed (plain SM3): only a deployment that has them (the demo's, upgraded) may
+# accept them, and only before its first keyed entry. A new deployment seals every entry.
+AUDIT_LEGACY_ALLOWED = os.environ.get("WAGEGUARD_AUDIT_LEGACY", "1" if DEV else "0") == "1"
 DEBUG = DEV and os.environ.get("WAGEGUARD_DEBUG", "1") == "1"
 ALLOWED_HOSTS = [h for h in env("WAGEGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -181,6 +186,10 @@ CSRF_COOKIE_SECURE = not DEV
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Load balancers in front of the web tier: their number, to find the client's address in X-Forwarded-For (rate
+# limits, lockouts, the audit log). Production sits behind one; set 0 if it faces clients directly.
+WAGEGUARD_TRUSTED_PROXIES = int(os.environ.get("WAGEGUARD_TRUSTED_PROXIES", "0" if DEV else "1"))
+AXES_CLIENT_IP_CALLABLE = "wageguard.core.middleware.client_ip"
 if not DEV:  # TLS is terminated at the load balancer, which sets X-Forwarded-Proto
     SECURE_SSL_REDIRECT = os.environ.get("WAGEGUARD_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

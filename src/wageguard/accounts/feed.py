@@ -132,6 +132,8 @@ def _store_opened(client: ApiClient, batch: IngestionBatch, items: list[OpenedAc
                 item.status = "duplicate"
             elif not item.correction_reason:
                 item.reject("conflicts_with_stored", "account_number")
+            elif (account.project_id, account.section) != (item.project.pk, item.section):
+                item.reject("account_moved", "project_code")  # an account never moves: close it, and open another
             else:
                 before = audit.snapshot(account)
                 for k, v in fields.items():

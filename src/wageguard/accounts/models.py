@@ -52,6 +52,10 @@ class WageAccount(models.Model):
     name = models.CharField(_("account name"), max_length=200)
     opened_on = models.DateField(_("opened on"))
     status = models.CharField(_("status"), max_length=12, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    # A bank reports the account; the general contractor (or the department) confirms it is the project's own.
+    # Until then no ledger is addressed to it: a bank cannot make itself the payer of another bank's project.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from wageguard.alerts import events
 from wageguard.alerts.catalogue import DEPOSIT_CHANGED
-from wageguard.core import access, audit, rules
+from wageguard.core import access, audit, clock, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core import files
 from wageguard.core.money import require_money
@@ -42,6 +42,22 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
     payment.save()
     audit.record(actor=actor, action="accounts.progress_payment_record", obj=payment, before=before, after=audit.snapshot(payment))
     return payment
+
+
+@service
+def account_confirm(*, actor, account):
+    """The general contractor (or the project's department) confirms that an account a bank reported is the
+    project's dedicated wage account: from now on its ledgers are addressed to that bank."""
+    from .models import WageAccount
+
+    access.require(actor, "account.confirm", account)
+    account = WageAccount.objects.select_for_update().get(pk=account.pk)
+    if account.confirmed_at is not None:
+        raise ServiceError("already_confirmed", _("This account is already confirmed."), "account")
+    account.confirmed_at, account.confirmed_by = clock.now(), actor if getattr(actor, "pk", None) else None
+    account.save(update_fields=["confirmed_at", "confirmed_by"])
+    audit.record(actor=actor, action="accounts.account_confirm", obj=account, after={"bank": account.bank_id, "project": account.project_id})
+    return account
 
 
 @service

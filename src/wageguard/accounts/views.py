@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wageguard.core import clock, files
 from wageguard.core import access
 from wageguard.core.access import route
+from wageguard.core.http import service_call
 from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 from wageguard.core.models import Role
 from wageguard.core.xlsx import download, new_sheet, to_bytes
@@ -57,6 +58,7 @@ def account_detail(request, pk: int):
         "page": Paginator(selectors.transactions(account=account, filters=filters), 50).get_page(request.GET.get("page")),
         "balances": selectors.balance_series(account=account),
         "may_unmask": access.may_unmask(request.user),
+        "may_confirm": account.confirmed_at is None and access.can(request.user, "account.confirm", account),
         "allocations": selectors.allocation_by_month(account=account),
         "issues": account.data_issues.filter(resolved_at__isnull=True),
         "may_report_progress": request.user.is_platform_admin or (
@@ -176,6 +178,17 @@ def deposit_certificate_file(request, pk: int, certificate_pk: int):
 
 
 @require_POST
+@route("account.confirm", pk=WageAccount)
+@require_POST
+def account_confirm(request, pk: int):
+    """The general contractor (or the department) confirms the account a bank reported is the project's own."""
+    account = selectors.account_get(user=request.user, pk=pk)
+    access.require(request.user, "account.confirm", account)
+    service_call(request, lambda: services.account_confirm(actor=request.user, account=account),
+                 _("The account is confirmed: the project's wage ledgers go to this bank."))
+    return redirect("account_detail", pk=account.pk)
+
+
 @route("progress.record", pk=WageAccount)
 def progress_payment(request, pk: int):
     """The owner or general contractor records a month's progress payment (the basis of the expected allocation)."""

@@ -133,7 +133,9 @@ def project_q(user, via: str = "") -> Q:
 def employment_q(user, via: str = "") -> Q:
     """Employments (and through them workers' personal data): officials who see personal data, those of their
     projects; the general contractor the whole roster of its projects, a subcontractor its own workers (a wage
-    officer on their project); a worker their own."""
+    officer on their project) — only proven employments (the card read for the project, or the enterprise
+    registered the worker): typing a worker's ID number into one's own roster reveals nothing of them; a worker
+    their own."""
     if not user.is_authenticated:
         return NOTHING
     if user.is_platform_admin:
@@ -142,6 +144,7 @@ def employment_q(user, via: str = "") -> Q:
         return project_q(user, _path(via, "project")) if sees_personal_data(user) else NOTHING
     if is_enterprise_staff(user):
         own = Q(**{_path(via, "enterprise_id"): user.enterprise_id}) | Q(**{_path(via, "project__general_contractor_id"): user.enterprise_id})
+        own &= ~Q(**{_path(via, "proof"): ""})
         if user.role == Role.WAGE_OFFICER:
             return own & Q(**{_path(via, "project_id"): user.project_id}) if user.project_id else NOTHING
         return own
@@ -190,9 +193,14 @@ def payroll_q(user, via: str = "") -> Q:
             return own & Q(**{_path(via, "project_id"): user.project_id}) if user.project_id else NOTHING
         return own
     if is_bank_operator(user):
-        accounts = _model("accounts.WageAccount").objects.filter(bank__code=user.bank_code, project_id=OuterRef(_path(via, "project_id")))
+        accounts = paying_accounts().filter(bank__code=user.bank_code, project_id=OuterRef(_path(via, "project_id")))
         return Q(Exists(accounts))
     return NOTHING
+
+
+def paying_accounts():
+    """The accounts that pay ledgers: confirmed by the project's side and not closed."""
+    return _model("accounts.WageAccount").objects.filter(confirmed_at__isnull=False).exclude(status="closed")
 
 
 def sees_lines(user) -> bool:
@@ -333,19 +341,25 @@ def answers_alert(user, alert) -> bool:
 
 
 def employs_worker(user, worker) -> bool:
-    """Staff of an enterprise that employs the worker (on a project the staff member acts on)."""
+    """Staff of an enterprise that employs the worker now — a proven employment, not ended, of the enterprise or
+    on a project it contracts generally (a wage officer: on their project)."""
+    import datetime
+
+    from .clock import localdate
+
     if not is_enterprise_staff(user):
         return False
-    employments = _model("registry.Employment").objects.filter(worker_id=worker.pk, enterprise_id=user.enterprise_id)
+    current = Q(exited_on__isnull=True) | Q(exited_on__gte=localdate() - datetime.timedelta(days=31))  # a leaver's last pay
+    employments = _model("registry.Employment").objects.filter(current, worker_id=worker.pk).exclude(proof="").filter(
+        Q(enterprise_id=user.enterprise_id) | Q(project__general_contractor_id=user.enterprise_id))
     if user.role == Role.WAGE_OFFICER:
         employments = employments.filter(project_id=user.project_id)
     return employments.exists()
 
 
 def official_over_worker(user, worker) -> bool:
-    """An official who sees the worker's personal data (their employments are in the official's scope)."""
-    return (user.role == Role.OFFICIAL and sees_personal_data(user)
-            and type(worker).objects.filter(worker_q(user), pk=worker.pk).exists())
+    """An HRSS official over one of the worker's employments (the department that answers for wages)."""
+    return is_official(user, Agency.HRSS) and type(worker).objects.filter(worker_q(user), pk=worker.pk).exists()
 
 
 def reviews_identity(user, review) -> bool:
@@ -400,6 +414,9 @@ CAPABILITIES: dict[str, Capability] = {
                                   gettext_lazy("Only the project's owner or general contractor records progress payments.")),
     "deposit.assess": Capability(OFFICIAL_ONLY + GC_ADMIN, lambda u, obj: hrss_official_over(u, obj) or (u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(obj).general_contractor_id),
                                  gettext_lazy("Only the general contractor or the HRSS department assesses the wage deposit.")),
+    "account.confirm": Capability(OFFICIAL_ONLY + GC_ADMIN, lambda u, obj: filing_official(u, obj) or hrss_official_over(u, obj)
+                                  or (u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(obj).general_contractor_id),
+                                  gettext_lazy("Only the general contractor or the project's department confirms its wage account.")),
     "deposit.movement": Capability(OFFICIAL_ONLY, hrss_official_over, gettext_lazy("Only the HRSS department records wage-deposit movements.")),
     "deposit.refund_notice": Capability(OFFICIAL_ONLY, hrss_official_over, gettext_lazy("Only the HRSS department publishes a refund notice.")),
     "certificate.upload": Capability(GC_ADMIN, lambda u, obj: u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(obj).general_contractor_id,

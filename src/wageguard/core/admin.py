@@ -56,6 +56,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    def user_change_password(self, request, id, form_url=""):
+        """Django's password page saves the form itself (not through save_model): audit it here (no hash kept)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit.record(actor=request.user, action="admin.password_change", object_type="core.user", object_id=str(id))
+        return response
+
     list_display = ("username", "get_full_name", "role", "department", "enterprise", "is_active")
     list_filter = ("role", "is_active", "department__agency")
     fieldsets = BaseUserAdmin.fieldsets + (("wageguard", {"fields": ("role", "department", "enterprise", "project", "worker", "bank_code")}),)

@@ -161,35 +161,68 @@ class VerifyResult:
         return not self.problem
 
 
+class Walk:
+    """The rules a chain must keep, entry by entry: each links to the one before; each seal holds under a key this
+    server has; unkeyed (legacy) entries only where allowed, and never after a keyed one or where the anchors say
+    the chain was already keyed; a key never follows a newer one (a retired, perhaps leaked, key cannot seal new
+    entries); an anchored entry is the one anchored."""
+
+    def __init__(self, anchors: list[dict], previous: str = GENESIS, keyed: bool = False, rank: int | None = None):
+        self.anchored = {a["entry"]: a for a in anchors}
+        self.keyed_from = min((a["keyed_from"] for a in anchors if a.get("keyed_from")), default=None)
+        self.ranks = {key_id: n for n, key_id in enumerate(_key_ids())}
+        self.previous, self.keyed, self.rank, self.checked = previous, keyed, rank, 0
+
+    def problem(self, entry: AuditEntry) -> str:
+        if entry.prev_hash != self.previous:
+            return "prev_hash does not match the previous entry's seal"
+        if not entry.key_id:
+            if not settings.AUDIT_LEGACY_ALLOWED:
+                return "an unkeyed entry (this deployment seals every entry: entry forged or altered)"
+            if self.keyed or (self.keyed_from is not None and entry.pk >= self.keyed_from):
+                return "an unkeyed entry after the chain was keyed (entry forged or altered)"
+        else:
+            rank = self.ranks.get(entry.key_id)
+            if rank is None:
+                return (f"sealed with a key this server does not have ({entry.key_id!r}): the entry was altered, or a retired "
+                        f"key is missing from WAGEGUARD_AUDIT_KEYS_OLD")
+            if self.rank is not None and rank > self.rank:
+                return "sealed with a retired key after a newer one (entry forged)"
+            self.keyed, self.rank = True, rank
+        if entry_hash(entry) != entry.hash:
+            return "content does not match its seal (entry altered)"
+        anchor = self.anchored.pop(entry.pk, None)
+        if anchor is not None and (anchor["hash"], anchor.get("key_id", entry.key_id)) != (entry.hash, entry.key_id):
+            return f"differs from the anchor of {anchor['at']} (history rewritten)"
+        self.previous = entry.hash
+        self.checked += 1
+        return ""
+
+
+def _key_ids() -> list[str]:
+    """Key ids newest first: the current key, then the retired ones in the order they were retired."""
+    keys = [settings.AUDIT_KEY.encode()] + [k.strip().encode() for k in settings.AUDIT_KEYS_OLD]
+    return [_key_id(k) for k in keys]
+
+
 def verify_chain() -> VerifyResult:
     """Walk the chain in order; report the first entry whose link, seal or anchor does not hold."""
-    anchored = {a["entry"]: a for a in read_anchors()}
-    last_anchor = max(anchored.values(), key=lambda a: a["entry"]) if anchored else None
-    previous, checked, keyed = GENESIS, 0, False
+    try:
+        anchors = read_anchors()
+    except ValueError as error:
+        return VerifyResult(0, None, str(error))
+    walk = Walk(anchors)
     for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != previous:
-            return VerifyResult(checked, entry.pk, "prev_hash does not match the previous entry's seal")
-        if keyed and not entry.key_id:
-            return VerifyResult(checked, entry.pk, "an unkeyed entry after the chain was keyed (entry forged or altered)")
-        keyed = keyed or bool(entry.key_id)
-        try:
-            sealed = entry_hash(entry) == entry.hash
-        except UnknownKey:
-            return VerifyResult(checked, entry.pk, f"sealed with an unknown key {entry.key_id!r} (set WAGEGUARD_AUDIT_KEYS_OLD)")
-        if not sealed:
-            return VerifyResult(checked, entry.pk, "content does not match its seal (entry altered)")
-        anchor = anchored.pop(entry.pk, None)
-        if anchor is not None and (anchor["hash"], anchor.get("key_id", entry.key_id)) != (entry.hash, entry.key_id):
-            return VerifyResult(checked, entry.pk, f"differs from the anchor of {anchor['at']} (history rewritten)")
-        previous = entry.hash
-        checked += 1
-    if anchored:
-        missing = min(anchored)
-        return VerifyResult(checked, missing, f"anchored entry #{missing} ({anchored[missing]['at']}) is missing (entries removed)")
+        if problem := walk.problem(entry):
+            return VerifyResult(walk.checked, entry.pk, problem)
+    if walk.anchored:
+        missing = min(walk.anchored)
+        return VerifyResult(walk.checked, missing, f"anchored entry #{missing} ({walk.anchored[missing]['at']}) is missing (entries removed)")
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head and head.last_hash != previous:
-        return VerifyResult(checked, None, "the chain head does not match the last entry (entries removed at the end)")
-    return VerifyResult(checked, anchors=len(read_anchors()), last_anchor=last_anchor)
+    if walk.checked and (head is None or head.last_hash != walk.previous):
+        return VerifyResult(walk.checked, None, "the chain head does not match the last entry (entries removed at the end)")
+    last = max(anchors, key=lambda a: a["entry"]) if anchors else None
+    return VerifyResult(walk.checked, anchors=len(anchors), last_anchor=last)
 
 
 # ---------------------------------------------------------------- anchors outside the database
@@ -200,19 +233,51 @@ def anchor_path():
 
 
 def read_anchors() -> list[dict]:
+    """The anchors, oldest first; `ValueError` naming the line when one is not readable (a file tampered with)."""
     path = anchor_path()
     if not path.exists():
         return []
+    anchors = []
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                anchor = json.loads(line)
+                anchor["entry"], anchor["hash"], anchor["at"] = int(anchor["entry"]), str(anchor["hash"]), str(anchor["at"])
+            except (ValueError, KeyError, TypeError):
+                raise ValueError(f"the anchor file's line {number} is not an anchor (file altered)") from None
+            anchors.append(anchor)
+    return anchors
+
+
+class AnchorRefused(Exception):
+    pass
 
 
 def write_anchor() -> dict | None:
-    """Append the chain head (entry id and seal) to the anchor file, flushed to disk; None for an empty chain."""
+    """Append the chain head (entry id, seal, key, and the first keyed entry) to the anchor file, flushed to disk —
+    after checking the entries since the last anchor: a broken or shortened chain is never anchored. None for an
+    empty chain."""
+    anchors = read_anchors()
+    last = max(anchors, key=lambda a: a["entry"]) if anchors else None
     head = AuditEntry.objects.order_by("-id").values("id", "hash", "key_id").first()
     if head is None:
         return None
-    anchor = {"at": timezone.now().isoformat(timespec="seconds"), "entry": head["id"], "hash": head["hash"], "key_id": head["key_id"]}
+    if last is not None:
+        if head["id"] < last["entry"]:
+            raise AnchorRefused(f"the chain ends at #{head['id']}, before the last anchor #{last['entry']} (entries removed)")
+        start = AuditEntry.objects.filter(pk=last["entry"]).first()
+        if start is None or start.hash != last["hash"]:
+            raise AnchorRefused(f"entry #{last['entry']} no longer matches its anchor of {last['at']}")
+        walk = Walk([], previous=start.hash, keyed=bool(start.key_id), rank=Walk([]).ranks.get(start.key_id))
+        walk.keyed_from = min((a["keyed_from"] for a in anchors if a.get("keyed_from")), default=None)
+        for entry in AuditEntry.objects.filter(pk__gt=last["entry"]).order_by("id").iterator(chunk_size=2000):
+            if problem := walk.problem(entry):
+                raise AnchorRefused(f"entry #{entry.pk}: {problem}")
+    first_keyed = AuditEntry.objects.exclude(key_id="").order_by("id").values_list("id", flat=True).first()
+    anchor = {"at": timezone.now().isoformat(timespec="seconds"), "entry": head["id"], "hash": head["hash"], "key_id": head["key_id"],
+              "keyed_from": first_keyed}
     path = anchor_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as handle:

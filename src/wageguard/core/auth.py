@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +21,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
@@ -36,7 +38,17 @@ ABSOLUTE_SESSION_SECONDS = 12 * 3600
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    from .middleware import client_ip
+
+    return client_ip(request) if request is not None else ""
+
+
+def _next(request) -> str:
+    """Where to go after the code: a path on this site only (never an address given by someone else)."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
 
 
 # ---------------------------------------------------------------- audit of sign-in events
@@ -49,7 +61,12 @@ def _logged_in(sender, request, user, **kwargs):
 
 
 def _login_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
+    """What was typed as the user name is kept only when it is an account's (a password typed into the wrong box
+    is never logged)."""
+    from .models import User
+
+    typed = str(credentials.get("username", ""))[:150]
+    username = typed if User.objects.filter(username=typed).exists() else "(unknown)"
     audit.record(actor=None, action="core.login_failed", object_type="core.user", object_id=username[:64],
                  after={"username": username, "address": _address(request)})
 
@@ -115,7 +132,7 @@ class SecondFactorMiddleware:
                 return JsonResponse({"error": "second_factor_required", "detail": _("Give the one-time code of your authenticator first.")},
                                     status=401)
             target = "otp_verify" if user_has_device(user) else "otp_enrol"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 
@@ -134,7 +151,7 @@ class SessionLimitMiddleware:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"error": "session_expired", "detail": _("The session has expired; sign in again.")}, status=401)
                 messages.info(request, _("The session has expired; sign in again."))
-                return redirect(f"{reverse('login')}?next={request.get_full_path()}")
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
 
@@ -173,7 +190,7 @@ def otp_enrol(request):
         if otp_enrol_confirm(actor=user, device=device, token=request.POST.get("token", "").strip()):
             otp_login(request, device)
             messages.success(request, _("The authenticator is enrolled; it will be asked for at every sign-in."))
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_next(request))
         messages.error(request, _("The code is not correct; check the time on your phone and try again."))
     if not enrolled and device is None:
         device = otp_enrol_start(actor=user)
@@ -189,14 +206,14 @@ def otp_verify(request):
     """The one-time code after the password; django-otp throttles wrong codes per device."""
     user = request.user
     if user.is_verified():
-        return redirect(request.GET.get("next") or "home")
+        return redirect(_next(request))
     if request.method == "POST":
         token = request.POST.get("token", "").strip()
         for device in TOTPDevice.objects.filter(user=user, confirmed=True):
             if device.verify_token(token):
                 otp_login(request, device)
                 audit.record(actor=user, action="core.otp_verified", obj=user)
-                return redirect(request.GET.get("next") or "home")
+                return redirect(_next(request))
         audit.record(actor=user, action="core.otp_failed", obj=user, after={"address": _address(request)})
         messages.error(request, _("The code is not correct."))
     return render(request, "core/otp_verify.html", {})

@@ -26,9 +26,11 @@ EXTENSION = {content_type: ext for content_type, _magic, ext in MAGIC}
 DOCUMENTS = (PDF, JPEG, PNG)
 MB = 2**20
 
-# Markup a browser would run if the file were ever rendered as a page; active content inside a PDF.
-ACTIVE = re.compile(rb"<\s*(script|html|svg|iframe|object|embed|body|meta|!doctype)|javascript:|/JavaScript|/JS\s*[(<]|/Launch|/EmbeddedFile",
-                    re.IGNORECASE)
+# Markup a browser would run if the file were ever rendered as a page; active content inside a PDF (its names
+# un-escaped first: /J#61vaScript is /JavaScript). Defence in depth: files are only ever served as attachments.
+ACTIVE = re.compile(rb"<\s*([a-z]+:)?(script|html|svg|iframe|object|embed|body|meta|!doctype)|<[^>]{0,200}\son[a-z]+\s*=|javascript:"
+                    rb"|/JavaScript|/JS\s*[(<]|/Launch|/EmbeddedFile|/RichMedia|/XFA|/SubmitForm|/ImportData", re.IGNORECASE)
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,10 @@ def accept(upload, kind: str, noun: str, field: str = "file") -> Accepted:
         raise ServiceError("file_type", _("%(noun)s must be %(types)s.") % {"noun": noun, "types": _describe(rules.types)}, field)
     if content_type != XLSX:  # a zip's members are compressed: the workbook reader checks those
         upload.seek(0)
-        if ACTIVE.search(upload.read()):
+        content = upload.read()
+        if content_type == PDF:
+            content = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), content)
+        if ACTIVE.search(content):
             raise ServiceError("file_active_content", _("%(noun)s contains web page or script content and is refused.") % {"noun": noun},
                                field)
     upload.seek(0)

@@ -82,18 +82,34 @@ class BodySizeMiddleware:
         return self.get_response(request)
 
 
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind `WAGEGUARD_TRUSTED_PROXIES` load balancers the entry of
+    X-Forwarded-For that the outermost trusted one appended (entries further left are the client's word)."""
+    hops = settings.WAGEGUARD_TRUSTED_PROXIES
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 SIGNED_KEY_HEADER = "X-WG-Key"
 IN_PROCESS = "wageguard.in_process"  # a WSGI environ key only this process can set (the simulator's transport)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-LOGIN_PATHS = ("/login/", "/login/otp/")
+LOGIN_PATHS = ("/login/", "/login/otp/", "/admin/login/")
 
 
 def _ip(group, request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def _signed_key(group, request) -> str:
     return request.headers.get(SIGNED_KEY_HEADER, "")[:64]
+
+
+def _signed(request) -> bool:
+    """A machine request on the API (a key header elsewhere changes nothing: pages keep their own limits)."""
+    return request.path.startswith("/api/") and SIGNED_KEY_HEADER in request.headers
 
 
 def _person(group, request) -> str:
@@ -114,7 +130,7 @@ class RateLimitMiddleware:
         if request.path.startswith("/static/"):
             return []
         rules = []
-        if SIGNED_KEY_HEADER in request.headers:
+        if _signed(request):
             rules += [("signed_key", _signed_key), ("signed_address", _ip)]
         elif user is None or not user.is_authenticated:
             rules.append(("anonymous", _ip))
@@ -139,7 +155,7 @@ class RateLimitMiddleware:
     def __call__(self, request):
         if not getattr(settings, "RATELIMIT_ENABLE", True) or request.META.get(IN_PROCESS):
             return self.get_response(request)
-        signed = SIGNED_KEY_HEADER in request.headers
+        signed = _signed(request)
         failures = settings.WAGEGUARD_RATE_LIMITS["signed_failures"]
         if signed and (wait := self._over(request, "signed_failures", _ip, failures, increment=False)) is not None:
             return self._limited(request, wait)

@@ -110,13 +110,17 @@ def mask_phone(value: str | None) -> str:
     return mask(value, 3, 4)
 
 
+ORGANISATION_ENDS = ("公司", "集团", "银行", "分行", "支行", "中心", "局", "厅", "委员会", "合作社", "厂", "所", "院", "站", "部", "社")
+
+
 def mask_name(value: str | None) -> str:
-    """张** for a person; 山东******公司 for an enterprise (recognisable by its ends, not a person's name)."""
+    """欧阳** for a person (the first character only); 山东******公司 for an organisation, recognisable by its ends."""
     if not value:
         return ""
-    if len(value) <= 3:
-        return value[0] + "*" * (len(value) - 1)
-    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+    value = value.strip()
+    if len(value) > 5 and value.endswith(ORGANISATION_ENDS):
+        return value[:2] + "*" * (len(value) - 4) + value[-2:]
+    return value[0] + "*" * (len(value) - 1)
 
 
 class EncryptedField(models.TextField):
@@ -161,3 +165,28 @@ class BlindIndexField(models.CharField):
         value = blind_index(plaintext) if plaintext else None
         setattr(model_instance, self.attname, value)
         return value
+
+
+def is_ciphertext(value: str) -> bool:
+    """Whether a stored value is one of our ciphertexts (it decrypts), not plain text that happens to hold a colon."""
+    try:
+        decrypt(value)
+    except Exception:  # noqa: BLE001 - anything that does not decrypt is plain text
+        return False
+    return True
+
+
+def encrypt_columns_in_place(schema_editor, table: str, columns: list[str], indexes: dict[str, str] | None = None) -> None:
+    """For a migration that turns plain columns into encrypted ones: encrypt each stored plain value in place (raw
+    SQL: the historical model would try to decrypt them) and fill the blind indexes ({column: index column})."""
+    indexes = indexes or {}
+    connection = schema_editor.connection
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {', '.join(quote(c) for c in columns)} FROM {quote(table)}")
+        for pk, *values in cursor.fetchall():
+            plain = {c: v for c, v in zip(columns, values) if v and not is_ciphertext(v)}
+            if not plain:
+                continue
+            sets = {c: encrypt(v) for c, v in plain.items()} | {indexes[c]: blind_index(v) for c, v in plain.items() if c in indexes}
+            cursor.execute(f"UPDATE {quote(table)} SET {', '.join(f'{quote(c)} = %s' for c in sets)} WHERE id = %s", [*sets.values(), pk])

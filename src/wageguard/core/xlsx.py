@@ -15,6 +15,7 @@ from typing import Iterable
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -24,6 +25,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_UNCOMPRESSED_BYTES = 50 * 2**20  # a 20,000-row roster is under 10 MB unpacked
 MAX_ZIP_MEMBERS = 200
 MAX_CELL_CHARS = 1000
+# Parts openpyxl parses whole into memory (read-only mode streams only the sheets): each capped on its own.
+MAX_PART_BYTES = {"xl/styles.xml": 2 * 2**20, "xl/workbook.xml": 2**20, "xl/sharedStrings.xml": 20 * 2**20}
 
 
 class Sheet:
@@ -33,7 +36,7 @@ class Sheet:
         self._sheet = worksheet
 
     def append(self, values: Iterable) -> None:
-        self._sheet.append(list(values))
+        self._sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
         for cell in self._sheet[self._sheet.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                 cell.data_type = "s"
@@ -78,8 +81,10 @@ def download(content: bytes, filename: str):
     """An Excel file as an attachment (the name may hold Chinese: RFC 5987 encoding)."""
     from django.http import HttpResponse
 
+    from django.utils.http import content_disposition_header
+
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -113,13 +118,14 @@ def open_workbook(data: bytes):
 
 def _expands_past(archive: zipfile.ZipFile, limit: int) -> bool:
     """Decompress every member in chunks, counting (the sizes a zip declares are the sender's word), and stop as
-    soon as the total passes the limit."""
+    soon as the total, or a part parsed whole, passes its limit."""
     total = 0
     for member in archive.infolist():
+        part, part_limit = 0, MAX_PART_BYTES.get(member.filename, limit)
         with archive.open(member) as stream:
             while chunk := stream.read(2**20):
-                total += len(chunk)
-                if total > limit:
+                total, part = total + len(chunk), part + len(chunk)
+                if total > limit or part > part_limit:
                     return True
     return False
 

@@ -18,7 +18,7 @@ class ApiClient(models.Model):
     """A machine that talks to the signed API. Its scope follows its kind (see `scope.py`)."""
 
     key_id = models.CharField(_("key id"), max_length=40, unique=True)
-    secret = EncryptedField(_("secret"))
+    secret = EncryptedField(_("secret"), masker=lambda value: "***" if value else "")  # never any of it in the audit log
     kind = models.CharField(_("kind"), max_length=24, choices=ClientKind.choices)
     name = models.CharField(_("name"), max_length=200, blank=True)
     projects = models.ManyToManyField("registry.Project", blank=True, related_name="api_clients")

@@ -15,8 +15,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from wageguard.accounts.feed import bank_of
-from wageguard.accounts.models import AccountStatus, WageAccount
-from wageguard.core import audit, clock
+from wageguard.core import access, audit, clock
 from wageguard.core.transactions import service
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
 from wageguard.exchange.fields import Invalid, money_field, moment_field, parser, text_field
@@ -28,9 +27,9 @@ from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, Res
 
 
 def addressed_to(client: ApiClient) -> QuerySet[Payroll]:
+    """Ledgers of projects whose confirmed, open dedicated account is at this bank."""
     bank = bank_of(client)
-    projects = WageAccount.objects.filter(bank=bank).exclude(status=AccountStatus.CLOSED).values("project_id")
-    return Payroll.objects.filter(project_id__in=projects)
+    return Payroll.objects.filter(project_id__in=access.paying_accounts().filter(bank=bank).values("project_id"))
 
 
 @service
@@ -41,8 +40,8 @@ def fetch_confirmed(*, client: ApiClient, include_fetched: bool = False) -> list
                     .select_related("project", "enterprise").order_by("id"))
     prefetch_related_objects(payrolls, Prefetch("lines", to_attr="unanswered", queryset=PayrollLine.objects.filter(
         result__isnull=True, net__gt=0).select_related("worker").order_by("id")))
-    accounts = {a.project_id: a.number for a in WageAccount.objects.filter(
-        project_id__in=[p.project_id for p in payrolls]).exclude(status=AccountStatus.CLOSED)}
+    accounts = {a.project_id: a.number for a in access.paying_accounts().filter(
+        bank=bank_of(client), project_id__in=[p.project_id for p in payrolls])}
     now = clock.now()
     answer = []
     for payroll in payrolls:
@@ -136,7 +135,7 @@ def _store(client: ApiClient, batch: IngestionBatch, items: list[LineResult], no
             paid_at=item.paid_at, reason_code=item.reason_code, holder_name=item.holder_name, batch=batch, received_at=now)
         fresh.append(stored[item.line_id])
         touched.add(item.line.payroll_id)
-        if item.holder_name:
+        if item.holder_name and ledger.card_holder(item.line) == "pending":  # a verdict once given stays
             item.line.checks = {**item.line.checks, "card_holder": ledger.holder_check(item.line, item.holder_name)}
             checked.append(item.line)
     DisbursementResult.objects.bulk_create(fresh)
@@ -181,6 +180,7 @@ class Verification(Item):
     line_id: int = 0
     card: str = ""
     holder_name: str = ""
+    holder_id_number: str = ""
     line: PayrollLine | None = None
 
 
@@ -191,29 +191,38 @@ def _fill_verification(item: Verification, record: dict) -> None:
     item.line_id = line_id
     item.card = text_field(record, "card", 19)
     item.holder_name = text_field(record, "holder_name", 60)
+    item.holder_id_number = text_field(record, "holder_id_number", 18)
 
 
 def _prepare_verifications(client: ApiClient, items: list[Verification], now) -> None:
     _lines_of(client, items)
 
 
+def _locked_lines(items) -> dict[int, PayrollLine]:
+    """The items' lines re-read and locked inside the batch's transaction (a concurrent batch waits)."""
+    return {line.pk: line for line in PayrollLine.objects.select_for_update(of=("self",)).select_related("worker").filter(
+        pk__in={i.line_id for i in items if i.status == "accepted"}).order_by("pk")}
+
+
 def _store_verifications(client: ApiClient, batch: IngestionBatch, items: list[Verification], now) -> None:
     """Each line's card holder as the bank's account-name check found it; a line already verified keeps its
     verdict (the same again is a duplicate, a different one is refused)."""
-    checked = []
+    lines = _locked_lines(items)
+    checked = {}
     for item in items:
-        verdict = ledger.holder_check(item.line, item.holder_name)
-        stored = item.line.checks.get("card_holder", {})
+        line = lines[item.line_id]
+        verdict = ledger.holder_check(line, item.holder_name, item.holder_id_number)
+        stored = line.checks.get("card_holder", {})
         if stored.get("level", ledger.PENDING) != ledger.PENDING:
             if stored == verdict:
                 item.status = "duplicate"
             else:
                 item.reject("conflicts_with_stored", "holder_name")
             continue
-        item.line.checks = {**item.line.checks, "card_holder": verdict}
-        checked.append(item.line)
-    PayrollLine.objects.bulk_update(checked, ["checks"])
-    changed(Payroll.objects.filter(pk__in={line.payroll_id for line in checked}))
+        line.checks = {**line.checks, "card_holder": verdict}
+        checked[line.pk] = line
+    PayrollLine.objects.bulk_update(checked.values(), ["checks"])
+    changed(Payroll.objects.filter(pk__in={line.payroll_id for line in checked.values()}))
 
 
 VERIFICATIONS = BatchKindSpec(BatchKind.BANK_CARD_VERIFICATIONS, parser(Verification, _fill_verification), _prepare_verifications,

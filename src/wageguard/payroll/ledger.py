@@ -75,7 +75,7 @@ def build_many(payrolls: list[Payroll]) -> dict[int, list[PayrollLine]]:
     first, last = month_bounds(month)
     month_days = (last - first).days + 1
     by_pair = {(p.project_id, p.enterprise_id): p for p in payrolls}
-    employments = [e for e in Employment.objects.filter(
+    employments = [e for e in Employment.objects.proven().filter(
         project_id__in={p.project_id for p in payrolls}, enterprise_id__in={p.enterprise_id for p in payrolls})
         .on_roster(first, last).select_related("worker").order_by("worker_id", "entered_on")
         if (e.project_id, e.enterprise_id) in by_pair]
@@ -146,7 +146,7 @@ def check_many(lines: list[PayrollLine]) -> None:
     first, last = month_bounds(month)
     worker_ids = {line.worker_id for line in lines}
     project_ids = {p.project_id for p in payrolls.values()}
-    covered = set(Employment.objects.filter(project_id__in=project_ids, worker_id__in=worker_ids).on_roster(first, last)
+    covered = set(Employment.objects.proven().filter(project_id__in=project_ids, worker_id__in=worker_ids).on_roster(first, last)
                   .values_list("project_id", "worker_id"))
     signed: dict[tuple[int, int], datetime.date] = {}  # (project, worker) -> the earliest contract on the project
     for project_id, worker_id, signed_on in LabourContract.objects.filter(
@@ -215,10 +215,15 @@ def card_holder(line: PayrollLine) -> str:
     return HOLDER_WORDS.get(line.checks.get("card_holder", {}).get("level", PENDING), "pending")
 
 
-def holder_check(line: PayrollLine, holder_name: str) -> dict:
-    """The card holder's name as the bank reports it against the worker's registered name."""
+def holder_check(line: PayrollLine, holder_name: str, holder_id_number: str = "") -> dict:
+    """The card holder as the bank's books have it (name, and ID number when given: two people may share a name)
+    against the worker's registered identity. The detail names nobody in full (it is stored in clear)."""
+    from wageguard.core.pii import mask_name
+
     if not holder_name:
         return {"level": PENDING, "detail": "the bank has not reported the card holder's name yet"}
-    if holder_name.strip() == line.worker.name:
-        return {"level": OK, "detail": ""}
-    return {"level": ERROR, "detail": f"card held by {holder_name.strip()}, not the worker"}
+    if holder_name.strip() != line.worker.name:
+        return {"level": ERROR, "detail": f"card held by {mask_name(holder_name.strip())}, not the worker"}
+    if holder_id_number and holder_id_number.strip().upper() != line.worker.id_number:
+        return {"level": ERROR, "detail": "card held by another person of the same name (ID number differs)"}
+    return {"level": OK, "detail": ""}

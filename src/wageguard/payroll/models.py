@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wageguard.core.pii import BlindIndexField, EncryptedField, mask
+from wageguard.core.pii import BlindIndexField, EncryptedField, mask, mask_name
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -117,6 +117,6 @@ class DisbursementResult(NeverDeleted):
     bank_txn_id = models.CharField(_("bank transaction id"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     reason_code = models.CharField(_("bank's reason code"), max_length=32, blank=True)
-    holder_name = models.CharField(_("card holder's name (bank)"), max_length=60, blank=True)
+    holder_name = EncryptedField(_("card holder's name (bank)"), blank=True, masker=mask_name)  # personal data
     batch = models.ForeignKey("exchange.IngestionBatch", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()

@@ -132,7 +132,7 @@ def reconciliation(*, user, project_pk: int, month: str) -> Reconciliation:
     project = payrolls[0].project
     show_lines = sees_lines(user)
     in_force = list(PayrollLine.objects.current().filter(payroll__in=payrolls, net__gt=0).select_related("worker", "result", "payroll"))
-    accounts = WageAccount.objects.filter(project=project)
+    accounts = WageAccount.objects.filter(access.account_q(user), project=project)  # a bank operator: its own bank's
     paid_ids = {line.result.bank_txn_id: line for line in in_force
                 if getattr(line, "result", None) is not None and line.result.status == ResultStatus.PAID}
     start, end = _pay_window(month)

@@ -267,7 +267,7 @@ def line_reissue(*, actor, line: PayrollLine, reason: str, card: str | None = No
         hours_attended=line.hours_attended, days_claimed=line.days_claimed, quantity=line.quantity, wage_basis=line.wage_basis,
         wage_rate=line.wage_rate, gross=line.gross, deductions=line.deductions, net=line.net, card=registered,
         bank_name=bank_name if bank_name is not None else line.worker.bank_name, checks=checks,
-        warning_reasons={**line.warning_reasons, "card_changed": reason.strip()}, reissue_of=line, reissue_reason=reason.strip())
+        warning_reasons=line.warning_reasons, reissue_of=line, reissue_reason=reason.strip())  # a recent card change stays a warning
     audit.record(actor=actor, action="payroll.line_reissue", obj=fresh,
                  before={"line": line.pk, "card": line.card_masked, "bank_reason": line.result.reason_code},
                  after={"line": fresh.pk, "card": fresh.card_masked, "reason": reason.strip()})

@@ -26,7 +26,7 @@ def build_month(month: str, chunk: int = 200) -> int:
     """Draft ledgers for every (project, enterprise) with an employment in the month, `chunk` pairs per
     transaction; returns how many were built. A chunk that fails is logged and the others go on."""
     first, last = month_bounds(month)
-    pairs = list(Employment.objects.on_roster(first, last).values_list("project", "enterprise").distinct().order_by("project", "enterprise"))
+    pairs = list(Employment.objects.proven().on_roster(first, last).values_list("project", "enterprise").distinct().order_by("project", "enterprise"))
     participating = set(Participation.objects.values_list("project", "enterprise"))
     left = [pair for pair in pairs if pair not in participating]
     if left:  # e.g. the enterprise no longer takes part: logged, the others go on

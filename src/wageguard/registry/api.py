@@ -7,6 +7,9 @@ from decimal import Decimal
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from django.utils.translation import gettext as _
+
+from wageguard.core import access
 from wageguard.core.apiauth import people
 from wageguard.core.errors import ServiceError
 
@@ -55,11 +58,14 @@ class RosterLine(Schema):
 
 @router.post("/projects/{code}/employments", response={201: EntryOut}, **people("roster.manage"), summary="Record a worker's entry to a project")
 def enter(request, code: str, body: EntryIn):
+    """A worker whose ID card was read for this project (see id-card-readings) enters it. An unknown number and
+    a card not read here get the same answer: nothing tells whether the number is registered elsewhere."""
     project = selectors.project_get(user=request.user, code=code)
-    worker = selectors.worker_by_id_number(body.id_number)
-    if worker is None:
-        raise ServiceError("not_registered", "the worker is not registered by real name; read the ID card first", "id_number")
     enterprise = selectors.enterprise_get(user=request.user, uscc=body.enterprise_uscc)
+    worker = selectors.worker_by_id_number(body.id_number)
+    user = request.user
+    if worker is None or not (access.is_admin(user) or access.is_official(user) or services.card_read_for(worker, project)):
+        raise ServiceError("not_registered", _("Read the worker's ID card for this project first."), "id_number")
     team = None
     if body.team:
         team = services.team_create(actor=request.user, project=project, enterprise=enterprise, name=body.team)

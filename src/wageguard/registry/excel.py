@@ -50,6 +50,7 @@ HEADERS = {key: header for key, header, _ in COLUMNS}
 WAGE_BASIS_WORDS = {"日薪": WageBasis.DAILY, "月薪": WageBasis.MONTHLY, "计件": WageBasis.PIECE_RATE}
 WAGE_BASIS_LABEL = {v: k for k, v in WAGE_BASIS_WORDS.items()}
 MAX_ROWS = 20000
+MAX_COLUMNS = 40  # the template's columns and room for a few of the enterprise's own
 
 Progress = Callable[[str, int, int], None]
 
@@ -76,7 +77,9 @@ class RosterRow:
 def read_rows(data: bytes) -> list[tuple[int, dict]]:
     workbook = open_workbook(data)
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+    # The sheet's declared dimensions are the sender's word: read only the columns a roster has and the rows a
+    # file may hold (read-only openpyxl would pad every row to the declared width).
+    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=MAX_ROWS + 2)
     try:
         header = [cell_text(v) for v in next(rows, ())]
     except CellTooLong:
@@ -175,10 +178,10 @@ class ImportResult:
     notes: list[dict]  # rows applied only in part, with the reason ({"row", "detail"})
 
 
-IDENTITY_KEPT = gettext_noop("%(fields)s differ from the registered identity and were not changed (read the ID card to request a review).")
-CONTACTS_KEPT = gettext_noop("The worker is registered by another enterprise: the employment was added, phone and wage card not changed.")
-# A worker's identity fields by the column that carries them.
-IDENTITY_COLUMNS = {"id_authority": "issuing_authority", "id_valid_from": "valid_from", "id_valid_until": "valid_until"}
+# Neutral notes: they tell the importer what was not applied, never which registered values differ.
+IDENTITY_KEPT = gettext_noop("The identity typed here was not applied: an identity changes only by reading the ID card, "
+                             "reviewed by the HRSS department.")
+CONTACTS_KEPT = gettext_noop("Phone and wage card not set: the employment waits for the worker's ID card to be read for this project.")
 
 
 def import_roster(*, actor, project: Project, data: bytes, progress: Progress = _noop) -> ImportResult:
@@ -200,18 +203,17 @@ def import_roster(*, actor, project: Project, data: bytes, progress: Progress = 
 
 
 def _apply_row(actor, project: Project, row: RosterRow) -> list[str]:
-    """One row: the worker (an existing identity is never changed by typed data), the employment, and — only for a
-    new worker or one this enterprise already employs — phone and wage card (a change of card then waits for the
-    worker's confirmation). Returns notes on what was not applied."""
+    """One row: the worker (an existing identity is never changed by typed data), the employment, and — only once
+    the employment is proven (a worker this import registers, or whose card was read for the project) — phone and
+    wage card (a change of an existing card then waits for the worker's confirmation). Returns notes on what was
+    not applied."""
     worker, created, differs = services.worker_from_import(actor, row.card)
-    employs = created or Employment.objects.filter(worker=worker, enterprise=row.enterprise).exists()
-    columns = [HEADERS.get(IDENTITY_COLUMNS.get(f, f), f) for f in differs]
-    notes = [_(IDENTITY_KEPT) % {"fields": "、".join(columns)}] if differs else []
+    notes = [_(IDENTITY_KEPT)] if differs else []
     team = services.team_create(actor=actor, project=project, enterprise=row.enterprise, name=row.team) if row.team else None
-    result = services.employment_enter(actor=actor, worker=worker, project=project, enterprise=row.enterprise,
-                                       team=team, trade=row.trade, entered_on=row.entered_on, exited_on=row.exited_on)
+    result = services.employment_enter(actor=actor, worker=worker, project=project, enterprise=row.enterprise, team=team,
+                                       trade=row.trade, entered_on=row.entered_on, exited_on=row.exited_on, registered=created)
     if row.phone or row.bank_card:
-        if employs:  # after the entry: the worker is now in the importer's scope
+        if result.employment.proof:  # a worker this import registered, or whose card was read here
             services.worker_set_contact(actor=actor, worker=worker, phone=row.phone or None, bank_card=row.bank_card or None,
                                         bank_name=row.bank_name or None)
         else:

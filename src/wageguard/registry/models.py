@@ -286,6 +286,15 @@ class WageCardChange(models.Model):
         return WageCardChange._meta.get_field("card").masker(self.card)
 
 
+class EmploymentProof(models.TextChoices):
+    """How the platform knows the worker is really at this enterprise's project (实名制: the card read on entry)."""
+
+    CARD_READ = "card_read", _("ID card read for this project")
+    REGISTERED = "registered", _("registered by this enterprise")
+    OFFICIAL = "official", _("recorded by an official")
+    NONE = "", _("awaiting the ID card's reading")
+
+
 class Employment(models.Model):
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="employments")
@@ -294,6 +303,9 @@ class Employment(models.Model):
     trade = models.CharField(_("trade"), max_length=32)
     entered_on = models.DateField(_("entered on"))
     exited_on = models.DateField(_("exited on"), null=True, blank=True)
+    # Until proven, an employment gives its enterprise nothing of the worker's: no personal data, no wage line,
+    # no say over contacts or card (a rival typing a worker's ID number into its own roster gains nothing).
+    proof = models.CharField(_("proof of presence"), max_length=12, choices=EmploymentProof.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EmploymentQuerySet.as_manager()

@@ -28,6 +28,11 @@ class ProjectQuerySet(ScopedQuerySet):
 class EmploymentQuerySet(ScopedQuerySet):
     scope = staticmethod(access.employment_q)
 
+    def proven(self):
+        """Employments whose worker is known to be there (the card read for the project, registered by the
+        enterprise, or recorded by an official): the only ones a ledger pays."""
+        return self.exclude(proof="")
+
     def on_roster(self, first: datetime.date, last: datetime.date):
         """Employments on the roster on at least one day of first..last."""
         return self.filter(Q(exited_on__isnull=True) | Q(exited_on__gte=first), entered_on__lte=last)

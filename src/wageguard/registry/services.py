@@ -22,6 +22,7 @@ from wageguard.core.pii import blind_index
 from .models import (
     CardChangeStatus,
     CardChannel,
+    EmploymentProof,
     IdentityReview,
     ReviewDecision,
     WageCardChange,
@@ -366,12 +367,13 @@ def _refused_today(actor, sender_key: str) -> int:
 
 
 def _review_region(project: Project | None, worker: Worker) -> Region:
-    """Where a differing reading is reviewed: the county of the project it was read for, else of the worker's
-    latest employment, else the province."""
-    if project is not None:
-        return project.region
-    latest = worker.employments.select_related("project__region").order_by("-entered_on").first()
-    return latest.project.region if latest else Region.objects.get(level=RegionLevel.PROVINCE)
+    """Where a differing reading is reviewed: where the worker is known — the county of their latest proven
+    employment (not the county a rival chose by reading the card on its own project) — else the county of the
+    project it was read for, else the province."""
+    latest = worker.employments.exclude(proof=EmploymentProof.NONE).select_related("project__region").order_by("-entered_on").first()
+    if latest is not None:
+        return latest.project.region
+    return project.region if project is not None else Region.objects.get(level=RegionLevel.PROVINCE)
 
 
 def worker_register_from_reading(*, actor, payload: dict, device_id: str = "", project: Project | None = None,
@@ -413,6 +415,8 @@ def worker_register_from_reading(*, actor, payload: dict, device_id: str = "", p
                                                    project=project, fields=differs, requested_at=clock.now())
             audit.record(actor=actor, action="registry.identity_review_requested", obj=review,
                          after={"worker": worker.pk, "fields": differs})
+        elif project is not None:  # the card, as registered, read at the project: its waiting employments are proven
+            Employment.objects.filter(worker=worker, project=project, proof=EmploymentProof.NONE).update(proof=EmploymentProof.CARD_READ)
     return worker, created
 
 
@@ -444,17 +448,20 @@ def identity_review_decide(*, actor, review: IdentityReview, approve: bool, reas
     return review
 
 
-def identity_review_rows(review: IdentityReview) -> list[tuple[str, str, str]]:
-    """(field, registered, read) for each differing field; the address masked, photos named only."""
+def identity_review_rows(review: IdentityReview) -> list[tuple[str, str, str, bool]]:
+    """(field, registered, read, is_photo) for each differing field; the address masked; photos as base64, so that
+    the reviewer compares the faces."""
     from wageguard.core.pii import mask
 
     card = IdCard.from_payload(json.loads(review.reading.payload), today=datetime.date.min)
     labels = {f.name: f.verbose_name for f in Worker._meta.fields}
-    shown = {"address": mask, "photo": lambda v: _("(photo)") if v else "—"}
     rows = []
     for name in review.fields:
-        show = shown.get(name, lambda v: str(v) if v not in (None, "") else "—")
-        rows.append((str(labels.get(name, name)), show(getattr(review.worker, name)), show(getattr(card, name))))
+        registered, read = getattr(review.worker, name), getattr(card, name)
+        if name == "address":
+            registered, read = mask(registered), mask(read)
+        rows.append((str(labels.get(name, name)), "" if registered is None else str(registered), "" if read is None else str(read),
+                     name == "photo"))
     return rows
 
 
@@ -581,10 +588,26 @@ class EntryResult:
 
 
 @service
+def card_read_for(worker: Worker, project: Project) -> bool:
+    """Whether the worker's ID card was read for this project, matching the registered identity (a reading that
+    differs waits for review and proves nothing)."""
+    return IdCardReading.objects.filter(worker=worker, project=project, accepted=True, review__isnull=True).exists()
+
+
+def _proof(actor, worker: Worker, project: Project, registered: bool) -> str:
+    if actor is None or access.is_admin(actor) or access.is_official(actor):
+        return EmploymentProof.OFFICIAL
+    if registered:
+        return EmploymentProof.REGISTERED
+    return EmploymentProof.CARD_READ if card_read_for(worker, project) else EmploymentProof.NONE
+
+
 def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Enterprise, trade: str,
                      entered_on: datetime.date, team: Team | None = None,
-                     exited_on: datetime.date | None = None) -> EntryResult:
-    """进场. Overlap with another project is recorded and flagged, never refused."""
+                     exited_on: datetime.date | None = None, registered: bool = False) -> EntryResult:
+    """进场. Overlap with another project is recorded and flagged, never refused. The employment is proven when the
+    worker's card was read for the project (or `registered`: the same import created the worker, or an official
+    records it); until then it gives its enterprise nothing of the worker's (warning `awaiting_card_reading`)."""
     access.require(actor, "roster.manage", _roster_probe(project, enterprise))
     if not project.participations.filter(enterprise=enterprise).exists():
         raise ServiceError("not_participating", _("The enterprise does not participate in this project."), "enterprise")
@@ -602,12 +625,14 @@ def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Ent
         raise ServiceError("already_employed", _("The worker is already on this project's roster for these days."), "entered_on")
     employment = Employment.objects.create(
         worker=worker, project=project, enterprise=enterprise, team=team, trade=trade.strip(),
-        entered_on=entered_on, exited_on=exited_on,
+        entered_on=entered_on, exited_on=exited_on, proof=_proof(actor, worker, project, registered),
     )
     warnings = []
     others = Employment.objects.filter(worker=worker).exclude(project=project).filter(_overlaps(entered_on, exited_on))
     if others.exists():
         warnings.append("worker_on_two_sites")
+    if not employment.proof:
+        warnings.append("awaiting_card_reading")
     audit.record(actor=actor, action="registry.employment_enter", obj=employment, after=audit.snapshot(employment),
                  reason=",".join(warnings))
     return EntryResult(employment, warnings)

@@ -299,6 +299,20 @@ class Banks:
             self.summary.verdicts[result["status"]] += 1
             if result["status"] == "rejected":
                 self.summary.rejected.append((kind, record, result))
+            elif kind == "accounts" and result["status"] == "accepted":
+                self._confirm(bank, record["account_number"], moment)
+
+    @staticmethod
+    def _confirm(bank: str, number: str, moment: datetime.datetime) -> None:
+        """The general contractor confirms, that day, the account its bank reported."""
+        from wageguard.accounts import services as account_services
+        from wageguard.accounts.models import WageAccount
+
+        from .people import enterprise_admin
+
+        account = WageAccount.objects.select_related("project__general_contractor").get(bank__code=bank, number=number)
+        with clock.travel(moment):
+            account_services.account_confirm(actor=enterprise_admin(account.project.general_contractor), account=account)
 
 
 BANK_CODES = {code for code, _name, _kind in BANKS}

@@ -361,20 +361,23 @@ class Payrolls:
             self._post_results(code, client, records, payroll_of, moment)
 
     @staticmethod
-    def _holders(payroll: dict) -> dict[str, str]:
-        """Each card's holder: the first worker paid to it (the foreman's line comes first)."""
-        holders: dict[str, str] = {}
+    def _holders(payroll: dict) -> dict[str, tuple[str, str]]:
+        """Each card's holder (name, ID number) in the bank's books: the first worker paid to it (the foreman's
+        line comes first)."""
+        holders: dict[str, int] = {}
         for line in payroll["lines"]:
-            holders.setdefault(line["card"], line["name"])
-        return holders
+            holders.setdefault(line["card"], line["line_id"])
+        workers = {line.pk: line.worker for line in PayrollLine.objects.filter(pk__in=holders.values()).select_related("worker")}
+        return {card: (workers[line_id].name, workers[line_id].id_number) for card, line_id in holders.items()}
 
     def _verify(self, code: str, client, payrolls: list[dict], moment) -> None:
-        """Before paying, the bank checks each new line's card against the account holder's name and reports it."""
+        """Before paying, the bank checks each new line's card against the account holder in its books."""
         records = []
         for payroll in payrolls:
             holders = self._holders(payroll)
             records += [{"client_record_id": f"v-{line['line_id']}", "line_id": line["line_id"], "card": line["card"],
-                         "holder_name": holders[line["card"]]} for line in payroll["lines"] if line["card_holder"] == "pending"]
+                         "holder_name": holders[line["card"]][0], "holder_id_number": holders[line["card"]][1]}
+                        for line in payroll["lines"] if line["card_holder"] == "pending"]
         for start in range(0, len(records), 1000):
             batch = {"batch_id": f"verify-{code}-{moment:%Y%m%d%H%M}-{start // 1000}", "mode": "partial", "records": records[start:start + 1000]}
             response = client.post_json("/api/v1/bank/card-verifications", batch)
@@ -386,7 +389,7 @@ class Payrolls:
         holders = self._holders(payroll)
         records = []
         for line in payroll["lines"]:
-            holder = holders[line["card"]]
+            holder = holders[line["card"]][0]
             txn = hashlib.sha1(f"{payroll['enterprise_uscc']}:{line['card']}:{line['name']}".encode()).hexdigest()[:10]
             txn_id = f"{payroll['account_number']}-W{payroll['month'].replace('-', '')}-{txn}{'-R' if line['reissue_of'] else ''}"
             rng = self._rng("pay", payroll["project_code"], payroll["month"], txn_id)

@@ -6,21 +6,10 @@ from django.db import migrations
 
 
 def encrypt_existing(apps, schema_editor):
-    from wageguard.core.pii import blind_index, encrypt
+    from wageguard.core.pii import encrypt_columns_in_place
 
-    table = apps.get_model("accounts", "AccountTransaction")._meta.db_table
-    connection = schema_editor.connection
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, counterparty_name, counterparty_account FROM {quote(table)}")
-        rows = cursor.fetchall()
-        for pk, name, account in rows:
-            if name and ":" in name[:4]:
-                continue  # already encrypted ("<key version>:…")
-            cursor.execute(
-                f"UPDATE {quote(table)} SET counterparty_name = %s, counterparty_account = %s, counterparty_account_index = %s WHERE id = %s",
-                [encrypt(name) if name else name, encrypt(account) if account else account,
-                 blind_index(account) if account else None, pk])
+    encrypt_columns_in_place(schema_editor, apps.get_model("accounts", "AccountTransaction")._meta.db_table,
+                             ["counterparty_name", "counterparty_account"], {"counterparty_account": "counterparty_account_index"})
 
 
 class Migration(migrations.Migration):

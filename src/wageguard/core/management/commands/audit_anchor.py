@@ -1,13 +1,16 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from wageguard.core.audit import anchor_path, write_anchor
+from wageguard.core.audit import AnchorRefused, anchor_path, write_anchor
 
 
 class Command(BaseCommand):
     help = "Append the audit chain's head (entry id and seal) to the anchor file outside the database (the daily task does it too)."
 
     def handle(self, *args, **options):
-        anchor = write_anchor()
+        try:
+            anchor = write_anchor()
+        except AnchorRefused as refused:
+            raise CommandError(f"not anchored: {refused}") from None
         if anchor is None:
             self.stdout.write("the audit log is empty: nothing to anchor")
         else:

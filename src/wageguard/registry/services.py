@@ -587,7 +587,6 @@ class EntryResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@service
 def card_read_for(worker: Worker, project: Project) -> bool:
     """Whether the worker's ID card was read for this project, matching the registered identity (a reading that
     differs waits for review and proves nothing)."""
@@ -602,6 +601,7 @@ def _proof(actor, worker: Worker, project: Project, registered: bool) -> str:
     return EmploymentProof.CARD_READ if card_read_for(worker, project) else EmploymentProof.NONE
 
 
+@service
 def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Enterprise, trade: str,
                      entered_on: datetime.date, team: Team | None = None,
                      exited_on: datetime.date | None = None, registered: bool = False) -> EntryResult:

@@ -108,20 +108,22 @@ def replay() -> None:
            f"rival opens the worker's page: {seen}")
     from wageguard.payroll.models import PayrollLine
 
-    line = PayrollLine.objects.filter(worker=victim, payroll__status__in=["confirmed", "fetched"]).first() or \
-        PayrollLine.objects.filter(worker=victim).order_by("-id").first()
-    if line is not None:
+    failed = PayrollLine.objects.filter(result__status="failed", reissue__isnull=True).select_related("payroll__enterprise").first()
+    if failed is not None:
         from wageguard.payroll import services as payroll_services
 
+        officer = user_create(username="attack-officer", password="x", role="enterprise_admin", enterprise=failed.payroll.enterprise)
+        other = Worker.objects.exclude(pk=failed.worker_id).filter(bank_card_index__isnull=False).first()
         try:
-            payroll_services.line_reissue(actor=User.objects.get(username="enterprise_admin"), line=line, reason="x", card="6217001234567890122")
+            payroll_services.line_reissue(actor=officer, line=failed, reason="换卡", card=other.bank_card)
             outcome = "accepted"
         except Exception as error:  # noqa: BLE001
             outcome = f"{type(error).__name__}: {getattr(error, 'code', error)}"
-        report("re-issue of a failed line accepts another worker's card", outcome)
-        report("`card_holder` pending does not block payment",
-               f"the line's card_holder: {line.checks.get('card_holder', {}).get('level')}; a `paid` result for a pending line is "
-               f"refused `card_not_verified` (tests/test_payroll.py)")
+        report("re-issue of a failed line accepts any valid card, including another worker's", outcome)
+    pending = PayrollLine.objects.filter(result__isnull=True, net__gt=0).count()
+    report("`card_holder` pending does not block payment",
+           f"a `paid` result for a line not verified `match` is refused `card_not_verified` (tests/test_payroll.py); "
+           f"{pending} unpaid lines here wait for their bank's verification")
 
     # 3. counterparties
     with connection.cursor() as cursor:
@@ -188,9 +190,14 @@ def replay() -> None:
     result = audit.verify_chain()
     report("rewriting an entry and recomputing the following SM3 hashes passes audit_verify",
            f"audit_verify: {'intact' if result.ok else f'broken at #{result.broken_at}: {result.problem}'}")
-    reissues = AuditEntry.objects.filter(action="payroll.line_reissue").values_list("before", "after")
-    full = sum(1 for b, a in reissues if any(len(str(v)) >= 16 and str(v).isdigit() for d in (b or {}, a or {}) for v in d.values()))
-    report("line_reissue writes full card numbers into the audit", f"{len(reissues)} re-issue entries, with a full card: {full}")
+    def full_cards(entries) -> int:
+        return sum(1 for b, a in entries if any(len(str(v)) >= 16 and str(v).isdigit() for d in (b or {}, a or {}) for v in d.values()))
+
+    keyed = AuditEntry.objects.filter(action="payroll.line_reissue").exclude(key_id="").values_list("before", "after")
+    legacy = AuditEntry.objects.filter(action="payroll.line_reissue", key_id="").values_list("before", "after")
+    report("line_reissue writes full card numbers into the audit",
+           f"{len(keyed)} re-issue entries written by this version, with a full card: {full_cards(keyed)} "
+           f"(older entries, sealed before: {full_cards(legacy)} of {len(legacy)}; they cannot be redacted without breaking the chain)")
 
     # 7. exports
     Worker.objects.filter(pk=victim.pk).update(name="=HYPERLINK(\"http://evil\",\"x\")")
@@ -240,7 +247,7 @@ def replay() -> None:
         answering = browser("enterprise_admin", address="10.8.8.9")
         statuses = [answering.post(f"/alerts/{alert.pk}/answer/", {"note": f"答复{n}"}).status_code for n in range(300)]
         report("no rate limit: 300 answers", f"{statuses.count(302)}×302 (recorded) then {statuses.count(429)}×429")
-    huge = browser("enterprise_admin", address="10.8.8.10").post("/api/v1/workers/id-card-readings", b"{" + b" " * (21 * 2**20) + b"}",
+    huge = browser("wage_officer", address="10.8.8.10").post("/api/v1/workers/id-card-readings", b"{" + b" " * (21 * 2**20) + b"}",
                                                                   content_type="application/json")
     report("a body over 20 MB answers 500", f"{huge.status_code} {huge.json()}")
     import subprocess

@@ -5,7 +5,9 @@ import logging
 
 from csp.decorators import csp_exempt
 from django.contrib.auth.decorators import login_required
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext as _
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -75,7 +77,7 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
-    return _error(request, 413, "payload_too_large", "the request body is larger than allowed")
+    return _error(request, 413, "payload_too_large", _("The request is larger than %(mb)d MB.") % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20})
 
 
 @api.exception_handler(Exception)

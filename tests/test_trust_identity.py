@@ -196,3 +196,17 @@ def test_a_changed_card_is_a_named_warning_on_the_next_ledger(world):
     payroll = payroll_services.payroll_build(actor=None, project=world.jinan_building, enterprise=world.gc_a, month="2026-06")
     check = payroll.lines.get(worker=worker).checks["card_changed"]
     assert check["level"] == "warning" and "official" in check["detail"]
+
+
+def test_a_proposed_project_takes_no_roster_until_its_department_accepts_it(world):
+    from wageguard.core.models import Region
+
+    rival = world.users["gc_b_admin"]
+    data = services.ProjectData(name="空壳项目", region=Region.objects.get(code="370102"), industry="building", owner=world.gc_a,
+                                general_contractor=world.gc_b, contract_amount="1000000", labour_cost_ratio="0.2")
+    shell = services.project_propose(actor=rival, data=data)
+    victim = world.gc_a_worker_emp.worker
+    assert _read(_as(rival), reader_payload(id_number=victim.id_number), project_code=shell.code).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.employment_enter(actor=rival, worker=victim, project=shell, enterprise=world.gc_b, trade="木工",
+                                  entered_on=victim.employments.first().entered_on)

@@ -294,8 +294,9 @@ def hrss_official_over(user, obj) -> bool:
 
 def enterprise_acts_on(user, project, enterprise_id=None) -> bool:
     """Enterprise staff act for their own enterprise on its projects (a wage officer on their one project); the
-    general contractor for the whole project."""
-    if not is_enterprise_staff(user):
+    general contractor for the whole project. Not on a project its department has not accepted yet (a proposal
+    anyone could make, in any county)."""
+    if not is_enterprise_staff(user) or project.filing_status == "proposed":
         return False
     if user.role == Role.WAGE_OFFICER and user.project_id != project.pk:
         return False

@@ -50,7 +50,7 @@ def big_project(province, size: int, month: str):
 
     from wageguard.attendance.models import AttendanceDay
     from wageguard.core.models import User
-    from wageguard.payroll.ledger import month_bounds
+    from wageguard.core.months import bounds as month_bounds
     from wageguard.registry import services
     from wageguard.registry.models import Project, ProjectStatus
     from wageguard.simulate import names

@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from wageguard.alerts import engine, events, services as alert_services
+from wageguard.alerts import engine, services as alert_services
+from wageguard.core import events
 from wageguard.alerts.models import ActionKind, Alert
 from wageguard.core import clock
 from wageguard.core.errors import PermissionDenied, ServiceError

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionRejection
 from wageguard.exchange.models import IngestionBatch
+from wageguard.core import months
 from wageguard.core.audit import verify_chain
 from wageguard.core.models import User
 from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project, Worker
@@ -315,7 +316,7 @@ def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(m
 
     # every employer with workers has its ledger for each month paid so far, and the bank answered its lines
     for month in ("2026-09", "2026-10"):
-        first, last = ledger.month_bounds(month)
+        first, last = months.bounds(month)
         pairs = set(Employment.objects.filter(entered_on__lte=last).exclude(exited_on__lt=first).values_list("project", "enterprise"))
         assert set(Payroll.objects.filter(month=month).values_list("project", "enterprise")) == pairs
     answered = Payroll.objects.filter(month="2026-09", lines__result__isnull=False).distinct().count()
@@ -346,7 +347,7 @@ def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(m
             assert line.result.status == "failed" and line.result.reason_code == subject["reason_code"]
         elif label["kind"] == "arrears":
             payroll = Payroll.objects.get(pk=subject["id"])
-            _first, last = ledger.month_bounds(label["period"])
+            _first, last = months.bounds(label["period"])
             deadline = last + datetime.timedelta(days=31)
             owed = payroll.lines.current().filter(net__gt=0)
             assert owed.exclude(result__status="paid").exists() or owed.filter(result__paid_at__date__gt=deadline).exists() \

@@ -16,16 +16,15 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from wageguard.alerts import events
-from wageguard.alerts.catalogue import ACCOUNT_BOOKED, ACCOUNT_OPENED
-from wageguard.core.pii import blind_index
-from wageguard.core import audit, clock, rules
+from wageguard.core import audit, clock, events, rules
 from wageguard.core.errors import ServiceError
+from wageguard.core.events import ACCOUNT_BOOKED, ACCOUNT_OPENED
+from wageguard.core.pii import blind_index
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
 from wageguard.exchange.fields import Invalid
 from wageguard.exchange.fields import date_field as _date
-from wageguard.exchange.fields import money_field as _money
 from wageguard.exchange.fields import moment_field as _moment
+from wageguard.exchange.fields import money_field as _money
 from wageguard.exchange.fields import parser as _parser
 from wageguard.exchange.fields import text_field as _text
 from wageguard.exchange.models import ApiClient, BatchKind, ClientKind, IngestionBatch
@@ -33,8 +32,17 @@ from wageguard.registry.models import FilingStatus, Project, ProjectStatus
 from wageguard.registry.validators import validate_uscc
 
 from . import continuity
-from .models import (AccountStatus, AccountStatusEvent, AccountTransaction, Bank, BankDataIssue, DailyBalance, DataIssueKind,
-                     TransactionPurpose, WageAccount)
+from .models import (
+    AccountStatus,
+    AccountStatusEvent,
+    AccountTransaction,
+    Bank,
+    BankDataIssue,
+    DailyBalance,
+    DataIssueKind,
+    TransactionPurpose,
+    WageAccount,
+)
 
 LATE_AFTER = datetime.timedelta(days=1)
 ACCOUNT_NAME_MARK = "农民工工资专用账户"

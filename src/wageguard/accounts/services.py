@@ -2,36 +2,38 @@
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.alerts import events
-from wageguard.alerts.catalogue import DEPOSIT_CHANGED
-from wageguard.core import access, audit, clock, rules
+from wageguard.core import access, audit, clock, events, files, months, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
-from wageguard.core import files
+from wageguard.core.events import DEPOSIT_CHANGED
 from wageguard.core.money import require_money
-
 from wageguard.core.transactions import service
 from wageguard.core.workdays import add_working_days
 from wageguard.registry.models import Project, ProjectStatus
 
 from .deposits import deposit_state
-from .models import (CertificateKind, DepositCertificate, DepositForm, DepositMovement, MovementKind, ProgressPayment, ReviewStatus,
-                     WageDeposit)
+from .models import (
+    CertificateKind,
+    DepositCertificate,
+    DepositForm,
+    DepositMovement,
+    MovementKind,
+    ProgressPayment,
+    ReviewStatus,
+    WageDeposit,
+)
 from .requirements import required_deposit
-
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @service
 def progress_payment_record(*, actor, project: Project, month: str, amount: Decimal) -> ProgressPayment:
     """The owner (or its general contractor) records a month's progress payment; a change is audited."""
     access.require(actor, "progress.record", project)
-    if not MONTH_RE.match(month or ""):
+    if not months.is_month(month):
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     amount = require_money(amount, "amount")
     payment = ProgressPayment.objects.select_for_update().filter(project=project, month=month).first()

@@ -20,12 +20,8 @@ from .models import Severity
 
 PLATFORM_PLAN = "山东省农民工工资支付监管平台建设方案"
 
-# Domain events (emitted by the write services after their commit, see `events.py`).
-PAYROLL_CHANGED = "payroll.changed"          # built, adjusted, submitted, confirmed, results posted
-ATTENDANCE_INGESTED = "attendance.ingested"
-ACCOUNT_BOOKED = "account.transaction_booked"
-ACCOUNT_OPENED = "account.opened"
-DEPOSIT_CHANGED = "deposit.changed"
+# Domain events (emitted by the write services, dispatched after their commit: `core.events`).
+from wageguard.core.events import ACCOUNT_BOOKED, ACCOUNT_OPENED, ATTENDANCE_INGESTED, DEPOSIT_CHANGED, PAYROLL_CHANGED  # noqa: E402,F401
 
 
 @dataclass(frozen=True)

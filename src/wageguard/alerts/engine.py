@@ -22,12 +22,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import clock, rules as thresholds
+from wageguard.core import clock, events
+from wageguard.core import rules as thresholds
 from wageguard.core.models import INDUSTRY_AGENCY, Department, Region
 from wageguard.core.workdays import add_working_days
 from wageguard.registry.models import Project
 
-from . import events, notify
+from . import notify
 from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus, Level
 
 log = logging.getLogger(__name__)

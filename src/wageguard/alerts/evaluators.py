@@ -16,7 +16,8 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import clock, rules as thresholds
+from wageguard.core import clock, months
+from wageguard.core import rules as thresholds
 
 LOOKBACK_DAYS = 124  # daily rules look back four months (the demo's window and more)
 GHOST_MIN_ROSTER_DAYS = 3  # one or two days on the roster without a punch prove nothing
@@ -29,27 +30,11 @@ def _engine():
     return engine
 
 
-def _month_end(month: str) -> datetime.date:
-    from wageguard.payroll.ledger import month_bounds
-
-    return month_bounds(month)[1]
-
-
-def _next_month(month: str) -> str:
-    return f"{_month_end(month) + datetime.timedelta(days=1):%Y-%m}"
-
-
-def _previous(month: str) -> str:
-    from wageguard.payroll.tasks import previous_month
-
-    return previous_month(datetime.date.fromisoformat(f"{month}-01"))
-
-
 def _closed_month(today: datetime.date) -> str:
     """The latest month whose data deadline has passed: its last day's data was due by the end of the next day."""
     day = today - datetime.timedelta(days=2)
     month = f"{day:%Y-%m}"
-    return month if day == _month_end(month) else _previous(month)
+    return month if day == months.last_day(month) else months.previous(month)
 
 
 def _payrolls(scope, today, *, closed_only: bool = True):
@@ -94,8 +79,8 @@ def ghost_worker(scope, today):
 
     found = []
     for line in _lines(scope, today).filter(wage_basis=WageBasis.MONTHLY, days_attended=0, net__gt=0).select_related("employment"):
-        first = _month_end(line.payroll.month).replace(day=1)
-        last = _month_end(line.payroll.month)
+        first = months.last_day(line.payroll.month).replace(day=1)
+        last = months.last_day(line.payroll.month)
         e = line.employment
         roster = ((min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1) if e else 0
         if roster >= GHOST_MIN_ROSTER_DAYS:
@@ -166,14 +151,14 @@ def arrears(scope, today):
     from wageguard.payroll.models import PayrollLine, ResultStatus
 
     found = []
-    due_months = _payrolls(scope, today, closed_only=False).filter(month__lt=_previous(f"{today:%Y-%m}"))
+    due_months = _payrolls(scope, today, closed_only=False).filter(month__lt=months.previous(f"{today:%Y-%m}"))
     lines = (PayrollLine.objects.current().filter(payroll__in=due_months, net__gt=0)
              .values("payroll_id", "payroll__month", "payroll__project_id", "payroll__enterprise_id")
              .annotate(lines=Count("id"), paid=Count("id", filter=Q(result__status=ResultStatus.PAID)), last_paid=Max("result__paid_at"),
                        unpaid_net=Sum("net", filter=~Q(result__status=ResultStatus.PAID) | Q(result__isnull=True))))
     for row in lines.order_by("payroll_id"):
         month = row["payroll__month"]
-        deadline = _month_end(_next_month(month))
+        deadline = months.last_day(months.next_month(month))
         last_paid = row["last_paid"]
         late = last_paid is not None and last_paid.date() > deadline
         if row["paid"] == row["lines"] and not late:
@@ -197,7 +182,7 @@ def low_average_pay(scope, today):
     payrolls = _payrolls(scope, today)
     found = []
     for month in sorted(set(payrolls.values_list("month", flat=True))):
-        first, last = _month_end(month).replace(day=1), _month_end(month)
+        first, last = months.last_day(month).replace(day=1), months.last_day(month)
         rows = (PayrollLine.objects.current().filter(payroll__in=payrolls.filter(month=month), net__gt=0, employment__entered_on__lte=first)
                 .filter(Q(employment__exited_on__isnull=True) | Q(employment__exited_on__gte=last))
                 .values("payroll_id", "payroll__project_id", "payroll__enterprise_id").annotate(workers=Count("id"), average=Avg("net"))
@@ -464,7 +449,7 @@ def _punches(scope, today, *, grace: int = 2):
     if scope.periods is not None:
         within = Q(pk__in=[])
         for period in scope.periods:
-            within |= Q(day__range=(datetime.date.fromisoformat(f"{period}-01"), _month_end(period))) if len(period) == 7 else Q(day=period)
+            within |= Q(day__range=(datetime.date.fromisoformat(f"{period}-01"), months.last_day(period))) if len(period) == 7 else Q(day=period)
         qs = qs.filter(within)
     return qs.filter(project_id__in=scope.project_ids) if scope.project_ids is not None else qs
 

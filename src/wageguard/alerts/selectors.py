@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from wageguard.core import clock
+from wageguard.core import clock, months
 from wageguard.core.models import Agency, Region, RegionLevel
 
 from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert, AlertAction
@@ -136,8 +136,6 @@ PUNCH_RULES = ("pay_without_attendance", "days_over_claimed", "ghost_worker", "e
 def punches_behind(alert: Alert) -> dict:
     """The filter of the punches behind an attendance alert (for the project's punch list): its days — a run,
     a week, a day or the month — and its workers, if it names them."""
-    from wageguard.payroll.ledger import month_bounds
-
     if alert.rule not in PUNCH_RULES or not alert.project_id or not alert.period:
         return {}
     facts = alert.facts
@@ -149,7 +147,7 @@ def punches_behind(alert: Alert) -> dict:
     elif len(alert.period) == 10:
         first = last = alert.period
     elif len(alert.period) == 7:
-        first, last = (day.isoformat() for day in month_bounds(alert.period))
+        first, last = (day.isoformat() for day in months.bounds(alert.period))
     else:
         return {}
     workers = [alert.worker_id] if alert.worker_id else []

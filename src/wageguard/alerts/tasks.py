@@ -12,6 +12,12 @@ from .catalogue import for_event
 log = logging.getLogger(__name__)
 
 
+def on_event(event: str, project_ids: list[int], periods: list[str]) -> None:
+    """A domain event after its commit (`core.events`): its rules run as a Huey task."""
+    if for_event(event):
+        evaluate_event(event, project_ids, periods)
+
+
 @db_task()
 def evaluate_event(event: str, project_ids: list[int], periods: list[str]) -> None:
     scope = engine.Scope(frozenset(project_ids) if project_ids else None, frozenset(periods) if periods else None)

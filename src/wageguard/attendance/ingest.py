@@ -5,16 +5,16 @@ The answer lists a verdict for every record in the order sent. See docs/api.md, 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
-from wageguard.alerts import events
-from wageguard.alerts.catalogue import ATTENDANCE_INGESTED
+from wageguard.core import events
 from wageguard.core.errors import ServiceError
+from wageguard.core.events import ATTENDANCE_INGESTED
 from wageguard.core.pii import blind_index, mask
 from wageguard.exchange.batches import BatchKindSpec, Item, apply_batch
 from wageguard.exchange.models import ApiClient, BatchKind, IngestionBatch

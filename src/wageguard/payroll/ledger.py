@@ -18,7 +18,6 @@ guards against).
 """
 from __future__ import annotations
 
-import calendar
 import datetime
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,7 +26,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from wageguard.attendance.models import AttendanceDay
-from wageguard.core import clock
+from wageguard.core import clock, months
 from wageguard.core.money import round_money
 from wageguard.core.pii import blind_index
 from wageguard.registry.models import CardChangeStatus, CardChannel, Employment, LabourContract, WageBasis, WageCardChange
@@ -38,11 +37,6 @@ CARD_CHANGE_DAYS = 30
 MONTHLY_LIMIT = Decimal("50000")
 YEARLY_LIMIT = Decimal("300000")
 ERROR, WARNING, OK, PENDING = "error", "warning", "ok", "pending"
-
-
-def month_bounds(month: str) -> tuple[datetime.date, datetime.date]:
-    year, number = int(month[:4]), int(month[5:7])
-    return datetime.date(year, number, 1), datetime.date(year, number, calendar.monthrange(year, number)[1])
 
 
 def gross_pay(*, basis: str, rate: Decimal | None, days_claimed: int, quantity: Decimal | None, roster_days: int,
@@ -72,7 +66,7 @@ def build_many(payrolls: list[Payroll]) -> dict[int, list[PayrollLine]]:
     if not payrolls:
         return {}
     month = _one_month(payrolls)
-    first, last = month_bounds(month)
+    first, last = months.bounds(month)
     month_days = (last - first).days + 1
     by_pair = {(p.project_id, p.enterprise_id): p for p in payrolls}
     employments = [e for e in Employment.objects.proven().filter(
@@ -143,7 +137,7 @@ def check_many(lines: list[PayrollLine]) -> None:
         return
     payrolls = {line.payroll.pk: line.payroll for line in lines}
     month = _one_month(payrolls.values())
-    first, last = month_bounds(month)
+    first, last = months.bounds(month)
     worker_ids = {line.worker_id for line in lines}
     project_ids = {p.project_id for p in payrolls.values()}
     covered = set(Employment.objects.proven().filter(project_id__in=project_ids, worker_id__in=worker_ids).on_roster(first, last)

@@ -18,11 +18,10 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from wageguard.accounts.models import AccountTransaction, TransactionPurpose, WageAccount
-from wageguard.core import access
+from wageguard.core import access, months
 from wageguard.core.models import Region, Role
 from wageguard.registry.models import Project
 
-from .ledger import month_bounds
 from .models import DisbursementResult, Payroll, PayrollLine, PayrollStatus, ResultStatus
 
 ZERO = Decimal("0.00")
@@ -119,8 +118,7 @@ class Reconciliation:
 
 def _pay_window(month: str) -> tuple[datetime.date, datetime.date]:
     """Wages of month M are paid during M + 1: that month's unmatched wage debits belong to M."""
-    _first, last = month_bounds(month)
-    return month_bounds((last + datetime.timedelta(days=1)).strftime("%Y-%m"))
+    return months.bounds(months.next_month(month))
 
 
 def reconciliation(*, user, project_pk: int, month: str) -> Reconciliation:

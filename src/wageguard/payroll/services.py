@@ -1,25 +1,20 @@
 """Write paths of payroll: building a month's ledger and adjusting its lines (every change audited)."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from wageguard.core import access, audit, clock
+from wageguard.core import access, audit, clock, events, months
 from wageguard.core.errors import PermissionDenied, ServiceError
+from wageguard.core.events import PAYROLL_CHANGED
 from wageguard.core.money import require_money
 from wageguard.core.transactions import service
 from wageguard.registry.models import Enterprise, Participation, Project, WageBasis
 from wageguard.registry.validators import validate_bank_card
 
-from wageguard.alerts import events
-from wageguard.alerts.catalogue import PAYROLL_CHANGED
-
 from . import ledger
 from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
-
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _editable(payroll: Payroll) -> None:
@@ -30,7 +25,7 @@ def _editable(payroll: Payroll) -> None:
 @service
 def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str) -> Payroll:
     """Build (or rebuild, while still a draft) the enterprise's ledger for the project and month."""
-    if not MONTH_RE.match(month or ""):
+    if not months.is_month(month):
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     if not Participation.objects.filter(project=project, enterprise=enterprise).exists():
         raise ServiceError("not_participating", _("The enterprise does not take part in this project."), "enterprise")
@@ -42,7 +37,7 @@ def payroll_build(*, actor, project: Project, enterprise: Enterprise, month: str
 def payroll_build_month(*, month: str, pairs: list[tuple[Project, Enterprise]]) -> list[Payroll]:
     """The month-end task's build (the system acting): every (project, enterprise) pair's draft at once, a fixed
     number of queries for the lot. Pairs whose ledger is no longer a draft are left as they are."""
-    if not MONTH_RE.match(month or ""):
+    if not months.is_month(month):
         raise ServiceError("invalid_month", _("Month must be written YYYY-MM."), "month")
     settled = set(Payroll.objects.filter(month=month, project__in={p for p, _e in pairs}).exclude(status=PayrollStatus.DRAFT)
                   .values_list("project_id", "enterprise_id"))
@@ -103,7 +98,7 @@ def _drafts(month: str, pairs: list[tuple[Project, Enterprise]]) -> list[Payroll
 
 
 def _recompute(line: PayrollLine, payroll: Payroll) -> None:
-    first, last = ledger.month_bounds(payroll.month)
+    first, last = months.bounds(payroll.month)
     employment = line.employment
     start = max(employment.entered_on, first) if employment else first
     end = min(employment.exited_on or last, last) if employment else last

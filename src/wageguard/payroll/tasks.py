@@ -8,24 +8,23 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from wageguard.core import clock
+from wageguard.core import clock, months
 from wageguard.core.errors import ServiceError
 from wageguard.registry.models import Employment, Enterprise, Participation, Project
 
 from . import services
-from .ledger import month_bounds
 
 log = logging.getLogger(__name__)
 
 
 def previous_month(today: datetime.date) -> str:
-    return (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    return months.before(today)
 
 
 def build_month(month: str, chunk: int = 200) -> int:
     """Draft ledgers for every (project, enterprise) with an employment in the month, `chunk` pairs per
     transaction; returns how many were built. A chunk that fails is logged and the others go on."""
-    first, last = month_bounds(month)
+    first, last = months.bounds(month)
     pairs = list(Employment.objects.proven().on_roster(first, last).values_list("project", "enterprise").distinct().order_by("project", "enterprise"))
     participating = set(Participation.objects.values_list("project", "enterprise"))
     left = [pair for pair in pairs if pair not in participating]

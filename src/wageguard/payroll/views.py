@@ -2,7 +2,6 @@
 worker's payslips. Every change goes through payroll.services; every read through payroll.selectors."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -12,17 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from wageguard.core.xlsx import download
-from wageguard.core.errors import ACCESS_ERRORS, ServiceError
-from wageguard.core import access
+from wageguard.core import access, months
 from wageguard.core.access import route
+from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 from wageguard.core.models import Industry
+from wageguard.core.xlsx import download
 from wageguard.registry.models import Project
 
 from . import excel, ledger, selectors, services
 from .models import Payroll, PayrollLine, PayrollStatus, ResultStatus
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STEPS = ("rebuild", "submit", "confirm", "return")
 LINE_STEPS = ("adjust", "warning", "reissue")
 
@@ -32,7 +30,7 @@ def _filters(request) -> selectors.DisbursementFilters:
     status = request.GET.get("status", "")
     industry = request.GET.get("industry", "")
     return selectors.DisbursementFilters(
-        region=request.GET.get("region", "").strip(), month=month if MONTH.match(month) else "",
+        region=request.GET.get("region", "").strip(), month=month if months.is_month(month) else "",
         status=status if status in PayrollStatus.values else "", industry=industry if industry in Industry.values else "",
         q=request.GET.get("q", "").strip())
 
@@ -176,7 +174,7 @@ def ledger_export(request, pk: int):
 @require_safe
 @route("payroll.view", project_pk=Project, month=lambda objects: objects["payroll.payroll"].month)
 def reconciliation(request, project_pk: int, month: str):
-    if not MONTH.match(month):
+    if not months.is_month(month):
         raise Http404("month")
     return render(request, "payroll/reconciliation.html", {
         "report": selectors.reconciliation(user=request.user, project_pk=project_pk, month=month)})

@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-
-from django.utils.translation import gettext as _
 
 from wageguard.core import access
 from wageguard.core.apiauth import people

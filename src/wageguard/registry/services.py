@@ -8,43 +8,40 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-
-from wageguard.core.transactions import service, service_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.cn import ric
 
-from wageguard.core import access, audit, clock
-from wageguard.core import files
+from wageguard.core import access, audit, clock, files
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
+from wageguard.core.transactions import service, service_transaction
 
 from .models import (
     CardChangeStatus,
     CardChannel,
-    EmploymentProof,
-    IdentityReview,
-    ReviewDecision,
-    WageCardChange,
     Employment,
+    EmploymentProof,
     Enterprise,
     EnterpriseKind,
     FilingStatus,
     IdCardReading,
+    IdentityReview,
     LabourContract,
     Participation,
     ParticipationRole,
     Project,
     ProjectStatus,
+    ReviewDecision,
     ReviewStatus,
     Sex,
     Team,
     WageBasis,
+    WageCardChange,
     Worker,
 )
 from .validators import region_of_id_number, validate_bank_card, validate_id_number, validate_phone, validate_uscc
-from stdnum.cn import ric
-
 
 # ---------------------------------------------------------------- who may act (core.access)
 

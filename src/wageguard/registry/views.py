@@ -8,18 +8,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wageguard.core.xlsx import download
-from wageguard.alerts import selectors as alert_selectors
 from wageguard.core import access, files
+from wageguard.core import panels as core_panels
 from wageguard.core.access import route
 from wageguard.core.errors import ACCESS_ERRORS, ServiceError
 from wageguard.core.http import service_call
 from wageguard.core.models import Industry, Region, RegionLevel
+from wageguard.core.xlsx import download
 
 from . import excel, selectors, services
 from .forms import ExitForm, ParticipationForm, ProjectForm
-from .models import Employment, IdentityReview, LabourContract, ImportJob, Participation, Project, ProjectStatus, WageCardChange, Worker
+from .models import Employment, IdentityReview, ImportJob, LabourContract, Participation, Project, ProjectStatus, WageCardChange, Worker
 from .tasks import import_progress
+
 
 def _service_call(request, fn, success: str, **kwargs):
     service_call(request, lambda: fn(actor=request.user, **kwargs), success)
@@ -29,10 +30,8 @@ def _service_call(request, fn, success: str, **kwargs):
 def home(request):
     if request.user.role == "worker" and request.user.worker_id:
         return redirect("worker_detail", pk=request.user.worker_id)
-    user = request.user
-    sees_alerts = user.is_platform_admin or user.role in ("official", "enterprise_admin", "wage_officer")
-    alerts = alert_selectors.counts(user=user) if sees_alerts else None
-    return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user), "alerts": alerts})
+    panels = core_panels.for_user(request.user)  # e.g. the alerts' counts (contributed by the alerts app)
+    return render(request, "registry/home.html", {"counts": selectors.dashboard_counts(user=request.user), "alerts": panels.get("alerts")})
 
 
 @route("projects.view")

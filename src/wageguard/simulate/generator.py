@@ -16,25 +16,24 @@ from decimal import Decimal
 from typing import Callable, TextIO
 
 from django.utils import timezone
-
-from wageguard.alerts import engine, events
-from wageguard.core import clock
-from wageguard.core.transactions import service
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 
+from wageguard.alerts import engine
+from wageguard.core import clock, events
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Region, RegionLevel, Role, User
 from wageguard.core.services import regions_load, user_create
+from wageguard.core.transactions import service
 from wageguard.registry import services
+from wageguard.registry.models import Enterprise, EnterpriseKind, IdCardReading, ParticipationRole, Project, ProjectStatus, Team
 from wageguard.registry.validators import region_of_id_number
-from wageguard.registry.models import IdCardReading, Enterprise, EnterpriseKind, ParticipationRole, Project, ProjectStatus, Team
 
 from . import names
 from .attendance import AttendanceSummary, Gates
 from .banking import Banks, BankSummary, simulate_deposits
 from .models import SimulationRun
-from .payroll import PayrollSummary, Payrolls
+from .payroll import Payrolls, PayrollSummary
 
 # Label kinds (later issues add theirs; each names the rule that must catch it).
 MISSING_CONTRACT = "missing_contract"

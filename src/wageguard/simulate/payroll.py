@@ -36,7 +36,7 @@ from django.utils import timezone
 from stdnum import luhn
 
 from wageguard.alerts.evaluators import GHOST_MIN_ROSTER_DAYS
-from wageguard.core import clock
+from wageguard.core import clock, months
 from wageguard.core.errors import ServiceError
 from wageguard.payroll import ledger
 from wageguard.payroll import services as payroll_services
@@ -177,7 +177,7 @@ class Payrolls:
             return
         from wageguard.registry.models import Employment
 
-        first, last = ledger.month_bounds(month)
+        first, last = months.bounds(month)
         by_pair = defaultdict(list)
         for e in (Employment.objects.filter(entered_on__lte=first, exited_on__isnull=True).select_related("project", "enterprise", "worker")
                   .order_by("project__code", "enterprise__uscc", "worker_id")):
@@ -194,7 +194,7 @@ class Payrolls:
         self.summary.payrolls += build_month(month)
         for payroll in self._payrolls(month):
             lines = self._lines(payroll)
-            first, last = ledger.month_bounds(month)
+            first, last = months.bounds(month)
             for line in lines:  # paid by the month and never at the gate: on paper only, away, or at another site
                 e = line.employment
                 roster = (min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1
@@ -212,7 +212,7 @@ class Payrolls:
     def _team(self, month: str, moment) -> None:
         """Piece quantities, advances, and what some teams try: days for the absent, more days than attended,
         a huge piece settlement, a leaver left unpaid."""
-        first, last = ledger.month_bounds(month)
+        first, last = months.bounds(month)
         for payroll in self._payrolls(month, PayrollStatus.DRAFT):
             officer = enterprise_admin(payroll.enterprise)
             rng = self._rng("team", payroll.project.code, payroll.enterprise.uscc, month)
@@ -283,7 +283,7 @@ class Payrolls:
     def _unsettled_leavers(self, payroll: Payroll, month: str) -> None:
         """Leavers the ledger sends off with nothing although they worked (e.g. piece work nobody measured, days
         moved to another employer's ledger) are anomalies too, whatever caused them; the team's own are labelled."""
-        first, last = ledger.month_bounds(month)
+        first, last = months.bounds(month)
         for line in self._lines(payroll):
             exited = line.employment.exited_on if line.employment else None
             if (exited and first <= exited <= last and line.days_attended > 0 and line.net <= 0

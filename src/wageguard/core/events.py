@@ -1,18 +1,34 @@
-"""Domain events: a write service calls `emit` inside its transaction; after the commit, the rules listening
-to the event (`catalogue.AlertRule.events`) run on its scope as a Huey task, so the alert is visible
-seconds after the data. Events of one transaction are coalesced into one task per event name.
+"""Domain events: a write service calls `emit` inside its transaction; after the commit, each subscriber (the
+alert engine today; credit, complaints and statistics later) gets the events of that transaction, coalesced
+into one call per event name with the projects and periods they touched. Producers import this module only,
+never their consumers (a consumer subscribes in its `AppConfig.ready`).
 
-`suppressed()` drops events and the notifications of alerts raised meanwhile (the simulator uses it while it
-delivers months of data at once, and runs the engine at its own simulated moments instead).
+`suppressed()` drops events (the simulator uses it while it delivers months of data at once, and runs the
+engine at its own simulated moments instead).
 """
 from __future__ import annotations
 
 import contextlib
 import threading
+from typing import Callable
 
 from django.db import transaction
 
+PAYROLL_CHANGED = "payroll.changed"          # built, adjusted, submitted, confirmed, results posted
+ATTENDANCE_INGESTED = "attendance.ingested"
+ACCOUNT_BOOKED = "account.transaction_booked"
+ACCOUNT_OPENED = "account.opened"
+DEPOSIT_CHANGED = "deposit.changed"
+
+Subscriber = Callable[[str, list, list], None]  # (event, project ids, periods)
+_subscribers: list[Subscriber] = []
 _state = threading.local()
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Called once per event name after each commit that emitted it (idempotent per subscriber)."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
 
 
 def emit(event: str, *, project_ids=(), periods=()) -> None:
@@ -45,10 +61,9 @@ class _Batch:
 
 
 def _run(events: dict[str, tuple[set, set]]) -> None:
-    from .tasks import evaluate_event
-
     for event, (projects, months) in events.items():
-        evaluate_event(event, sorted(projects), sorted(months))
+        for subscriber in _subscribers:
+            subscriber(event, sorted(projects), sorted(months))
 
 
 def is_suppressed() -> bool:

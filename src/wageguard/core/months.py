@@ -1,0 +1,44 @@
+"""Months as the platform writes them ("YYYY-MM"), and the arithmetic every app needs, in one place."""
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def is_month(text: str | None) -> bool:
+    return bool(MONTH_RE.match(text or ""))
+
+
+def of(day: datetime.date) -> str:
+    """The month a day (or a local datetime) falls in."""
+    return f"{day:%Y-%m}"
+
+
+def bounds(month: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a month."""
+    year, number = int(month[:4]), int(month[5:7])
+    return datetime.date(year, number, 1), datetime.date(year, number, calendar.monthrange(year, number)[1])
+
+
+def first_day(month: str) -> datetime.date:
+    return bounds(month)[0]
+
+
+def last_day(month: str) -> datetime.date:
+    return bounds(month)[1]
+
+
+def next_month(month: str) -> str:
+    return of(last_day(month) + datetime.timedelta(days=1))
+
+
+def previous(month: str) -> str:
+    return of(first_day(month) - datetime.timedelta(days=1))
+
+
+def before(day: datetime.date) -> str:
+    """The month before the one a day falls in (the month-end task's month on the 1st)."""
+    return of(day.replace(day=1) - datetime.timedelta(days=1))

@@ -1,0 +1,35 @@
+"""The import structure: producers never import their consumers, and core imports no app."""
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wageguard"
+
+
+def imports_of(app: str) -> dict[str, set[str]]:
+    """Every module an app's files import (function-local imports too), by file."""
+    found = {}
+    for path in (PACKAGE / app).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        found[str(path.relative_to(PACKAGE))] = names
+    return found
+
+
+@pytest.mark.parametrize("producer", ["registry", "attendance", "accounts", "payroll", "exchange"])
+def test_no_producer_imports_the_alerts(producer):
+    offending = {path: sorted(n for n in names if n.startswith("wageguard.alerts"))
+                 for path, names in imports_of(producer).items() if any(n.startswith("wageguard.alerts") for n in names)}
+    assert not offending, f"{producer} imports its consumer (subscribe in AppConfig.ready instead): {offending}"
+
+
+def test_core_imports_no_app():
+    apps = ("registry", "attendance", "accounts", "payroll", "alerts", "exchange", "simulate")
+    offending = {path: sorted(n for n in names if n.startswith(tuple(f"wageguard.{a}" for a in apps)))
+                 for path, names in imports_of("core").items()}
+    assert not {k: v for k, v in offending.items() if v}

@@ -30,6 +30,17 @@ def fresh_database(name: str, *, sqlite: bool = False) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+def add_today(parser) -> None:
+    parser.add_argument("--today", help="run at this moment, YYYY-MM-DD[THH:MM] (Asia/Shanghai; a day means 20:30): the province "
+                                        "up to it, the rules judging on it")
+
+
+def set_today(today: str | None) -> None:
+    """Before Django starts: every process of the run (this one, its servers and workers) reads `now` from there."""
+    if today:
+        os.environ["WAGEGUARD_CLOCK"] = today
+
+
 def setup_django(database_url: str) -> None:
     os.environ.setdefault("WAGEGUARD_ENV", "dev")
     os.environ.setdefault("WAGEGUARD_DEBUG", "0")

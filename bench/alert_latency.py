@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from _common import ROOT, fresh_database, setup_django
+from _common import ROOT, add_today, fresh_database, set_today, setup_django
 
 QUEUE = os.environ.get("WAGEGUARD_HUEY_URL", "redis://127.0.0.1:6379/15")
 
@@ -47,14 +47,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2026)
+    add_today(parser)
     args = parser.parse_args()
+    set_today(args.today)
     os.environ["WAGEGUARD_HUEY_URL"] = QUEUE
     database_url = fresh_database("wageguard_bench_latency")
     setup_django(database_url)
     from django.db.models import Count, Q
-    from django.utils import timezone
 
     from wageguard.alerts import engine
+    from wageguard.core import clock
     from wageguard.alerts.models import Alert
     from wageguard.attendance.ingest import ingest_batch
     from wageguard.exchange.models import ClientKind
@@ -73,7 +75,7 @@ def main() -> None:
     consumer = subprocess.Popen([str(ROOT / ".venv/bin/wageguard"), "run_huey", "--workers", "2", "--worker-type", "thread"], env=env)
     try:
         time.sleep(3)  # the consumer's start
-        today = timezone.localdate()
+        today = clock.localdate()
         day = today - datetime.timedelta(days=3)  # a closed day: its data deadline has passed
         crews = []
         for project in (Project.objects.annotate(staff=Count("employments", filter=Q(employments__entered_on__lte=day) & (

@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import ROOT, fresh_database  # the bench directory is on sys.path when run as a script
+from _common import ROOT, add_today, fresh_database, set_today  # the bench directory is on sys.path when run as a script
 
 BATCH_PATH = "/api/v1/attendance/batches"
 DB_NAME = "wageguard_bench_ingest"
@@ -49,6 +49,8 @@ def production_env(database_url: str) -> dict[str, str]:
                WAGEGUARD_AUDIT_KEY=os.environ.get("WAGEGUARD_AUDIT_KEY") or secrets.token_urlsafe(32),
                # plain HTTP on localhost, and the raw ingest rate (rate limits measured on their own)
                WAGEGUARD_SSL_REDIRECT="0", WAGEGUARD_RATELIMIT="0",
+               # the run's moment (--today) for every process: this one, gunicorn's workers and the sender
+               **({"WAGEGUARD_CLOCK": os.environ["WAGEGUARD_CLOCK"]} if os.environ.get("WAGEGUARD_CLOCK") else {}),
                WAGEGUARD_ALLOWED_HOSTS="127.0.0.1,localhost",
                WAGEGUARD_VAR_DIR=tempfile.mkdtemp(prefix="wg-bench-"))
     return env
@@ -62,6 +64,7 @@ def build_province(workers: int, records: int) -> tuple[dict, list[list[dict]]]:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from wageguard.core import clock
     from wageguard.exchange.models import ClientKind
     from wageguard.exchange.services import apiclient_create
     from wageguard.registry.models import Employment, Project
@@ -69,15 +72,20 @@ def build_province(workers: int, records: int) -> tuple[dict, list[list[dict]]]:
 
     call_command("migrate", verbosity=0)
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
-    today = timezone.localdate()
-    simulate(Params(seed=99, projects=max(5, workers // 50), workers=workers, months=3, today=today), attendance=False)
+    today = clock.localdate()
+    # enough months of history for the punches asked for (two a staffed day), whatever the day of the run
+    months = max(3, records // (workers * 30) + 2)
+    simulate(Params(seed=99, projects=max(5, workers // 50), workers=workers, months=months), attendance=False)
     client, secret = apiclient_create(actor=None, kind=ClientKind.GATE_SYSTEM, name="bench gates",
                                       project_codes=list(Project.objects.values_list("code", flat=True)))
     employments = [(e.worker.id_number, e.project.code, e.entered_on, e.exited_on)
                    for e in Employment.objects.select_related("worker", "project").order_by("id")]
     punches = []
     day = today - datetime.timedelta(days=1)
+    earliest = min((entered for _n, _c, entered, _x in employments), default=today)
     while len(punches) < records:
+        if day < earliest:
+            sys.exit(f"the province holds only {len(punches)} punches of the {records} asked for: give --workers more")
         for n, (id_number, code, entered, exited) in enumerate(employments):
             if entered <= day and (exited is None or day <= exited):
                 for direction, hour in (("in", 7), ("out", 18)):
@@ -97,6 +105,10 @@ def build_province(workers: int, records: int) -> tuple[dict, list[list[dict]]]:
 def sender(plan_path: str, url: str, connections: int) -> None:
     from wageguard.exchange.client import Client
 
+    moment = os.environ.get("WAGEGUARD_CLOCK")  # the server runs at the run's moment: sign with the same clock
+    offset = (datetime.datetime.fromisoformat(moment if "T" in moment else f"{moment}T20:30").replace(
+        tzinfo=datetime.timezone(datetime.timedelta(hours=8))).timestamp() - time.time()) if moment else 0.0
+
     plan = json.loads(Path(plan_path).read_text())
     batches = plan["batches"]
     latencies: list[float] = []
@@ -106,7 +118,7 @@ def sender(plan_path: str, url: str, connections: int) -> None:
     cursor = iter(enumerate(batches))
 
     def run() -> None:
-        client = Client(url, plan["key_id"], plan["secret"], timeout=300)
+        client = Client(url, plan["key_id"], plan["secret"], timeout=300, clock=lambda: time.time() + offset)
         while True:
             with lock:
                 item = next(cursor, None)
@@ -174,12 +186,13 @@ def copy_baseline(batches: list[list[dict]]) -> float:
     """Rows per second of a raw COPY of the same punches into an empty copy of the punch table."""
     from django.db import connection
 
-    from wageguard.registry.models import Project, Worker
+    from wageguard.core import clock
     from wageguard.core.pii import blind_index
+    from wageguard.registry.models import Project, Worker
 
     workers = dict(Worker.objects.values_list("id_number_index", "id"))
     projects = dict(Project.objects.values_list("code", "id"))
-    received = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    received = clock.now().isoformat()
     lines = []
     for records in batches:
         for r in records:
@@ -210,7 +223,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2000, help="registered workers in the simulated province")
     parser.add_argument("--server-workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--sender", nargs=3, metavar=("PLAN", "URL", "CONNECTIONS"), help=argparse.SUPPRESS)
+    add_today(parser)
     args = parser.parse_args()
+    set_today(args.today)
     if args.sender:
         sender(args.sender[0], args.sender[1], int(args.sender[2]))
         return

@@ -24,7 +24,7 @@ import datetime
 import json
 import time
 
-from _common import fresh_database, setup_django
+from _common import add_today, fresh_database, set_today, setup_django
 
 DB_NAME = "wageguard_bench_payroll"
 
@@ -102,17 +102,18 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=40)
     parser.add_argument("--project-workers", type=int, default=2000, help="workers of the one big project")
     parser.add_argument("--seed", type=int, default=2026)
+    add_today(parser)
     args = parser.parse_args()
+    set_today(args.today)
 
     setup_django(fresh_database(DB_NAME))
     from django.db import connection
-    from django.utils import timezone
-
+    from wageguard.core import clock
     from wageguard.payroll import services, tasks
     from wageguard.payroll.models import Payroll, PayrollLine
     from wageguard.simulate.generator import Params, Province, simulate
 
-    today = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)  # the last day of last month
+    today = clock.localdate().replace(day=1) - datetime.timedelta(days=1)  # the last day of last month
     month = f"{today:%Y-%m}"
     params = Params(seed=args.seed, projects=args.projects, workers=args.workers, months=3, today=today)
     started = time.perf_counter()

@@ -16,7 +16,7 @@ import json
 import os
 import time
 
-from _common import fresh_database
+from _common import add_today, fresh_database, set_today
 
 
 def prepare_database(use_sqlite: bool) -> str:
@@ -58,7 +58,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--sqlite", action="store_true")
+    add_today(parser)
     args = parser.parse_args()
+    set_today(args.today)
 
     os.environ.setdefault("WAGEGUARD_ENV", "dev")
     os.environ.setdefault("WAGEGUARD_DEBUG", "0")  # as `wageguard simulate` runs: no DEBUG query log

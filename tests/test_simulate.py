@@ -367,3 +367,37 @@ def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(m
         line = PayrollLine.objects.select_related("payroll").get(pk=label["subject"]["id"])
         report = selectors.reconciliation(user=admin, project_pk=line.payroll.project_id, month=label["period"])
         assert any(d.kind == "failed" and d.line.pk == line.pk for d in report.differences)
+
+
+# ---------------------------------------------------------------- any moment
+
+
+@pytest.fixture
+def process_clock():
+    from wageguard.core import clock
+
+    yield clock
+    clock.set_moment(None)  # back to the real clock for the tests that follow
+
+
+@pytest.mark.parametrize("today", ["2026-12-01", "2028-02-29", "2027-01-01"])
+def test_the_demo_province_is_useful_at_calendar_edges(today, process_clock):
+    """`wageguard simulate --today D`: on the 1st, a leap day and New Year's Day the province has history (its
+    employments did not all start today), the month that ended has its ledgers, and the audit chain holds."""
+    from wageguard.payroll.models import Payroll
+
+    call_command("simulate", seed=5, projects=3, workers=40, months=2, today=today, stdout=io.StringIO())
+    day = datetime.date.fromisoformat(today)
+    assert process_clock.localdate() == day
+    entries = set(Employment.objects.values_list("entered_on", flat=True))
+    assert len(entries) > 3 and min(entries) < day - datetime.timedelta(days=20)
+    ended = months.before(day)
+    assert Payroll.objects.filter(month=ended).exists(), f"no ledger for {ended}"
+    assert AttendanceDay.objects.filter(day__lt=day).exists() and verify_chain().ok
+
+
+def test_a_moment_is_refused_naming_its_form(process_clock):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("simulate", seed=5, projects=1, workers=5, months=1, today="29/02/2028", stdout=io.StringIO())

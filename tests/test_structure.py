@@ -33,3 +33,16 @@ def test_core_imports_no_app():
     offending = {path: sorted(n for n in names if n.startswith(tuple(f"wageguard.{a}" for a in apps)))
                  for path, names in imports_of("core").items()}
     assert not {k: v for k, v in offending.items() if v}
+
+
+import re  # noqa: E402
+
+CLOCK_READS = re.compile(r"\btimezone\.now\(\)|\btimezone\.localdate\(\)|\bdate\.today\(\)|\bdatetime\.now\(|\butcnow\(|(?<![\w.])time\.time\(\)")
+
+
+def test_every_read_of_the_clock_goes_through_core_clock():
+    """So that a run can be set at any moment (`--today`, WAGEGUARD_CLOCK, `clock.travel`)."""
+    offending = [f"{path.relative_to(PACKAGE)}:{n}" for path in PACKAGE.rglob("*.py") if path.name != "clock.py" or path.parent.name != "core"
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if CLOCK_READS.search(line) and "migrations" not in path.parts]
+    assert not offending, offending

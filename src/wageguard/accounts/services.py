@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.core import access, audit, clock, events, files, months, rules
@@ -163,7 +162,7 @@ def certificate_review(*, actor, certificate: DepositCertificate, approve: bool,
         raise ServiceError("required", _("A rejection needs its reason."), "reason")
     before = audit.snapshot(certificate)
     certificate.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
-    certificate.reviewed_by, certificate.reviewed_at, certificate.review_reason = actor, timezone.now(), reason
+    certificate.reviewed_by, certificate.reviewed_at, certificate.review_reason = actor, clock.now(), reason
     certificate.save()
     audit.record(actor=actor, action="accounts.certificate_review", obj=certificate, before=before, after=audit.snapshot(certificate))
     events.emit(DEPOSIT_CHANGED, project_ids={certificate.deposit.project_id})

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection
-from django.utils import timezone
+
+from wageguard.core import clock
 
 TABLE = "attendance_attendancerecord"
 
@@ -34,7 +35,7 @@ def ensure(months_back: int = 12, months_ahead: int = 3, today: datetime.date | 
     """Create the missing monthly partitions around today; returns the names created."""
     if connection.vendor != "postgresql":
         return []
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     created = []
     with connection.cursor() as cursor:
         have = existing_partitions(cursor)

@@ -8,6 +8,7 @@ head's id and seal) is appended to a file outside the database, so that cutting 
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from typing import Any, Iterable
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import timezone
 
+from . import clock
 from .models import AuditChainHead, AuditEntry
 from .pii import EncryptedField, hmac_sm3, sm3_hex
 
@@ -131,7 +132,7 @@ def _entry(actor, prev_hash: str, *, action: str, obj: models.Model | None = Non
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     entry = AuditEntry(
-        at=timezone.now(),
+        at=clock.now().astimezone(datetime.timezone.utc),  # hashed as the database gives it back: UTC
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=(getattr(actor, "username", "") or str(actor or "system"))[:150],
         action=action,
@@ -276,7 +277,7 @@ def write_anchor() -> dict | None:
             if problem := walk.problem(entry):
                 raise AnchorRefused(f"entry #{entry.pk}: {problem}")
     first_keyed = AuditEntry.objects.exclude(key_id="").order_by("id").values_list("id", flat=True).first()
-    anchor = {"at": timezone.now().isoformat(timespec="seconds"), "entry": head["id"], "hash": head["hash"], "key_id": head["key_id"],
+    anchor = {"at": clock.now().isoformat(timespec="seconds"), "entry": head["id"], "hash": head["hash"], "key_id": head["key_id"],
               "keyed_from": first_keyed}
     path = anchor_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
-from . import audit
+from . import audit, clock
 from .access import route
 from .transactions import service
 
@@ -56,7 +55,7 @@ def _next(request) -> str:
 
 def _logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_AT] = int(time.time())
+        request.session[LOGIN_AT] = int(clock.now().timestamp())
     audit.record(actor=user, action="core.login", obj=user, after={"address": _address(request)})
 
 
@@ -145,8 +144,8 @@ class SessionLimitMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = request.session.setdefault(LOGIN_AT, int(time.time()))
-            if time.time() - started > ABSOLUTE_SESSION_SECONDS:
+            started = request.session.setdefault(LOGIN_AT, int(clock.now().timestamp()))
+            if clock.now().timestamp() - started > ABSOLUTE_SESSION_SECONDS:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse({"error": "session_expired", "detail": _("The session has expired; sign in again.")}, status=401)

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from ninja.security import APIKeyHeader
 
 from wageguard.core import clock
@@ -61,7 +60,7 @@ def authenticate(request) -> ApiClient:
 
 
 def sweep_nonces() -> int:
-    cutoff = timezone.now() - timedelta(seconds=2 * signing.CLOCK_SKEW_SECONDS)
+    cutoff = clock.now() - timedelta(seconds=2 * signing.CLOCK_SKEW_SECONDS)
     deleted, _ = ApiNonce.objects.filter(seen_at__lt=cutoff).delete()
     return deleted
 

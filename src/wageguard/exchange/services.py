@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import secrets
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import access, audit
+from wageguard.core import access, audit, clock
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Region, RegionLevel
 from wageguard.core.transactions import service
@@ -65,7 +64,7 @@ def apiclient_rotate(*, actor, client: ApiClient) -> str:
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     secret = _new_secret()
     client.secret = secret
-    client.rotated_at = timezone.now()
+    client.rotated_at = clock.now()
     client.save(update_fields=["secret", "rotated_at"])
     audit.record(actor=actor, action="exchange.apiclient_rotate", obj=client)
     return secret

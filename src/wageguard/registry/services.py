@@ -127,7 +127,7 @@ def _validated_project(data: ProjectData) -> dict:
     if data.code and Project.objects.filter(code=data.code).exists():
         raise ServiceError("project_exists", _("A project with this code already exists."), "code")
     return {
-        "code": data.code or _next_project_code(data.region, (data.started_on or timezone.localdate()).year),
+        "code": data.code or _next_project_code(data.region, (data.started_on or clock.localdate()).year),
         "name": data.name.strip(),
         "region": data.region,
         "industry": data.industry,
@@ -200,7 +200,7 @@ def participation_review(*, actor, participation: Participation, approve: bool, 
     participation.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.RETURNED
     participation.review_reason = reason.strip()
     participation.reviewed_by = actor
-    participation.reviewed_at = timezone.now()
+    participation.reviewed_at = clock.now()
     participation.save()
     audit.record(actor=actor, action="registry.participation_review", obj=participation, before=before,
                  after=audit.snapshot(participation), reason=reason)
@@ -218,7 +218,7 @@ def project_onboard(*, actor, project: Project) -> Project:
         raise ServiceError("review_pending", _("Every participating enterprise must be approved first."), "participations")
     before = audit.snapshot(project)
     project.filing_status = FilingStatus.ONBOARDED
-    project.onboarded_at = timezone.now()
+    project.onboarded_at = clock.now()
     project.save(update_fields=["filing_status", "onboarded_at"])
     audit.record(actor=actor, action="registry.project_onboard", obj=project, before=before, after=audit.snapshot(project))
     return project
@@ -302,7 +302,7 @@ class IdCard:
             id_valid_from=parse_date(payload.get("valid_from"), "valid_from", required=False),
             id_valid_until=valid_until, photo=str(payload.get("photo", "") or ""),
         )
-        if card.id_valid_until and card.id_valid_until < (today or timezone.localdate()):
+        if card.id_valid_until and card.id_valid_until < (today or clock.localdate()):
             raise ServiceError("id_card_expired", _("The ID card expired on %(date)s.") % {"date": card.id_valid_until.isoformat()}, "valid_until")
         return card
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
+from wageguard.core import clock
 from wageguard.core.errors import ValidationFailed
 
 from . import excel
@@ -34,8 +34,8 @@ def run_roster_import(job_id: int) -> None:
         result = excel.import_roster(actor=job.uploaded_by, project=job.project, data=data, progress=progress)
     except ValidationFailed as failed:
         errors = [e.as_dict() | {"detail": str(e.message)} for e in failed.errors]
-        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, errors=errors, finished_at=clock.now())
     else:
         ImportJob.objects.filter(pk=job_id).update(status=ImportStatus.DONE, total_rows=result.rows, processed_rows=result.rows,
-                                                   notes=result.notes, finished_at=timezone.now())
+                                                   notes=result.notes, finished_at=clock.now())
     cache.delete(progress_key(job_id))

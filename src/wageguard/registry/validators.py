@@ -10,6 +10,7 @@ from stdnum import luhn, numdb
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
+from wageguard.core import clock
 from wageguard.core.errors import ServiceError
 
 
@@ -41,7 +42,7 @@ def validate_id_number(value: str, field: str = "id_number") -> str:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         birth = None
-    if birth is None or not region_of_id_number(number) or birth > datetime.date.today() or birth.year < 1900:
+    if birth is None or not region_of_id_number(number) or birth > clock.localdate() or birth.year < 1900:
         raise ServiceError("invalid_id_number", _("ID number contains an invalid birth date or region code."), field)
     return number
 

@@ -143,7 +143,7 @@ def _month(day: datetime.date) -> str:
 class Province:
     def __init__(self, params: Params, progress: Progress | None = None, labels_out: TextIO | None = None):
         self.p = params
-        self.today = params.today or timezone.localdate()
+        self.today = params.today or clock.localdate()
         self.rng = random.Random(params.seed)
         self.progress = progress or (lambda phase, done, total: None)
         self.labels_out = labels_out
@@ -179,7 +179,7 @@ class Province:
             self.counties_by_city.setdefault(county.parent.code, []).append(county)
         projects = self.make_projects()
         self.make_workers(projects)
-        SimulationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now(), rows=self.summary.rows,
+        SimulationRun.objects.filter(pk=run.pk).update(finished_at=clock.now(), rows=self.summary.rows,
                                                        labels=len(self.summary.labels))
         self.summary.run_id = run.pk
         return self.summary
@@ -333,7 +333,10 @@ class Province:
 
 
 def window_start(today: datetime.date, months: int) -> datetime.date:
-    return (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+    """The first day of the `months` months up to yesterday's (on the 1st, the month that just ended is the last
+    whole one: a province generated that day still has history)."""
+    yesterday = today - datetime.timedelta(days=1)
+    return (yesterday.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
 
 
 def deliver(province: Province, summary: Summary, now: datetime.datetime | None) -> None:
@@ -353,7 +356,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     with events.suppressed():  # months of data at once: the engine runs at the simulated moments instead
         _deliver(province, summary, run, gates, first_today, now)
         with clock.travel(now):
-            summary.alerts = {code: r.raised for code, r in engine.sweep(timezone.localdate(now), every_rule=True).items()}
+            summary.alerts = {code: r.raised for code, r in engine.sweep(clock.localdate(), every_rule=True).items()}
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from wageguard.cli import server_environment
+from wageguard.simulate.management.commands.simulate import set_today
 from wageguard.simulate.demo import DEMO_PASSWORD, demo_users_create
 
 
@@ -27,16 +28,21 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=3)
         parser.add_argument("--addr", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="set up only; do not start the servers")
+        parser.add_argument("--today", help="the demo's moment, YYYY-MM-DD[THH:MM]: the province up to it, and the servers "
+                                            "running from it (WAGEGUARD_CLOCK)")
 
-    def handle(self, *args, seed, projects, workers, months, addr, no_serve, **options):
+    def handle(self, *args, seed, projects, workers, months, addr, no_serve, today=None, **options):
         if not settings.DEV:
             raise CommandError("The demo runs only with WAGEGUARD_ENV=dev (it prints its passwords).")
+        if today:
+            set_today(today)
+            os.environ["WAGEGUARD_CLOCK"] = today  # the web server and the worker run at that moment too
         self.stdout.write("1/4 migrating the database …")
         call_command("migrate", verbosity=0, interactive=False)
         self.stdout.write("2/4 loading regions and departments …")
         call_command("load_regions", stdout=self.stdout)
         self.stdout.write("3/4 generating the demo province …")
-        call_command("simulate", seed=seed, projects=projects, workers=workers, months=months, stdout=self.stdout)
+        call_command("simulate", seed=seed, projects=projects, workers=workers, months=months, stdout=self.stdout)  # at the moment set
         self.stdout.write("4/4 demo logins (password for each: %s)" % DEMO_PASSWORD)
         for login in demo_users_create():
             self.stdout.write(f"    {login.username:<18} {login.role:<17} {login.sees}")

@@ -1,7 +1,9 @@
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from wageguard.core import clock
 
 from wageguard.simulate.generator import Params, simulate
 
@@ -29,6 +31,14 @@ class ProgressBar:
         self.last = (phase, pct)
 
 
+def set_today(text: str) -> None:
+    """The whole process runs from this moment (`--today`), as `WAGEGUARD_CLOCK` would set it."""
+    try:
+        clock.set_moment(clock.parse_moment(text))
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
 class Command(BaseCommand):
     help = "Generate a simulated province through the real services (deterministic for a seed)."
 
@@ -38,8 +48,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2000)
         parser.add_argument("--months", type=int, default=3)
         parser.add_argument("--labels-out", dest="labels_out", help="write each injected anomaly as a JSON line here")
+        parser.add_argument("--today", help="run at this moment, YYYY-MM-DD[THH:MM] (Asia/Shanghai; a day means 20:30)")
 
-    def handle(self, *args, seed, projects, workers, months, labels_out, **options):
+    def handle(self, *args, seed, projects, workers, months, labels_out, today=None, **options):
+        if today:
+            set_today(today)
         params = Params(seed=seed, projects=projects, workers=workers, months=months)
         started = time.perf_counter()
         out = open(labels_out, "w", encoding="utf-8") if labels_out else None

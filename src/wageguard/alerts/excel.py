@@ -11,7 +11,7 @@ from .catalogue import RULES
 
 def inbox(alerts) -> bytes:
     header = [_("Raised at"), _("Severity"), _("Rule"), _("Project"), _("Region"), _("Enterprise"), _("Period"), _("Status"),
-              _("Handled by"), _("Due"), _("Facts")]
+              _("Handled by"), _("Handle by"), _("Facts")]
     workbook, sheet = new_sheet(header, str(_("Alerts")))
     for a in alerts:
         rule = RULES.get(a.rule)

@@ -60,15 +60,15 @@ LABOUR_COST_KINDS = ("labour_cost_missing", "labour_cost_late", "labour_cost_low
 def _in_grace(label: dict, today: datetime.date, due_day: int) -> bool:
     """Whether the data behind a label can still arrive (the bench's reading of the data standard, not the rules'):
     a day's data is due by the end of the next day (a run or a week once its last day's is); a month's labour
-    cost is due by its due day, and the bank reports that day's movements the next morning; a month's ledgers are
-    built on the 1st of the next month and its attendance is complete a day later: judged from the 2nd."""
+    cost is due by its due day, whose movements the bank reports within a day too; a month's ledgers are built on
+    the 1st of the next month and its attendance is complete a day later: judged from the 2nd."""
     period = label["period"].split("/")[-1]
     if len(period) == 10:
         return datetime.date.fromisoformat(period) > today - datetime.timedelta(days=GRACE_DAYS)
     if len(period) == 7:
         first = datetime.date.fromisoformat(f"{period}-01")
         if label["kind"] in LABOUR_COST_KINDS:
-            return today < first.replace(day=due_day) + datetime.timedelta(days=1)
+            return today < first.replace(day=due_day) + datetime.timedelta(days=GRACE_DAYS)  # as a day's data
         first_of_next = (first + datetime.timedelta(days=31)).replace(day=1)
         return today < first_of_next + datetime.timedelta(days=1)
     return False

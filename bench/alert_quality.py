@@ -2,7 +2,7 @@
 
     python bench/alert_quality.py --seed S [--projects N] [--workers M] [--months K] [--sqlite] [--today D | --calendar] [--explain]
 
-A fresh simulated province (database `wageguard_bench_alerts`, or a temporary SQLite file with --sqlite):
+A fresh simulated province (database `wageguard_bench_alerts_<seed>`, so that seeds can run side by side; or a temporary SQLite file with --sqlite):
 registry through the services, the gates' punches and the banks' data through the signed API, payrolls
 through the payroll services and the bank API; the alert engine runs as the simulator delivers (after each
 month's team entries and bank results, before people correct them) and a final nightly sweep. Then every
@@ -121,7 +121,7 @@ def main() -> None:
     if args.calendar:
         return calendar(args)
     set_today(args.today)
-    setup_django(fresh_database("wageguard_bench_alerts", sqlite=args.sqlite))
+    setup_django(fresh_database(f"wageguard_bench_alerts_{args.seed}", sqlite=args.sqlite))
     from django.utils import timezone
 
     from wageguard.core import clock

@@ -21,8 +21,9 @@ def imports_of(app: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("producer", ["registry", "attendance", "accounts", "payroll", "exchange"])
+@pytest.mark.parametrize("producer", ["registry", "attendance", "accounts", "payroll", "exchange", "simulate"])
 def test_no_producer_imports_the_alerts(producer):
+    """The simulator is a producer too: its labels are what it did, never what the rules would say."""
     offending = {path: sorted(n for n in names if n.startswith("wageguard.alerts"))
                  for path, names in imports_of(producer).items() if any(n.startswith("wageguard.alerts") for n in names)}
     assert not offending, f"{producer} imports its consumer (subscribe in AppConfig.ready instead): {offending}"
@@ -33,6 +34,35 @@ def test_core_imports_no_app():
     offending = {path: sorted(n for n in names if n.startswith(tuple(f"wageguard.{a}" for a in apps)))
                  for path, names in imports_of("core").items()}
     assert not {k: v for k, v in offending.items() if v}
+
+
+APPS = ("core", "registry", "attendance", "accounts", "payroll", "alerts", "exchange", "simulate")
+
+
+def app_graph() -> dict[str, set[str]]:
+    """Which app imports which (any import anywhere in its files, function-local ones included)."""
+    graph = {}
+    for app in APPS:
+        graph[app] = {name.split(".")[1] for names in imports_of(app).values() for name in names
+                      if name.startswith("wageguard.") and name.split(".")[1] in APPS} - {app}
+    return graph
+
+
+def test_no_import_cycle_between_apps():
+    graph = app_graph()
+
+    def cycle_from(app, path):
+        for target in sorted(graph[app]):
+            if target in path:
+                return path[path.index(target):] + [target]
+            found = cycle_from(target, path + [target])
+            if found:
+                return found
+        return None
+
+    for app in APPS:
+        cycle = cycle_from(app, [app])
+        assert cycle is None, " → ".join(cycle)
 
 
 import re  # noqa: E402

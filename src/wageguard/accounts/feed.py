@@ -217,11 +217,12 @@ def _closing_flags(account: WageAccount, effective_on: datetime.date) -> list[st
         flags.append("closed_without_notice")
     if account.project.status != ProjectStatus.COMPLETED:
         flags.append("project_not_completed")
-    from wageguard.payroll.models import OPEN_STATUSES, Payroll  # payroll reads accounts, not the reverse, except here
+    return flags + [flag for check in CLOSING_CHECKS if (flag := check(account))]
 
-    if Payroll.objects.filter(project=account.project, status__in=OPEN_STATUSES).exists():
-        flags.append("open_payroll")
-    return flags
+
+# What else must be settled before an account closes: each app above registers its own check (a function of the
+# account giving a flag or None) in its AppConfig.ready, so that accounts never imports them.
+CLOSING_CHECKS: list = []
 
 
 def _store_status(client: ApiClient, batch: IngestionBatch, items: list[StatusChange], now) -> None:

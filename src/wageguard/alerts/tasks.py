@@ -6,22 +6,35 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from wageguard.core import events
+
 from . import engine
 from .catalogue import for_event
 
 log = logging.getLogger(__name__)
 
 
-def on_event(event: str, project_ids: list[int], periods: list[str]) -> None:
-    """A domain event after its commit (`core.events`): its rules run as a Huey task."""
-    if for_event(event):
-        evaluate_event(event, project_ids, periods)
+def on_event(event: str, project_ids: list[int], periods: list[str], *, now: bool = False) -> dict[str, int] | None:
+    """A domain event after its commit (`core.events`): its rules run as a Huey task, or here and now when the
+    event is dispatched (`now`: the alerts raised, by rule). `SWEEP` runs every rule over everything."""
+    if event == events.SWEEP:
+        return {code: result.raised for code, result in engine.sweep(every_rule=True).items()} if now else None
+    if not for_event(event):
+        return None
+    if now:
+        return {code: result.raised for code, result in _evaluate(event, project_ids, periods).items()}
+    evaluate_event(event, project_ids, periods)
+    return None
+
+
+def _evaluate(event: str, project_ids: list[int], periods: list[str]) -> dict:
+    scope = engine.Scope(frozenset(project_ids) if project_ids else None, frozenset(periods) if periods else None)
+    return engine.evaluate([rule.code for rule in for_event(event)], scope)
 
 
 @db_task()
 def evaluate_event(event: str, project_ids: list[int], periods: list[str]) -> None:
-    scope = engine.Scope(frozenset(project_ids) if project_ids else None, frozenset(periods) if periods else None)
-    engine.evaluate([rule.code for rule in for_event(event)], scope)
+    _evaluate(event, project_ids, periods)
 
 
 @db_periodic_task(crontab(hour="1", minute="30"))

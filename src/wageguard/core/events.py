@@ -3,8 +3,9 @@ alert engine today; credit, complaints and statistics later) gets the events of 
 into one call per event name with the projects and periods they touched. Producers import this module only,
 never their consumers (a consumer subscribes in its `AppConfig.ready`).
 
-`suppressed()` drops events (the simulator uses it while it delivers months of data at once, and runs the
-engine at its own simulated moments instead).
+`suppressed()` drops events (the simulator uses it while it delivers months of data at once) and `dispatch`
+runs the subscribers of an event at once, in this process (the simulator does so at its own simulated moments;
+`SWEEP` asks every subscriber to judge everything again, as a replay of all the events would).
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ ATTENDANCE_INGESTED = "attendance.ingested"
 ACCOUNT_BOOKED = "account.transaction_booked"
 ACCOUNT_OPENED = "account.opened"
 DEPOSIT_CHANGED = "deposit.changed"
+SWEEP = "platform.sweep"                     # everything judged again (only ever dispatched, never emitted)
 
-Subscriber = Callable[[str, list, list], None]  # (event, project ids, periods)
+Subscriber = Callable[..., object]  # (event, project ids, periods, *, now: bool): now = run it here, not queued
 _subscribers: list[Subscriber] = []
 _state = threading.local()
 
@@ -63,7 +65,13 @@ class _Batch:
 def _run(events: dict[str, tuple[set, set]]) -> None:
     for event, (projects, months) in events.items():
         for subscriber in _subscribers:
-            subscriber(event, sorted(projects), sorted(months))
+            subscriber(event, sorted(projects), sorted(months), now=False)
+
+
+def dispatch(event: str, *, project_ids=(), periods=()) -> list:
+    """Run the subscribers of `event` now, in this process and at this moment (no commit to wait for, nothing
+    queued), whether or not events are suppressed; returns what each subscriber returned."""
+    return [subscriber(event, sorted(project_ids), sorted(periods), now=True) for subscriber in _subscribers]
 
 
 def is_suppressed() -> bool:

@@ -31,7 +31,6 @@ from typing import Callable
 
 from django.utils import timezone
 
-from wageguard.alerts.evaluators import UPDATE_RATE_MIN_WORKERS, week_update
 from wageguard.core import clock, rules
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
@@ -49,6 +48,7 @@ DRIFT = datetime.timedelta(hours=2)
 LATE_DELAY = datetime.timedelta(days=2)
 GHOST_SHARE = 0.03   # of monthly-wage employments
 ABSENT_SHARE = 0.004  # of workers, each month
+WEEK_ROSTER_MIN = 5  # the data standard's update rate is a share of a crew: fewer than five on the roster all week is none
 
 # Label kinds: the alert rules (and ingestion verdicts) that must catch each anomaly.
 NO_ATTENDANCE = "no_attendance"
@@ -365,10 +365,10 @@ class Gates:
                 self.seen_on[d], self.quiet, self.punched = self.punched, quiet, punched
         limit = rules.RULES["alert.attendance_update_rate"].default
         for site in self.sites:
-            roster = [(e.worker_id, e.entered_on, e.exited_on) for e in site.entries]
-            registered, seen = week_update(roster, lambda w: {d for d in week if w in self.seen_on[d].get(site.code, ())}, monday)
-            if registered >= UPDATE_RATE_MIN_WORKERS and Decimal(seen) / registered < limit:
-                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id, "update_rate": f"{seen}/{registered}"},
+            whole_week = {e.worker_id for e in site.entries if e.on_roster(monday) and e.on_roster(day)}
+            seen = sum(1 for worker in whole_week if any(worker in self.seen_on[d].get(site.code, ()) for d in week))
+            if len(whole_week) >= WEEK_ROSTER_MIN and Decimal(seen) / len(whole_week) < limit:
+                self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id, "update_rate": f"{seen}/{len(whole_week)}"},
                            f"{monday}/{day}")
 
     def _label_silence(self, day: datetime.date, quiet_runs: dict[str, list[datetime.date]], since) -> None:

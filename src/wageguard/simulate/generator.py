@@ -19,7 +19,6 @@ from django.utils import timezone
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 
-from wageguard.alerts import engine
 from wageguard.core import clock, events
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Region, RegionLevel, Role, User
@@ -356,7 +355,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
     with events.suppressed():  # months of data at once: the engine runs at the simulated moments instead
         _deliver(province, summary, run, gates, first_today, now)
         with clock.travel(now):
-            summary.alerts = {code: r.raised for code, r in engine.sweep(clock.localdate(), every_rule=True).items()}
+            summary.alerts = {code: raised for answer in events.dispatch(events.SWEEP) if answer for code, raised in answer.items()}
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

@@ -35,8 +35,7 @@ from typing import Callable
 from django.utils import timezone
 from stdnum import luhn
 
-from wageguard.alerts.evaluators import GHOST_MIN_ROSTER_DAYS
-from wageguard.core import clock, months
+from wageguard.core import clock, events, months
 from wageguard.core.errors import ServiceError
 from wageguard.payroll import ledger
 from wageguard.payroll import services as payroll_services
@@ -45,7 +44,7 @@ from wageguard.payroll.tasks import build_month
 from wageguard.registry import services as registry_services
 from wageguard.registry.models import WageBasis
 
-from .attendance import absent_month
+from .attendance import absent_month, is_ghost
 from .people import enterprise_admin
 
 PAY_WITHOUT_ATTENDANCE = "pay_without_attendance"
@@ -58,6 +57,9 @@ BANK_LINE_FAILED = "bank_line_failed"
 ARREARS = "arrears"
 
 BANK_PAY_DAYS = (8, 13, 23)
+# The simulator's own reading (not the rule's): a worker new on the roster for a day or two may simply not have
+# come yet, so an absence only that long is no ghost.
+SETTLING_IN_DAYS = 3
 FAILURE_CODES = ("CARD_CLOSED", "CARD_FROZEN", "NAME_MISMATCH", "ACCOUNT_DORMANT")
 WARNING_REASONS = {
     "large_payment": "计件结算一次性支付，经总包核实",
@@ -145,11 +147,8 @@ class Payrolls:
 
     @staticmethod
     def _alerts(moment) -> None:
-        """The payroll rules, as their events would run them (the simulator suppresses events while it delivers)."""
-        from wageguard.alerts import engine
-        from wageguard.alerts.catalogue import PAYROLL_CHANGED, for_event
-
-        engine.evaluate([rule.code for rule in for_event(PAYROLL_CHANGED)], engine.Scope.everything(), timezone.localdate(moment))
+        """What the payroll's events would run, at this moment (the simulator suppresses events while it delivers)."""
+        events.dispatch(events.PAYROLL_CHANGED)
 
     def _rng(self, *parts) -> random.Random:
         return random.Random(":".join([str(self.seed), *map(str, parts)]))
@@ -195,10 +194,12 @@ class Payrolls:
         for payroll in self._payrolls(month):
             lines = self._lines(payroll)
             first, last = months.bounds(month)
-            for line in lines:  # paid by the month and never at the gate: on paper only, away, or at another site
+            for line in lines:  # what the gates were told: a paper-only employment, or a worker away all month, paid anyway
                 e = line.employment
                 roster = (min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1
-                if line.net > 0 and line.days_attended == 0 and line.wage_basis == WageBasis.MONTHLY and roster >= GHOST_MIN_ROSTER_DAYS:
+                kept_away = (is_ghost(self.seed, line.worker.id_number, payroll.project.code, line.wage_basis)
+                             or absent_month(self.seed, line.worker.id_number, month))
+                if line.net > 0 and line.wage_basis == WageBasis.MONTHLY and kept_away and roster >= SETTLING_IN_DAYS:
                     self._line_label(GHOST_WORKER, line, month)
             shared = defaultdict(list)
             for line in lines:

@@ -16,8 +16,9 @@ from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wageguard.core import clock, months
+from wageguard.core import clock, months, workdays
 from wageguard.core import rules as thresholds
+from wageguard.registry.selectors import shutdown_days
 
 LOOKBACK_DAYS = 124  # daily rules look back four months (the demo's window and more)
 GHOST_MIN_ROSTER_DAYS = 3  # one or two days on the roster without a punch prove nothing
@@ -74,15 +75,25 @@ def line_check(code: str, **only):
 
 
 def ghost_worker(scope, today):
-    """Paid by the month, on the roster at least three days of the month, never seen at the gate."""
+    """Paid by the month, on the roster at least three working days of the month (public holidays and the
+    project's declared shutdowns are no days to be seen on), never seen at the gate."""
     from wageguard.registry.models import WageBasis
 
     found = []
-    for line in _lines(scope, today).filter(wage_basis=WageBasis.MONTHLY, days_attended=0, net__gt=0).select_related("employment"):
-        first = months.last_day(line.payroll.month).replace(day=1)
-        last = months.last_day(line.payroll.month)
+    lines = list(_lines(scope, today).filter(wage_basis=WageBasis.MONTHLY, days_attended=0, net__gt=0).select_related("employment"))
+    off = {}
+    for month in {line.payroll.month for line in lines}:
+        first, last = months.bounds(month)
+        off[month] = (shutdown_days({line.payroll.project_id for line in lines if line.payroll.month == month}, first, last),
+                      {day for day in _days(first, last) if workdays.public_holiday(day)})
+    for line in lines:
+        first, last = months.bounds(line.payroll.month)
         e = line.employment
-        roster = ((min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1) if e else 0
+        if e is None:
+            continue
+        shutdowns, holidays = off[line.payroll.month]
+        days_off = holidays | shutdowns.get(line.payroll.project_id, set())
+        roster = sum(1 for day in _days(max(e.entered_on, first), min(e.exited_on or last, last)) if day not in days_off)
         if roster >= GHOST_MIN_ROSTER_DAYS:
             found.append(_line_finding(line, {"roster_days": roster}))
     return found
@@ -241,13 +252,17 @@ def account_not_opened(scope, today):
     return found
 
 
-def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int):
+def _silent_runs(project, days_with_data: set, spans, first: datetime.date, last_complete: datetime.date, need: int, days_off: set):
     """Runs of at least `need` staffed days without data, from `first` up to the last day judged; a run that
-    stopped is an ended finding."""
+    stopped is an ended finding. A day off (a public holiday, a declared shutdown) without data is not judged:
+    it neither extends a run nor ends it."""
     found, run, day = [], [], first
     while day <= last_complete + datetime.timedelta(days=1):
         staffed = any(entered <= day and (exited is None or day <= exited) for entered, exited in spans)
-        if day <= last_complete and staffed and day not in days_with_data:
+        silent = day <= last_complete and staffed and day not in days_with_data
+        if silent and day in days_off:
+            pass
+        elif silent:
             run.append(day)
         else:
             if len(run) >= need:
@@ -284,14 +299,21 @@ def no_attendance(scope, today):
     for project_id, worker_id, entered, exited in Employment.objects.filter(project_id__in=ids).on_roster(start, last_complete).values_list(
             "project_id", "worker_id", "entered_on", "exited_on"):
         rosters[project_id].append((worker_id, entered, exited))
+    holidays = {day for day in _days(start, last_complete) if workdays.public_holiday(day)}
+    shutdowns = shutdown_days(ids, start, last_complete)
     found = []
     for project in projects:
         spans = [(entered, exited) for _worker, entered, exited in rosters[project.pk]]
         if spans:  # from the first day someone was on the roster in the window
             first = max(start, min(entered for entered, _exited in spans))
-            found += _silent_runs(project, seen[project.pk], spans, first, last_complete, int(need(project.region)))
-            found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region))
+            days_off = holidays | shutdowns.get(project.pk, set())
+            found += _silent_runs(project, seen[project.pk], spans, first, last_complete, int(need(project.region)), days_off)
+            found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region), days_off)
     return found
+
+
+def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 UPDATE_RATE_MIN_WORKERS = 5  # a rate over fewer people on the roster all week says little
@@ -306,12 +328,15 @@ def week_update(roster, attended, monday: datetime.date) -> tuple[int, int]:
     return len(registered), sum(1 for w in registered if attended(w) & week)
 
 
-def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit):
+def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit, days_off: set):
+    """Weeks (Monday to Sunday) with too few of the workers on the roster all week seen; a week whose every day
+    is a day off is not judged."""
     found = []
     monday = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
     while monday + datetime.timedelta(days=6) <= last_complete:
         registered, updated = week_update(roster, lambda w: seen_workers.get((project.pk, w), set()), monday)
-        if registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
+        all_off = all(day in days_off for day in _days(monday, monday + datetime.timedelta(days=6)))
+        if not all_off and registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
             latest = monday + datetime.timedelta(days=13) > last_complete
             found.append(_engine().Finding(
                 "project", f"{project.pk}:update-rate", monday.isoformat(), project.pk,
@@ -390,7 +415,8 @@ def _silent_senders(today):
             if following - last <= deadline:
                 continue
             first_day = max(timezone.localdate(last) + datetime.timedelta(days=1), today - datetime.timedelta(days=LOOKBACK_DAYS))
-            if not _expected(sender, first_day, timezone.localdate(following)):
+            first_day = _first_owed(sender, first_day, max(first_day, timezone.localdate(following) - datetime.timedelta(days=1)))
+            if first_day is None:
                 continue
             ongoing = following is now
             never = last is sender.created_at
@@ -429,15 +455,22 @@ def _served(sender, province):
     return region, industries.pop() if len(industries) == 1 else Industry.OTHER
 
 
-def _expected(sender, first: datetime.date, last: datetime.date) -> bool:
-    """Whether the sender had something to deliver over the silent days: staffed sites, or open accounts."""
+def _first_owed(sender, first: datetime.date, last: datetime.date) -> datetime.date | None:
+    """The first of the silent days on which the sender had something to deliver: a bank with open accounts, any
+    day; a gate system, a day one of its sites was staffed and not off (a public holiday, a declared shutdown)."""
     from wageguard.accounts.models import WageAccount
     from wageguard.exchange.models import ClientKind
     from wageguard.registry.models import Employment
 
     if sender.kind == ClientKind.BANK:
-        return WageAccount.objects.filter(bank__code=sender.bank_code, opened_on__lt=first).exclude(status="closed").exists()
-    return Employment.objects.filter(project__in=sender.projects.all()).on_roster(first, last).exists()
+        open_accounts = WageAccount.objects.filter(bank__code=sender.bank_code, opened_on__lt=first).exclude(status="closed")
+        return first if open_accounts.exists() else None
+    staffed = list(Employment.objects.filter(project__in=sender.projects.all()).on_roster(first, last)
+                   .values_list("project_id", "entered_on", "exited_on"))
+    shut = shutdown_days({project_id for project_id, _e, _x in staffed}, first, last)
+    return next((day for day in _days(first, last) if not workdays.public_holiday(day)
+                 and any(entered <= day and (exited is None or day <= exited) and day not in shut.get(project_id, ())
+                         for project_id, entered, exited in staffed)), None)
 
 
 def _punches(scope, today, *, grace: int = 2):

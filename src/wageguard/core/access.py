@@ -395,6 +395,9 @@ CAPABILITIES: dict[str, Capability] = {
     "participation.add": Capability(OFFICIAL_ONLY + GC_ADMIN,
                                     lambda u, p: filing_official(u, p) or (u.role == Role.ENTERPRISE_ADMIN and u.enterprise_id == _project_of(p).general_contractor_id),
                                     gettext_lazy("Only the general contractor or the department may add participating enterprises.")),
+    "shutdown.declare": Capability(OFFICIAL_ONLY + STAFF, lambda u, p: filing_official(u, p) or (
+        is_staff_of(u, _project_of(p).general_contractor_id) and (u.role == Role.ENTERPRISE_ADMIN or u.project_id == _project_of(p).pk)),
+                                   gettext_lazy("Only the general contractor or the project's department declares a shutdown.")),
     "roster.manage": Capability(STAFF, _roster, gettext_lazy("You may only manage workers of your own enterprise on its projects.")),
     "worker.read_card": Capability(STAFF, lambda u, p: enterprise_acts_on(u, p),
                                    gettext_lazy("ID cards are read by the staff of an enterprise on the worker's project.")),

@@ -2,15 +2,19 @@
 
 The calendar comes from `chinesecalendar`, which follows the State Council's yearly notice; keep the
 lock file current each December when the next year's arrangement is published. For a year the library
-does not know yet, Monday-Friday is used and the answer is marked provisional, so a deadline that runs
-into it is still computed (and shown as provisional) instead of failing.
+does not know yet, the statutory festival days as `holidays` computes them (its lunar calendar gives the
+Spring Festival of any year) and Monday-Friday otherwise are used, and the answer is marked provisional, so a
+deadline that runs into it is still computed (and shown as provisional) instead of failing.
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
+import functools
+
 import chinese_calendar
+import holidays
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,32 @@ def is_working_day(day: datetime.date) -> tuple[bool, bool]:
     try:
         return chinese_calendar.is_workday(day), True
     except NotImplementedError:
-        return day.weekday() < 5, False
+        return day.weekday() < 5 and day not in _provisional(day.year), False
+
+
+@functools.lru_cache(maxsize=64)
+def _provisional(year: int) -> holidays.HolidayBase:
+    return holidays.China(years=year, language="en_US")
+
+
+def public_holiday(day: datetime.date) -> str:
+    """The statutory holiday the day belongs to ("Spring Festival", "National Day", …; the days off of its
+    official block, bridging weekends included), or "" on any other day — ordinary weekends and the working
+    weekends (调休) included."""
+    try:
+        off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        name = _provisional(day.year).get(day, "")
+        return "Spring Festival" if "Chinese New Year" in name else name.removesuffix(" (observed)")
+    return name if off and name else ""
+
+
+def spring_festival(year: int) -> datetime.date:
+    """The first day off of the year's Spring Festival."""
+    day = datetime.date(year, 1, 15)
+    while public_holiday(day) != "Spring Festival":
+        day += datetime.timedelta(days=1)
+    return day
 
 
 def add_working_days(start: datetime.date, days: int) -> Deadline:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel
 
-from .models import ParticipationRole, ProjectStatus
+from .models import ParticipationRole, ProjectStatus, ShutdownReason
 
 
 class ServiceForm(forms.Form):
@@ -46,6 +46,13 @@ class ParticipationForm(ServiceForm):
     name = forms.CharField(label=_("Name (if not yet registered)"), max_length=200, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[(ParticipationRole.SUBCONTRACTOR, ParticipationRole.SUBCONTRACTOR.label),
                                                        (ParticipationRole.LABOUR_SUBCONTRACTOR, ParticipationRole.LABOUR_SUBCONTRACTOR.label)])
+
+
+class ShutdownForm(ServiceForm):
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.ChoiceField(label=_("Reason"), choices=ShutdownReason.choices)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class ExitForm(ServiceForm):

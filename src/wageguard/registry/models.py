@@ -89,6 +89,35 @@ class Project(models.Model):
         return self.onboarded_at is not None
 
 
+class ShutdownReason(models.TextChoices):
+    SPRING_FESTIVAL = "spring_festival", _("Spring Festival break")
+    WEATHER = "weather", _("weather")
+    ORDER = "order", _("stop-work order")
+    OTHER = "other", _("other")
+
+
+class ProjectShutdown(models.Model):
+    """停工: days a project declared it would not work (its workers away), which the attendance rules do not judge.
+    Declared ahead by the general contractor, or at any time by the project's department."""
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="shutdowns", verbose_name=_("project"))
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=24, choices=ShutdownReason.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("declared at"))
+
+    class Meta:
+        ordering = ["project", "starts_on"]
+        indexes = [models.Index(fields=["project", "starts_on"])]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="shutdown_ends_after_start")]
+        verbose_name = _("shutdown")
+        verbose_name_plural = _("shutdowns")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.starts_on}–{self.ends_on}"
+
+
 class ParticipationRole(models.TextChoices):
     OWNER = "owner", _("owner")
     GENERAL_CONTRACTOR = "general_contractor", _("general contractor")

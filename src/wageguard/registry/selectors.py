@@ -1,6 +1,8 @@
 """Reads of the registry, always through the person's data scope."""
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -10,7 +12,8 @@ from wageguard.core import access
 from wageguard.core.models import INDUSTRY_AGENCY, Region, Role
 from wageguard.core.pii import blind_index
 
-from .models import Employment, Enterprise, IdentityReview, LabourContract, Participation, Project, Team, WageCardChange, Worker
+from .models import (Employment, Enterprise, IdentityReview, LabourContract, Participation, Project, ProjectShutdown, Team, WageCardChange,
+                     Worker)
 from .validators import normalise_id_number
 
 
@@ -178,3 +181,21 @@ def contract_get(*, user, pk: int) -> LabourContract:
     if contract is None or not contract.file:
         raise Http404("contract")
     return contract
+
+
+def shutdowns(*, user, project: Project) -> QuerySet[ProjectShutdown]:
+    """A project's declared shutdowns, for a person who sees the project."""
+    project_get(user=user, pk=project.pk)
+    return project.shutdowns.select_related("declared_by").order_by("-starts_on")
+
+
+def shutdown_days(project_ids, start: datetime.date, end: datetime.date) -> dict[int, set[datetime.date]]:
+    """The platform's read for the rules: each project's declared days off between `start` and `end`."""
+    days = defaultdict(set)
+    for project_id, first, last in ProjectShutdown.objects.filter(project_id__in=project_ids, starts_on__lte=end, ends_on__gte=start).values_list(
+            "project_id", "starts_on", "ends_on"):
+        day = max(first, start)
+        while day <= min(last, end):
+            days[project_id].add(day)
+            day += datetime.timedelta(days=1)
+    return days

@@ -19,6 +19,8 @@ from wageguard.core.pii import blind_index
 from wageguard.core.transactions import service, service_transaction
 
 from .models import (
+    ProjectShutdown,
+    ShutdownReason,
     CardChangeStatus,
     CardChannel,
     Employment,
@@ -233,6 +235,34 @@ def team_create(*, actor, project: Project, enterprise: Enterprise, name: str, l
     if created:
         audit.record(actor=actor, action="registry.team_create", obj=team, after=audit.snapshot(team))
     return team
+
+
+MAX_SHUTDOWN_DAYS = 92  # a longer stop is a suspension of the works (the project's status), not a shutdown
+
+
+@service
+def shutdown_declare(*, actor, project: Project, starts_on, ends_on, reason: str, note: str = "") -> ProjectShutdown:
+    """停工申报: the days a project will not work. The general contractor declares ahead of the first day (a silence
+    that already happened cannot be declared away); the project's department may record past days too."""
+    access.require(actor, "shutdown.declare", project)
+    starts_on, ends_on = parse_date(starts_on, "starts_on"), parse_date(ends_on, "ends_on")
+    if ends_on < starts_on:
+        raise ServiceError("invalid", _("The last day is before the first day."), "ends_on")
+    if (ends_on - starts_on).days + 1 > MAX_SHUTDOWN_DAYS:
+        raise ServiceError("too_long", _("A shutdown lasts at most %(days)d days; a longer stop is a suspension of the works.")
+                           % {"days": MAX_SHUTDOWN_DAYS}, "ends_on")
+    if reason not in ShutdownReason.values:
+        raise ServiceError("invalid", _("Unknown reason."), "reason")
+    if starts_on <= clock.localdate() and not access.filing_official(actor, project) and not access.is_admin(actor) and actor is not None:
+        raise ServiceError("too_late", _("A shutdown is declared before its first day; past days are recorded by the project's department."),
+                           "starts_on")
+    Project.objects.select_for_update().get(pk=project.pk)  # one declaration of a project at a time
+    if project.shutdowns.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
+        raise ServiceError("overlap", _("It overlaps a shutdown already declared."), "starts_on")
+    shutdown = ProjectShutdown.objects.create(project=project, starts_on=starts_on, ends_on=ends_on, reason=reason,
+                                              note=(note or "").strip()[:200], declared_by=_user_or_none(actor), declared_at=clock.now())
+    audit.record(actor=actor, action="registry.shutdown_declare", obj=shutdown, after=audit.snapshot(shutdown))
+    return shutdown
 
 
 # ---------------------------------------------------------------- workers

@@ -8,6 +8,7 @@ urlpatterns = [
     path("projects/todo/", views.onboarding_todo, name="onboarding_todo"),
     path("projects/new/", views.project_create, name="project_create"),
     path("projects/<int:pk>/participations/", views.participation_add, name="participation_add"),
+    path("projects/<int:pk>/shutdowns/", views.shutdown_declare, name="shutdown_declare"),
     path("employments/<int:pk>/exit/", views.employment_exit, name="employment_exit"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/accept/", views.project_accept, name="project_accept"),

@@ -17,7 +17,7 @@ from wageguard.core.models import Industry, Region, RegionLevel
 from wageguard.core.xlsx import download
 
 from . import excel, selectors, services
-from .forms import ExitForm, ParticipationForm, ProjectForm
+from .forms import ExitForm, ParticipationForm, ProjectForm, ShutdownForm
 from .models import Employment, IdentityReview, ImportJob, LabourContract, Participation, Project, ProjectStatus, WageCardChange, Worker
 from .tasks import import_progress
 
@@ -88,6 +88,20 @@ def participation_add(request, pk: int):
     return redirect("project_detail", pk=pk)
 
 
+@route("shutdown.declare", pk=Project)
+@require_POST
+def shutdown_declare(request, pk: int):
+    project = selectors.project_get(user=request.user, pk=pk)
+    access.require(request.user, "shutdown.declare", project)  # refused before the form is even read
+    form = ShutdownForm(request.POST)
+    if form.is_valid():
+        _service_call(request, services.shutdown_declare, _("Shutdown declared."), project=project, **form.cleaned_data)
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+    return redirect("project_detail", pk=pk)
+
+
 @route("roster.manage", pk=Employment)
 @require_POST
 def employment_exit(request, pk: int):
@@ -122,6 +136,9 @@ def project_detail(request, pk: int):
         "can_import": access.can(request.user, "roster.manage", project),
         "can_add_participant": access.can(request.user, "participation.add", project),
         "participation_form": ParticipationForm(),
+        "shutdowns": selectors.shutdowns(user=request.user, project=project),
+        "can_declare_shutdown": access.can(request.user, "shutdown.declare", project),
+        "shutdown_form": ShutdownForm(),
     })
 
 

@@ -15,6 +15,11 @@ twice, or resent under a new batch id), `not_registered` (a person at the gate w
 two or three days, its sites' punches sent when it comes back — the sender's silence and every site-day
 that arrived after its deadline).
 
+The Spring Festival: most sites stop for about three weeks around it, their general contractor declaring the
+stop (`ProjectShutdown`) a fortnight ahead, and their workers go home; public holidays and declared stops are
+days the data standard does not judge, so a silence or a week's update rate counts only the other days (a day
+off without punches neither extends a silent run nor ends it), and a vendor whose every site is off owes nothing.
+
 Two kinds of people never pass the gates, for the payroll simulator to pay anyway (`simulate.payroll`):
 ghosts (a few monthly-wage employments that exist only on paper) and workers absent a whole month.
 """
@@ -31,12 +36,14 @@ from typing import Callable
 
 from django.utils import timezone
 
-from wageguard.core import clock, rules
+from wageguard.core import clock, rules, workdays
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
 from wageguard.exchange.services import apiclient_create
-from wageguard.registry.models import Employment, LabourContract, Worker
+from wageguard.registry import services as registry_services
+from wageguard.registry.models import Employment, LabourContract, Project, ShutdownReason, Worker
 
+from .people import enterprise_admin
 from .transport import InProcessTransport
 
 BATCH_PATH = "/api/v1/attendance/batches"
@@ -74,6 +81,7 @@ class Rates:
     duplicate_per_day: float = 0.3
     late_per_day: float = 0.1       # chance that one site's punches of the day reach the platform two days late
     unregistered_per_day: float = 0.3
+    spring_break_share: float = 0.85  # projects that stop over the Spring Festival (declared ahead; the rest work through)
 
 
 @dataclass
@@ -127,6 +135,24 @@ def absent_month(seed: int, id_number: str, month: str) -> bool:
     return random.Random(f"{seed}:absent:{id_number}:{month}").random() < ABSENT_SHARE
 
 
+def spring_break(seed: int, code: str, year: int, share: float = Rates.spring_break_share) -> tuple[datetime.date, datetime.date] | None:
+    """The Spring Festival of a year: most sites stop from about a week before it until about two weeks after,
+    their workers gone home, the stop declared by the general contractor a fortnight ahead; the rest work through."""
+    rng = random.Random(f"{seed}:spring-break:{year}:{code}")
+    if rng.random() >= share:
+        return None
+    festival = workdays.spring_festival(year)
+    return festival - datetime.timedelta(days=rng.randint(5, 9)), festival + datetime.timedelta(days=rng.randint(10, 15))
+
+
+def site_day_off(seed: int, code: str, day: datetime.date) -> bool:
+    """The simulator's own reading of a day the data standard does not judge at a site: a public holiday, or the
+    site's declared Spring Festival stop (of the year the day's festival belongs to)."""
+    if workdays.public_holiday(day):
+        return True
+    return any(first <= day <= last for year in (day.year, day.year + 1) if (b := spring_break(seed, code, year)) for first, last in [b])
+
+
 def _hash(kind: str, worker_id: int) -> str:
     return hashlib.sha256(f"{kind}:{worker_id}".encode()).hexdigest()[:40]
 
@@ -152,6 +178,7 @@ class Gates:
         self.clients, self.client_ids = self._vendor_clients()
         self.outages = self._choose_outages()
         self.vendor_outages = self._choose_vendor_outages()
+        self.breaks = self._choose_breaks()
         self.manual_sites = self._choose(f"{seed}:manual", rates.manual_share)
         self.manual_months_labelled: set[tuple[str, str]] = set()
         self.pending_labels: list[tuple] = []
@@ -219,6 +246,36 @@ class Gates:
             outages[vendor] = (_at(first, datetime.time(0)), _at(last + datetime.timedelta(days=1), DELIVERIES[0]))
         return outages
 
+    def _choose_breaks(self) -> dict[str, list[tuple[datetime.date, datetime.date]]]:
+        years = range(self.window_start.year, self.first_today.year + 2)
+        return {site.code: [b for year in years if (b := spring_break(self.seed, site.code, year, self.rates.spring_break_share))]
+                for site in self.sites}
+
+    def on_break(self, site: Site, day: datetime.date) -> bool:
+        return any(first <= day <= last for first, last in self.breaks.get(site.code, ()))
+
+    def day_off(self, site: Site, day: datetime.date) -> bool:
+        """A day the data standard does not judge a site's attendance: a public holiday, or its declared stop."""
+        return bool(workdays.public_holiday(day)) or self.on_break(site, day)
+
+    def _declare_breaks(self, day: datetime.date, since, until: datetime.datetime) -> None:
+        """The general contractor declares a stop a fortnight ahead, at 09:00 — or, for a stop already under way
+        when the province's window opens, the department records it on the window's first day."""
+        for site in self.sites:
+            for first, last in self.breaks.get(site.code, ()):
+                ahead = first - datetime.timedelta(days=14)
+                declared_on = max(ahead, self.window_start)
+                moment = _at(declared_on, datetime.time(9, 0))
+                if declared_on != day or (since is not None and moment <= since) or moment > until:
+                    continue
+                project = Project.objects.select_related("general_contractor").get(pk=site.project_id)
+                if project.shutdowns.filter(starts_on__lte=last, ends_on__gte=first).exists():
+                    continue  # declared already (another simulation over the same projects)
+                by = enterprise_admin(project.general_contractor) if declared_on < first else self.actor
+                with clock.travel(moment):
+                    registry_services.shutdown_declare(actor=by, project=project, starts_on=first, ends_on=last,
+                                                       reason=ShutdownReason.SPRING_FESTIVAL, note="春节停工，工人返乡")
+
     def _resumed(self, vendor: int, moment: datetime.datetime) -> datetime.datetime:
         """When a delivery due at `moment` actually goes out: at once, or when the vendor's system is back."""
         down = self.vendor_outages.get(vendor)
@@ -228,12 +285,13 @@ class Gates:
 
     def day_punches(self, day: datetime.date) -> list[Punch]:
         rates, rng = self.rates, random.Random(f"{self.seed}:{day}")
-        present_sites = [s for s in self.sites if any(e.on_roster(day) for e in s.entries)]
+        staffed = [s for s in self.sites if any(e.on_roster(day) for e in s.entries)]
+        present_sites = [s for s in staffed if not self.on_break(s, day)]
         proxy_site = rng.choice(present_sites) if present_sites and rng.random() < rates.proxy_per_day else None
         drift_site = rng.choice(present_sites) if present_sites and rng.random() < rates.drift_per_day else None
         stranger_site = rng.choice(present_sites) if present_sites and rng.random() < rates.unregistered_per_day else None
         punches = []
-        self.quiet = {site.code for site in present_sites}  # staffed sites without a registered worker's punch today
+        self.quiet = {site.code for site in staffed}  # staffed sites without a registered worker's punch today
         self.punched: dict[str, set[int]] = {}  # site -> workers seen today
         for site in present_sites:
             outage = self.outages.get(site.code)
@@ -329,9 +387,11 @@ class Gates:
             self.pending_labels: list[tuple] = []
             punches = [p for p in self.day_punches(day) if p.at <= until]
             fresh = [p for p in punches if since is None or p.at > since]
-            for site in self.sites:
-                quiet_runs[site.code] = quiet_runs[site.code] + [day] if site.code in self.quiet else []
+            for site in self.sites:  # a day off without punches neither extends a silent run nor ends it
+                run = quiet_runs[site.code]
+                quiet_runs[site.code] = [] if site.code not in self.quiet else run if self.day_off(site, day) else run + [day]
             self.seen_on[day] = self.punched
+            self._declare_breaks(day, since, until)
             if day >= first:
                 self._label_day(day, fresh, since, until)
                 self._label_silence(day, quiet_runs, since)
@@ -365,6 +425,8 @@ class Gates:
                 self.seen_on[d], self.quiet, self.punched = self.punched, quiet, punched
         limit = rules.RULES["alert.attendance_update_rate"].default
         for site in self.sites:
+            if all(self.day_off(site, d) for d in week):
+                continue
             whole_week = {e.worker_id for e in site.entries if e.on_roster(monday) and e.on_roster(day)}
             seen = sum(1 for worker in whole_week if any(worker in self.seen_on[d].get(site.code, ()) for d in week))
             if len(whole_week) >= WEEK_ROSTER_MIN and Decimal(seen) / len(whole_week) < limit:
@@ -389,9 +451,14 @@ class Gates:
         overdue = _at(day - datetime.timedelta(days=1), DELIVERIES[-1]) + _deadline()
         if (since is not None and overdue <= since) or overdue > until:
             return
-        for vendor, (down, _back) in sorted(self.vendor_outages.items()):
-            if down.date() == day:
-                self.label(LATE_DATA, {"type": "sender", "id": self.client_ids[vendor]}, day.isoformat())
+        for vendor, (down, back) in sorted(self.vendor_outages.items()):
+            if down.date() != day:
+                continue
+            silent_days = [day + datetime.timedelta(days=n) for n in range((back.date() - day).days)]
+            owed = [d for d in silent_days if any(any(e.on_roster(d) for e in site.entries) and not self.day_off(site, d)
+                                                  for site in self.sites if site.vendor == vendor)]
+            if owed:  # from the first day it had punches to send (its sites may all have been off before)
+                self.label(LATE_DATA, {"type": "sender", "id": self.client_ids[vendor]}, owed[0].isoformat())
 
     def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:
         """Each punch goes out at the day's next delivery, a late site's two days later, and whatever falls due

@@ -11,7 +11,7 @@ Every (project, month) has its own random stream and the whole record is rebuilt
 to the delivery window, so catch-ups agree with one long run, as for the gates.
 
 Labels (the alert rule meant to catch each): `account_not_opened` (never, or more than 30 days after the
-start), `labour_cost_missing`, `labour_cost_late`, `labour_cost_low`, `account_misuse` (a debit to a
+start), `labour_cost_missing` (none, or a late allocation that has not come yet at the run's moment), `labour_cost_late`, `labour_cost_low`, `account_misuse` (a debit to a
 counterparty that is neither a worker's card nor a refund), `balance_break` (an error in the bank's data).
 """
 from __future__ import annotations
@@ -171,7 +171,10 @@ class Banks:
                 day = rng.randint(15, 25) if late else rng.randint(1, 10)
                 amount = money(expected * Decimal("0.4")) if low else expected
                 label = ((LABOUR_COST_LATE if late else LABOUR_COST_LOW), {"type": "project", "id": project.pk}, key) if late or low else None
-                moves.append((_at(month.replace(day=day), 10, rng.randrange(60)), amount, "labour_cost_in", owner_name, label))
+                when = _at(month.replace(day=day), 10, rng.randrange(60))
+                moves.append((when, amount, "labour_cost_in", owner_name, label))
+                if late and when > until:  # the late money has not come yet: as of now the month's allocation is missing
+                    moves.append((_at(month.replace(day=11), 0), None, None, None, (LABOUR_COST_MISSING, {"type": "project", "id": project.pk}, key)))
             moves.append((_at(month.replace(day=20), 16), Decimal("-10.00"), "fee", "银行手续费", None))
             if month.month in (3, 6, 9, 12):
                 moves.append((_at(month.replace(day=21), 8), money(progress * Decimal("0.0003")) or Decimal("0.01"), "interest", "结息", None))

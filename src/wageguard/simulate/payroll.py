@@ -44,7 +44,7 @@ from wageguard.payroll.tasks import build_month
 from wageguard.registry import services as registry_services
 from wageguard.registry.models import WageBasis
 
-from .attendance import absent_month, is_ghost
+from .attendance import absent_month, is_ghost, site_day_off
 from .people import enterprise_admin
 
 PAY_WITHOUT_ATTENDANCE = "pay_without_attendance"
@@ -57,8 +57,8 @@ BANK_LINE_FAILED = "bank_line_failed"
 ARREARS = "arrears"
 
 BANK_PAY_DAYS = (8, 13, 23)
-# The simulator's own reading (not the rule's): a worker new on the roster for a day or two may simply not have
-# come yet, so an absence only that long is no ghost.
+# The simulator's own reading (not the rule's): a worker new on the roster for a day or two of work may simply not
+# have come yet, so an absence only that long is no ghost (days off — holidays, the site's stop — do not count).
 SETTLING_IN_DAYS = 3
 FAILURE_CODES = ("CARD_CLOSED", "CARD_FROZEN", "NAME_MISMATCH", "ACCOUNT_DORMANT")
 WARNING_REASONS = {
@@ -194,9 +194,11 @@ class Payrolls:
         for payroll in self._payrolls(month):
             lines = self._lines(payroll)
             first, last = months.bounds(month)
+            code = payroll.project.code
             for line in lines:  # what the gates were told: a paper-only employment, or a worker away all month, paid anyway
                 e = line.employment
-                roster = (min(e.exited_on or last, last) - max(e.entered_on, first)).days + 1
+                start, end = max(e.entered_on, first), min(e.exited_on or last, last)
+                roster = sum(1 for n in range((end - start).days + 1) if not site_day_off(self.seed, code, start + datetime.timedelta(days=n)))
                 kept_away = (is_ghost(self.seed, line.worker.id_number, payroll.project.code, line.wage_basis)
                              or absent_month(self.seed, line.worker.id_number, month))
                 if line.net > 0 and line.wage_basis == WageBasis.MONTHLY and kept_away and roster >= SETTLING_IN_DAYS:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from wageguard.attendance.models import AttendanceDay, AttendanceRecord, IngestionRejection
 from wageguard.exchange.models import IngestionBatch
-from wageguard.core import months
+from wageguard.core import months, rules
 from wageguard.core.audit import verify_chain
 from wageguard.core.models import User
 from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project, Worker
@@ -340,7 +340,7 @@ def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(m
             assert line.net > 0 and line.days_attended == 0 and line.wage_basis == "monthly"
             assert not AttendanceRecord.objects.filter(worker=line.worker, project=line.payroll.project, day__startswith=label["period"]).exists()
         elif label["kind"] == "large_payment":
-            assert line.net > ledger.MONTHLY_LIMIT and line.checks["large_payment"]["level"] == "warning"
+            assert line.net > rules.RULES["alert.large_payment_month"].default and line.checks["large_payment"]["level"] == "warning"
         elif label["kind"] == "exit_without_settlement":
             assert line.net == 0 and line.days_attended > 0 and line.checks["exit_without_settlement"]["level"] == "warning"
         elif label["kind"] == "bank_line_failed":

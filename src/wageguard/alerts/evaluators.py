@@ -105,11 +105,16 @@ def _per_region(key: str):
     return lambda region: thresholds.value(key, region)
 
 
-def _lowest(key: str) -> Decimal:
-    """The lowest value of a threshold anywhere: a first cut that no region's value can be below."""
+def _overrides(key: str) -> list[Decimal]:
+    """Every region's own value of a threshold."""
     from wageguard.core.models import RegionalSetting
 
-    return min([thresholds.RULES[key].default, *RegionalSetting.objects.filter(key=key).values_list("value", flat=True)])
+    return list(RegionalSetting.objects.filter(key=key).values_list("value", flat=True))
+
+
+def _lowest(key: str) -> Decimal:
+    """The lowest value of a threshold anywhere: a first cut that no region's value can be below."""
+    return min([thresholds.RULES[key].default, *_overrides(key)])
 
 
 def large_payment(scope, today):
@@ -286,6 +291,7 @@ def no_attendance(scope, today):
 
     need = _per_region("alert.no_attendance_days")
     rate = _per_region("alert.attendance_update_rate")
+    window = _per_region("alert.attendance_window_days")
     last_complete = today - datetime.timedelta(days=2)
     start = today - datetime.timedelta(days=LOOKBACK_DAYS)
     projects = list(_projects(scope))
@@ -308,7 +314,8 @@ def no_attendance(scope, today):
             first = max(start, min(entered for entered, _exited in spans))
             days_off = holidays | shutdowns.get(project.pk, set())
             found += _silent_runs(project, seen[project.pk], spans, first, last_complete, int(need(project.region)), days_off)
-            found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region), days_off)
+            found += _low_update_weeks(project, rosters[project.pk], seen_workers, start, last_complete, rate(project.region), days_off,
+                                       int(window(project.region)))
     return found
 
 
@@ -319,31 +326,32 @@ def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
 UPDATE_RATE_MIN_WORKERS = 5  # a rate over fewer people on the roster all week says little
 
 
-def week_update(roster, attended, monday: datetime.date) -> tuple[int, int]:
-    """(workers on the roster all week, of them seen at the gate at least once that week). `roster`: (worker,
+def window_update(roster, attended, first: datetime.date, days: int) -> tuple[int, int]:
+    """(workers on the roster the whole window, of them seen at the gate at least once in it). `roster`: (worker,
     entered, exited); `attended(worker)`: the days the worker was seen."""
-    sunday = monday + datetime.timedelta(days=6)
-    week = {monday + datetime.timedelta(days=n) for n in range(7)}
-    registered = {w for w, entered, exited in roster if entered <= monday and (exited is None or exited >= sunday)}
-    return len(registered), sum(1 for w in registered if attended(w) & week)
+    last = first + datetime.timedelta(days=days - 1)
+    window = set(_days(first, last))
+    registered = {w for w, entered, exited in roster if entered <= first and (exited is None or exited >= last)}
+    return len(registered), sum(1 for w in registered if attended(w) & window)
 
 
-def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit, days_off: set):
-    """Weeks (Monday to Sunday) with too few of the workers on the roster all week seen; a week whose every day
-    is a day off is not judged."""
+def _low_update_weeks(project, roster, seen_workers, start, last_complete, limit, days_off: set, length: int):
+    """Windows of `length` days (a week by default, from a Monday) with too few of the workers on the roster the
+    whole window seen; a window whose every day is a day off is not judged."""
     found = []
-    monday = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
-    while monday + datetime.timedelta(days=6) <= last_complete:
-        registered, updated = week_update(roster, lambda w: seen_workers.get((project.pk, w), set()), monday)
-        all_off = all(day in days_off for day in _days(monday, monday + datetime.timedelta(days=6)))
+    first = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
+    step = datetime.timedelta(days=length)
+    while first + step - datetime.timedelta(days=1) <= last_complete:
+        registered, updated = window_update(roster, lambda w: seen_workers.get((project.pk, w), set()), first, length)
+        all_off = all(day in days_off for day in _days(first, first + step - datetime.timedelta(days=1)))
         if not all_off and registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
-            latest = monday + datetime.timedelta(days=13) > last_complete
+            latest = first + 2 * step - datetime.timedelta(days=1) > last_complete
             found.append(_engine().Finding(
-                "project", f"{project.pk}:update-rate", monday.isoformat(), project.pk,
-                {"week": monday.isoformat(), "registered": registered, "seen": updated, "rate": f"{Decimal(updated) / registered:.2f}",
-                 "limit": str(limit)}, enterprise_id=project.general_contractor_id,
+                "project", f"{project.pk}:update-rate", first.isoformat(), project.pk,
+                {"week": first.isoformat(), "days": length, "registered": registered, "seen": updated,
+                 "rate": f"{Decimal(updated) / registered:.2f}", "limit": str(limit)}, enterprise_id=project.general_contractor_id,
                 ended="" if latest else _("The week is over; the following weeks are judged on their own.")))
-        monday += datetime.timedelta(days=7)
+        first += step
     return found
 
 
@@ -490,7 +498,10 @@ def _punches(scope, today, *, grace: int = 2):
 def proxy_clockin(scope, today):
     """One card or face punching for several workers within a minute (a foreman holding their cards), and
     several workers of one ledger paid to one card."""
-    window = int(thresholds.RULES["alert.proxy_window_seconds"].default)
+    from wageguard.registry.models import Project
+
+    window = _per_region("alert.proxy_window_seconds")
+    regions = {}
     found = []
     for field in ("card_hash", "face_hash"):
         punches = _punches(scope, today).exclude(**{field: ""})
@@ -503,10 +514,13 @@ def proxy_clockin(scope, today):
                                                       .values_list("project_id", "day", field, "worker_id", "occurred_at").order_by("occurred_at")):
             if (project_id, day, value) in groups:
                 records[(project_id, day, value)].append((at, worker_id))
+        missing = {project_id for project_id, _d, _v in records} - set(regions)
+        regions |= {p.pk: p.region for p in Project.objects.filter(pk__in=missing).select_related("region__parent__parent")}
         for (project_id, day, value), rows in sorted(records.items()):
+            seconds = int(window(regions[project_id]))
             workers = set()
             for (at, worker), (next_at, next_worker) in zip(rows, rows[1:]):
-                if worker != next_worker and (next_at - at).total_seconds() <= window:
+                if worker != next_worker and (next_at - at).total_seconds() <= seconds:
                     workers |= {worker, next_worker}
             if len(workers) > 1:
                 found.append(_engine().Finding("project", f"{project_id}:{day}:{value[:12]}", day.isoformat(), project_id,

@@ -11,7 +11,7 @@ submission, warnings need a reason:
 `real_name` (an employment on this project covering the month), `pay_without_attendance`,
 `days_over_claimed`, `contract` (a warning when signed only after the month), `card_holder` (pending until the bank reports the holder's name; see
 `holder_check`),
-`paid_twice` (the same worker's same days in another payroll), `large_payment` (> ¥50,000 in the month or
+`paid_twice` (the same worker's same days in another payroll), `large_payment` (above the region's limits, by default > ¥50,000 in the month or
 > ¥300,000 in the year), `exit_without_settlement` (left during the month after working, with nothing paid),
 `card_changed` (the worker's wage card changed in the 30 days before the check: a redirected wage is the fraud it
 guards against).
@@ -26,7 +26,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from wageguard.attendance.models import AttendanceDay
-from wageguard.core import clock, months
+from wageguard.core import clock, months, rules
+from wageguard.registry.models import Project
 from wageguard.core.money import round_money
 from wageguard.core.pii import blind_index
 from wageguard.registry.models import CardChangeStatus, CardChannel, Employment, LabourContract, WageBasis, WageCardChange
@@ -34,8 +35,6 @@ from wageguard.registry.models import CardChangeStatus, CardChannel, Employment,
 from .models import Payroll, PayrollLine
 
 CARD_CHANGE_DAYS = 30
-MONTHLY_LIMIT = Decimal("50000")
-YEARLY_LIMIT = Decimal("300000")
 ERROR, WARNING, OK, PENDING = "error", "warning", "ok", "pending"
 
 
@@ -148,6 +147,9 @@ def check_many(lines: list[PayrollLine]) -> None:
             "employment__project_id", "employment__worker_id", "signed_on"):
         signed[(project_id, worker_id)] = signed_on
     card_changes = recent_card_changes(worker_ids)
+    regions = {p.pk: p.region for p in Project.objects.filter(pk__in=project_ids).select_related("region__parent__parent")}
+    limits = {pk: (rules.value("alert.large_payment_month", region), rules.value("alert.large_payment_year", region))
+              for pk, region in regions.items()}  # the project's region may set its own
     others: list[tuple[int, int, str, Decimal, int]] = list(  # (worker, payroll, month, net, days) in the year, stored or checked now
         PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=month[:4])
         .exclude(payroll_id__in=payrolls).values_list("worker_id", "payroll_id", "payroll__month", "net", "days_claimed"))
@@ -177,8 +179,9 @@ def check_many(lines: list[PayrollLine]) -> None:
         checks["paid_twice"] = ((ERROR, "also in another payroll for this month") if other and line.days_claimed + sum(other) > 31
                                 else (WARNING, "also paid on another project this month") if other else (OK, ""))
         year_total = sum((net for _m, net, _days in elsewhere), Decimal("0")) + line.net
+        monthly_limit, yearly_limit = limits[line.payroll.project_id]
         checks["large_payment"] = ((WARNING, f"net {line.net} in the month, {year_total} in the year")
-                                   if line.net > MONTHLY_LIMIT or year_total > YEARLY_LIMIT else (OK, ""))
+                                   if line.net > monthly_limit or year_total > yearly_limit else (OK, ""))
         exited = exits.get(key)
         checks["exit_without_settlement"] = ((WARNING, f"left on {exited} after {line.days_attended} days with nothing paid")
                                              if exited is not None and line.days_attended > 0 and line.net <= 0 else (OK, ""))

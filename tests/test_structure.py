@@ -76,3 +76,27 @@ def test_every_read_of_the_clock_goes_through_core_clock():
                  for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
                  if CLOCK_READS.search(line) and "migrations" not in path.parts]
     assert not offending, offending
+
+
+def test_the_rules_read_other_apps_through_their_selectors_with_every_import_at_the_top():
+    """The evaluators (alerts/rules/) import another app's selectors, and from its models only names that are not
+    models (choices, constants); no import inside a function (no cycle to dodge)."""
+    import django
+    from django.db import models as django_models
+
+    assert django.apps.apps.ready
+    offending = []
+    for path in (PACKAGE / "alerts" / "rules").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = set(map(id, tree.body))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+                offending.append(f"{path.name}:{node.lineno}: an import inside a function")
+            if (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("wageguard.")
+                    and node.module.endswith(".models") and not node.module.startswith("wageguard.core")):  # the platform's own
+                module = __import__(node.module, fromlist=[a.name for a in node.names])
+                for alias in node.names:
+                    thing = getattr(module, alias.name)
+                    if isinstance(thing, type) and issubclass(thing, django_models.Model):
+                        offending.append(f"{path.name}:{node.lineno}: reads the model {alias.name} directly")
+    assert not offending, offending

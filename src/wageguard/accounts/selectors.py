@@ -15,7 +15,7 @@ from wageguard.core import access, rules
 from wageguard.exchange.models import IngestionBatch
 
 from .feed import account_opened_late
-from .models import AccountTransaction, Bank, BankDataIssue, ProgressPayment, TransactionPurpose, WageAccount
+from .models import AccountTransaction, Bank, BankDataIssue, ProgressPayment, TransactionPurpose, WageAccount, WageDeposit
 from .requirements import expected_allocation
 
 
@@ -132,3 +132,32 @@ def deposit_get(*, user, pk: int):
     if deposit is None:
         raise Http404("deposit")
     return deposit
+
+
+# ---------------------------------------------------------------- the platform's reads (the rules; no person's scope)
+
+
+def first_openings() -> dict[int, datetime.date]:
+    """Each project's first dedicated account's opening day."""
+    opened = {}
+    for project_id, opened_on in WageAccount.objects.order_by("-opened_on").values_list("project_id", "opened_on"):
+        opened[project_id] = opened_on  # the earliest wins
+    return opened
+
+
+def accounts_of(projects) -> list[WageAccount]:
+    return list(WageAccount.objects.filter(project__in=projects).select_related("project__region__parent__parent"))
+
+
+def debits_since(projects, oldest: datetime.date, *, except_purposes=()) -> QuerySet[AccountTransaction]:
+    return (AccountTransaction.objects.filter(amount__lt=0, account__project__in=projects, booked_at__date__gte=oldest)
+            .exclude(purpose__in=except_purposes).select_related("account__project", "bank"))
+
+
+def deposits_of(projects) -> QuerySet[WageDeposit]:
+    return (WageDeposit.objects.filter(project__in=projects).select_related("project__region")
+            .prefetch_related("movements", "certificates"))
+
+
+def bank_holds_open_accounts(bank_code: str, before: datetime.date) -> bool:
+    return WageAccount.objects.filter(bank__code=bank_code, opened_on__lt=before).exclude(status="closed").exists()

@@ -29,46 +29,12 @@ from wageguard.core.workdays import add_working_days
 from wageguard.registry.models import Project
 
 from . import notify
+from .catalogue import RULES
+from .findings import HORIZON_MONTHS, Finding, Scope, horizon  # noqa: F401 (Scope, HORIZON_MONTHS: the engine's interface)
 from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus, Level
+from .rules import LOOKBACK_DAYS
 
 log = logging.getLogger(__name__)
-HORIZON_MONTHS = 13
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What an evaluation covers: None means every project / every period within the horizon."""
-    project_ids: frozenset[int] | None = None
-    periods: frozenset[str] | None = None
-
-    @classmethod
-    def everything(cls) -> "Scope":
-        return cls()
-
-    def covers_period(self, period: str) -> bool:
-        """A month covers its days ("2026-09" covers "2026-09-13")."""
-        return self.periods is None or period in self.periods or period[:7] in self.periods
-
-    def covers(self, finding: "Finding") -> bool:
-        return self.covers_period(finding.period) and (self.project_ids is None or finding.project_id in self.project_ids)
-
-
-@dataclass
-class Finding:
-    subject_type: str
-    subject_id: str
-    period: str
-    project_id: int | None  # None: a subject above projects (a sender), routed by `region_id` and `industry`
-    facts: dict
-    enterprise_id: int | None = None
-    worker_id: int | None = None
-    ended: str = ""  # the condition already cleared: why (the alert is raised and resolved at once)
-    region_id: int | None = None
-    industry: str = ""
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.subject_type, str(self.subject_id), self.period)
 
 
 @dataclass
@@ -79,18 +45,8 @@ class SyncResult:
     raised_ids: list[int] = field(default_factory=list)
 
 
-def horizon(today: datetime.date) -> str:
-    """The oldest month a sweep looks at."""
-    year, month = today.year, today.month - HORIZON_MONTHS
-    while month <= 0:
-        year, month = year - 1, month + 12
-    return f"{year:04d}-{month:02d}"
-
-
 def evaluate(rule_codes, scope: Scope, today: datetime.date | None = None) -> dict[str, SyncResult]:
     """Run the rules on the scope and sync their alerts; one transaction per rule."""
-    from .catalogue import RULES
-
     today = today or clock.localdate()
     results = {}
     with thresholds.remembered():
@@ -109,16 +65,12 @@ def _evaluate_one(rule, scope: Scope, today: datetime.date) -> SyncResult:
 def sweep(today: datetime.date | None = None, *, every_rule: bool = False) -> dict[str, SyncResult]:
     """The nightly sweep: every nightly rule over everything within the horizon (`every_rule`: the rules that
     only their events run, too — what a replay of all the events would do)."""
-    from .catalogue import RULES
-
     return evaluate([code for code, rule in RULES.items() if rule.nightly or every_rule], Scope.everything(), today)
 
 
 def since(rule, today: datetime.date) -> str:
     """The oldest period a run of the rule judges: its evaluators look no further back, so older alerts are
     neither re-raised nor resolved by it (periods compare as text: "2026-09" and "2026-09-13" sort by date)."""
-    from .evaluators import LOOKBACK_DAYS
-
     if rule.periods == "day":
         return (today - datetime.timedelta(days=LOOKBACK_DAYS)).isoformat()
     return horizon(today) if rule.periods == "month" else ""

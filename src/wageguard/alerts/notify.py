@@ -12,6 +12,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from .catalogue import RULES
+
 log = logging.getLogger("wageguard.alerts.notify")
 
 
@@ -29,8 +31,6 @@ def _recipients(alert) -> list[str]:
 
 
 def _send(alert, subject: str) -> None:
-    from .catalogue import RULES
-
     rule = RULES.get(alert.rule)
     body = f"{rule.name if rule else alert.rule} · {alert.project or alert.facts.get('sender', '')} · {alert.period}"
     for sender in senders():

@@ -8,7 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from wageguard.core import clock, months
-from wageguard.core.models import Agency, Region, RegionLevel
+from wageguard.accounts.models import WageAccount, WageDeposit
+from wageguard.core.models import Agency, Region, RegionLevel, User
 
 from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert, AlertAction
 
@@ -114,8 +115,6 @@ def county_tree(rows: list[dict]) -> list[dict]:
 def records_behind(alert: Alert) -> dict[str, int]:
     """Ids of the records behind an alert, for links: its ledger, the project's dedicated account (the money
     rules, or the debit's account), its wage deposit."""
-    from wageguard.accounts.models import WageAccount, WageDeposit
-
     behind = {}
     payroll = alert.facts.get("payroll") or (alert.subject_id if alert.subject_type == "payroll" and alert.subject_id.isdigit() else None)
     if payroll:
@@ -161,8 +160,6 @@ def punches_behind(alert: Alert) -> dict:
 
 def handlers(alert: Alert) -> QuerySet:
     """Officials who may be assigned: those of the handling department."""
-    from wageguard.core.models import User
-
     return User.objects.filter(department_id=alert.department_id, is_active=True).order_by("username")
 
 

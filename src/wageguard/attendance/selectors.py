@@ -105,3 +105,19 @@ def punches(*, project: Project, employments: QuerySet[Employment], first: datet
     if late_only:
         qs = qs.filter(is_late=True)
     return qs.select_related("worker", "sender").order_by("occurred_at", "id")
+
+
+# ---------------------------------------------------------------- the platform's reads (the rules; no person's scope)
+
+
+def attendance_days_between(project_ids, first: datetime.date, last: datetime.date) -> QuerySet[AttendanceDay]:
+    return AttendanceDay.objects.filter(project_id__in=project_ids, day__range=(first, last))
+
+
+def punches_between(first: datetime.date, last: datetime.date) -> QuerySet[AttendanceRecord]:
+    return AttendanceRecord.objects.filter(day__range=(first, last))
+
+
+def projects_with_late_punches(since: datetime.datetime) -> QuerySet[BatchProjectCount]:
+    """The projects (as `project_id` values) some of whose punches arrived late since then."""
+    return BatchProjectCount.objects.filter(late__gt=0, received_at__gte=since).values("project_id")

@@ -42,3 +42,9 @@ def previous(month: str) -> str:
 def before(day: datetime.date) -> str:
     """The month before the one a day falls in (the month-end task's month on the 1st)."""
     return of(day.replace(day=1) - datetime.timedelta(days=1))
+
+
+def shift(month: str, count: int) -> str:
+    """The month `count` months after (before, if negative) a month."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

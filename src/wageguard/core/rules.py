@@ -129,3 +129,9 @@ def _value(key: str, region: Region | None) -> Decimal:
             if region_id in overrides:
                 return overrides[region_id]
     return rule.default
+
+
+def lowest(key: str) -> Decimal:
+    """The lowest value of a threshold anywhere (its default or any region's own): a first cut that no region's
+    value can be below."""
+    return min([RULES[key].default, *RegionalSetting.objects.filter(key=key).values_list("value", flat=True)])

@@ -179,3 +179,21 @@ def projects_to_prepare(*, user) -> QuerySet[Project]:
         return Project.objects.none()
     qs = Project.objects.visible_to(user).filter(participations__enterprise_id=user.enterprise_id)
     return qs.filter(pk=user.project_id) if user.role == Role.WAGE_OFFICER else qs.distinct().order_by("code")
+
+
+# ---------------------------------------------------------------- the platform's reads (the rules; no person's scope)
+
+
+def payrolls_since(month: str) -> QuerySet[Payroll]:
+    return Payroll.objects.filter(month__gte=month)
+
+
+def current_lines() -> QuerySet[PayrollLine]:
+    """Every ledger line in force (a re-issued line's replacement, not the line it replaced)."""
+    return PayrollLine.objects.current()
+
+
+def cards_paid_by(project_ids, card_indexes) -> set[tuple[int, str]]:
+    """(project, card index) pairs that the projects' ledgers pay."""
+    return set(PayrollLine.objects.filter(payroll__project_id__in=project_ids, card_index__in=card_indexes)
+               .values_list("payroll__project_id", "card_index").distinct())

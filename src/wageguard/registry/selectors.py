@@ -12,7 +12,7 @@ from wageguard.core import access
 from wageguard.core.models import INDUSTRY_AGENCY, Region, Role
 from wageguard.core.pii import blind_index
 
-from .models import (Employment, Enterprise, IdentityReview, LabourContract, Participation, Project, ProjectShutdown, Team, WageCardChange,
+from .models import (Employment, Enterprise, FilingStatus, IdentityReview, LabourContract, Participation, Project, ProjectShutdown, Team, WageCardChange,
                      Worker)
 from .validators import normalise_id_number
 
@@ -199,3 +199,24 @@ def shutdown_days(project_ids, start: datetime.date, end: datetime.date) -> dict
             days[project_id].add(day)
             day += datetime.timedelta(days=1)
     return days
+
+
+# ---------------------------------------------------------------- the platform's reads (the rules; no person's scope)
+
+
+def platform_projects(project_ids=None, *, qualifying_only: bool = False) -> QuerySet[Project]:
+    """Projects on the platform (not mere proposals), with their region chain; `None`: all of them."""
+    qs = Project.objects.exclude(filing_status=FilingStatus.PROPOSED).select_related("region__parent__parent")
+    if qualifying_only:
+        qs = qs.filter(is_qualifying=True)
+    return qs if project_ids is None else qs.filter(pk__in=project_ids)
+
+
+def projects_by_pk(ids) -> dict[int, Project]:
+    """Projects (proposals too) with their region chain, by id."""
+    return Project.objects.select_related("region__parent__parent").in_bulk(list(ids))
+
+
+def roster_between(project_ids, first: datetime.date, last: datetime.date) -> QuerySet[Employment]:
+    """Employments of the projects on the roster on some day between `first` and `last`."""
+    return Employment.objects.filter(project_id__in=project_ids).on_roster(first, last)

@@ -41,10 +41,10 @@ lock:
 	$(BIN)/pip install -q pip-tools
 	$(BIN)/pip-compile -q --extra test --no-emit-index-url --no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
 
+# The .po file is the source of the Chinese text: this adds the code's new strings to it (to translate there, the
+# test lists what is missing) and compiles it. Needs gettext (xgettext, msgmerge, msgfmt).
 messages: setup
-	$(BIN)/pip install -q polib
 	cd src/wageguard && ../../$(BIN)/wageguard makemessages -l zh_Hans --no-obsolete -i "migrations/*"
-	$(BIN)/python scripts/translations_zh.py src/wageguard/locale/zh_Hans/LC_MESSAGES/django.po
 	cd src/wageguard && ../../$(BIN)/wageguard compilemessages
 
 clean:

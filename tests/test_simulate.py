@@ -401,3 +401,21 @@ def test_a_moment_is_refused_naming_its_form(process_clock):
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("simulate", seed=5, projects=1, workers=5, months=1, today="29/02/2028", stdout=io.StringIO())
+
+
+def test_over_the_spring_festival_sites_stop_as_declared_and_no_attendance_keeps_quiet(process_clock):
+    """In the middle of the 2027 Spring Festival (beyond the official calendar: the provisional one) most sites
+    have stopped, each stop declared by its general contractor before it began, and no silence is alerted on a
+    declared or public holiday day."""
+    from wageguard.alerts.models import Alert
+    from wageguard.core import workdays
+    from wageguard.registry.models import ProjectShutdown
+
+    call_command("simulate", seed=5, projects=4, workers=60, months=2, today="2027-02-13", stdout=io.StringIO())
+    stops = list(ProjectShutdown.objects.select_related("declared_by"))
+    assert stops and all(s.reason == "spring_festival" and s.declared_at.date() < s.starts_on for s in stops)
+    assert all(s.declared_by.enterprise_id == s.project.general_contractor_id for s in stops)
+    off = {(s.project_id, s.starts_on + datetime.timedelta(days=n)) for s in stops for n in range((s.ends_on - s.starts_on).days + 1)}
+    for alert in Alert.objects.filter(rule="no_attendance").exclude(subject_id__endswith="update-rate"):
+        first = datetime.date.fromisoformat(alert.facts["from"])
+        assert (alert.project_id, first) not in off and not workdays.public_holiday(first), alert.facts

@@ -399,7 +399,8 @@ def test_a_failed_line_is_reissued_to_a_new_card_and_paid(world, gate):
 
 
 def test_the_month_end_task_builds_a_draft_for_every_employer_and_keeps_submitted_ones(world, gate):
-    from wageguard.payroll.tasks import build_month, previous_month
+    from wageguard.core.months import before as previous_month
+    from wageguard.payroll.tasks import build_month
 
     assert previous_month(datetime.date(2026, 7, 1)) == JUNE and previous_month(datetime.date(2027, 1, 1)) == "2026-12"
     attend(gate, world.sub_worker_emp, [1, 2])

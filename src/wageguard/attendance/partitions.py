@@ -10,14 +10,14 @@ import datetime
 
 from django.db import connection
 
-from wageguard.core import clock
+from wageguard.core import clock, months
 
 TABLE = "attendance_attendancerecord"
 
 
 def month_start(day: datetime.date, offset: int = 0) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + offset
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    """The first day of the month `offset` months from the one of `day`."""
+    return months.first_day(months.shift(months.of(day), offset))
 
 
 def partition_name(month: datetime.date) -> str:

@@ -44,6 +44,15 @@ def before(day: datetime.date) -> str:
     return of(day.replace(day=1) - datetime.timedelta(days=1))
 
 
+def span(first: datetime.date, last: datetime.date) -> list[str]:
+    """The months from the one of `first` to the one of `last`."""
+    found, month = [], of(first)
+    while month <= of(last):
+        found.append(month)
+        month = next_month(month)
+    return found
+
+
 def shift(month: str, count: int) -> str:
     """The month `count` months after (before, if negative) a month."""
     index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wageguard.core.models import Region
 from wageguard.core.pii import EncryptedField
@@ -61,7 +62,7 @@ class BatchKind(models.TextChoices):
 
 class BatchStatus(models.TextChoices):
     APPLIED = "applied", _("applied")
-    REJECTED = "rejected", _("rejected")
+    REJECTED = "rejected", pgettext_lazy("data batch", "rejected")
     PARTLY_APPLIED = "partly_applied", _("partly applied")
 
 

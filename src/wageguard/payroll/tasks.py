@@ -17,10 +17,6 @@ from . import services
 log = logging.getLogger(__name__)
 
 
-def previous_month(today: datetime.date) -> str:
-    return months.before(today)
-
-
 def build_month(month: str, chunk: int = 200) -> int:
     """Draft ledgers for every (project, enterprise) with an employment in the month, `chunk` pairs per
     transaction; returns how many were built. A chunk that fails is logged and the others go on."""
@@ -45,4 +41,4 @@ def build_month(month: str, chunk: int = 200) -> int:
 
 @db_periodic_task(crontab(day="1", hour="2", minute="0"))
 def month_end_build():
-    return build_month(previous_month(clock.localdate()))
+    return build_month(months.before(clock.localdate()))

@@ -6,6 +6,7 @@ import re
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wageguard.core.models import Industry, Region
 from wageguard.core.pii import BlindIndexField, EncryptedField, mask_phone
@@ -379,10 +380,10 @@ class LabourContract(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    PENDING = "pending", _("waiting")
+    PENDING = "pending", pgettext_lazy("import", "waiting")
     RUNNING = "running", _("running")
     DONE = "done", _("imported")
-    FAILED = "failed", _("rejected")
+    FAILED = "failed", pgettext_lazy("import", "rejected")
 
 
 class ImportJob(models.Model):

@@ -29,7 +29,7 @@ from wageguard.accounts.banks import BANKS
 from wageguard.accounts.models import ProgressPayment
 from wageguard.accounts.requirements import expected_allocation, money
 from wageguard.accounts.services import progress_payment_record
-from wageguard.core import clock
+from wageguard.core import clock, months
 from wageguard.exchange.client import Client
 from wageguard.exchange.models import ApiClient, ClientKind
 from wageguard.exchange.services import apiclient_create
@@ -84,14 +84,6 @@ class BankSummary:
 
 def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-
-def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    months, day = [], start.replace(day=1)
-    while day <= end:
-        months.append(day)
-        day = (day + datetime.timedelta(days=32)).replace(day=1)
-    return months
 
 
 class Banks:
@@ -152,7 +144,7 @@ class Banks:
         moves = []  # (when, amount, purpose, counterparty, label)
         last_day = timezone.localdate(until)
         owner_name = project.owner.name if project.owner_id else "建设单位"
-        for month in _months(first_day, last_day):
+        for month in map(months.first_day, months.span(first_day, last_day)):
             rng = random.Random(f"{self.seed}:money:{project.code}:{month:%Y-%m}")
             key = f"{month:%Y-%m}"
             progress = money(project.contract_amount / 24 * Decimal(str(round(rng.uniform(0.6, 1.4), 2))))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from stdnum import luhn, numdb
 from stdnum.cn import ric, uscc
 
-from wageguard.core import clock, events
+from wageguard.core import clock, events, months
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import Region, RegionLevel, Role, User
 from wageguard.core.services import regions_load, user_create
@@ -130,10 +130,6 @@ def make_phone(rng: random.Random) -> str:
 
 def _weighted(rng: random.Random, weights: dict):
     return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
-def _month(day: datetime.date) -> str:
-    return f"{day:%Y-%m}"
 
 
 # ---------------------------------------------------------------- the generator
@@ -281,7 +277,7 @@ class Province:
                     services.worker_register_from_reading(actor=self.sim, payload=payload, device_id="SIM-READER")
                 except ServiceError:
                     reading = IdCardReading.objects.filter(accepted=False).latest("id")
-                    self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id": reading.pk}, _month(self.today))
+                    self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id": reading.pk}, months.of(self.today))
                 continue
             worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
                                                                      device_id="SIM-READER")
@@ -298,7 +294,7 @@ class Province:
                 other = rng.choice([s[0] for s in sized if s[0].pk != employment.project_id])
                 second = self.employ(worker, other, teams, around=employment.entered_on)
                 self.label(WORKER_ON_TWO_SITES, {"type": "worker", "id": worker.pk, "employments": [employment.pk, second.pk]},
-                           _month(max(employment.entered_on, second.entered_on)))
+                           months.of(max(employment.entered_on, second.entered_on)))
 
     def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None):
         rng = self.rng
@@ -321,7 +317,7 @@ class Province:
                                            trade=rng.choice(names.TRADES), entered_on=entered, exited_on=exited)
         self.summary.employments += 1
         if rng.random() < self.p.missing_contract_rate:
-            self.label(MISSING_CONTRACT, {"type": "employment", "id": result.employment.pk}, _month(entered))
+            self.label(MISSING_CONTRACT, {"type": "employment", "id": result.employment.pk}, months.of(entered))
         else:
             basis = rng.choice(["daily"] * 6 + ["monthly"] * 3 + ["piece_rate"])
             rate = {"daily": rng.randint(200, 450), "monthly": rng.randint(5000, 11000), "piece_rate": rng.randint(20, 120)}[basis]
@@ -331,11 +327,10 @@ class Province:
         return result.employment
 
 
-def window_start(today: datetime.date, months: int) -> datetime.date:
-    """The first day of the `months` months up to yesterday's (on the 1st, the month that just ended is the last
+def window_start(today: datetime.date, count: int) -> datetime.date:
+    """The first day of the `count` months up to yesterday's (on the 1st, the month that just ended is the last
     whole one: a province generated that day still has history)."""
-    yesterday = today - datetime.timedelta(days=1)
-    return (yesterday.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+    return months.first_day(months.shift(months.of(today - datetime.timedelta(days=1)), 1 - count))
 
 
 def deliver(province: Province, summary: Summary, now: datetime.datetime | None) -> None:

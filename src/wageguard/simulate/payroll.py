@@ -95,10 +95,6 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
-def _month_start(month: str) -> datetime.date:
-    return datetime.date(int(month[:4]), int(month[5:7]), 1)
-
-
 def _next(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 

@@ -7,9 +7,9 @@ from wageguard.exchange.models import ClientKind
 register = template.Library()
 
 FACTS = {"payroll": _("wage ledger"), "days_attended": _("days attended"), "days_claimed": _("days claimed"), "net": _("net pay"),
-         "check": _("check"), "detail": _("detail"), "limit": _("limit"), "year_total": _("net in the year"), "workers": _("workers"),
+         "check": _("check"), "detail": _("detail"), "limit": _("threshold"), "year_total": _("net in the year"), "workers": _("workers"),
          "card": _("bank card"), "lines": _("lines"), "paid": _("paid lines"), "unpaid_net": _("unpaid net"), "deadline": _("deadline"),
-         "average_net": _("average net"), "floor": _("minimum"), "reason_code": _("bank's reason code"), "due": _("due"),
+         "average_net": _("average net"), "floor": _("minimum"), "reason_code": _("bank's reason code"), "due": _("open by"),
          "opened_on": _("opened on"), "from": _("from"), "to": _("to"), "days": _("days"), "roster_days": _("days on the roster"),
          "account": _("wage account"), "allocated": _("allocated"), "amount": _("amount"), "at": _("time"), "booked_at": _("booked at"),
          "by": _("matched by"), "counterparty": _("counterparty"), "day": _("day"), "due_day": _("due day of the month"),

@@ -308,7 +308,7 @@ def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(m
     from wageguard.payroll.models import DisbursementResult, Payroll, PayrollLine
 
     out = io.StringIO()
-    summary = simulate(Params(seed=2, **dict(SMALL, projects=16, workers=200, months=3)), labels_out=out)
+    summary = simulate(Params(seed=2, **dict(SMALL, projects=16, workers=200, months=4)), labels_out=out)
     labels = [json.loads(line) for line in out.getvalue().splitlines()]
     payroll_labels = [l for l in labels if l["kind"] in PAYROLL_KINDS or l["subject"]["type"] == "payroll_card"]
     assert summary.payroll.rejected == [] and summary.payroll.results > 0

@@ -251,6 +251,11 @@ class Gates:
         return {site.code: [b for year in years if (b := spring_break(self.seed, site.code, year, self.rates.spring_break_share))]
                 for site in self.sites}
 
+    def silenced(self, code: str, days: list[datetime.date]) -> bool:
+        """Whether the site's gates were silent (its outage) on every one of these days."""
+        outage = self.outages.get(code)
+        return bool(days) and outage is not None and all(outage[0] <= day <= outage[1] for day in days)
+
     def on_break(self, site: Site, day: datetime.date) -> bool:
         return any(first <= day <= last for first, last in self.breaks.get(site.code, ()))
 

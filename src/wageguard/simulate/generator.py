@@ -362,7 +362,7 @@ def _deliver(province: Province, summary: Summary, run: SimulationRun, gates: Ga
                   actor=gates.actor, label=province.label, progress=province.progress)
     banks.send(run.attendance_until, now, kinds=("accounts",))  # payrolls find the bank that holds the account
     payrolls = Payrolls(seed=province.p.seed, window_start=window_start(first_today, province.p.months), actor=gates.actor,
-                        label=province.label, progress=province.progress, banks=banks)
+                        label=province.label, progress=province.progress, banks=banks, silenced=gates.silenced)
     summary.payroll = payrolls.send(run.attendance_until, now)
     summary.banks = banks.send(run.attendance_until, now, kinds=("transactions", "balances"))  # wage debits included
     simulate_deposits(projects=banks.projects, seed=province.p.seed, actor=gates.actor, label=province.label, until=now)

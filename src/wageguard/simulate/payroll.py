@@ -106,9 +106,9 @@ def _card(rng: random.Random) -> str:
 
 class Payrolls:
     def __init__(self, *, seed: int, window_start: datetime.date, actor, label: Callable, progress: Callable, banks,
-                 rates: Rates = Rates()):
+                 silenced: Callable[[str, list], bool] = lambda code, days: False, rates: Rates = Rates()):
         self.seed, self.window_start, self.actor, self.label, self.progress = seed, window_start, actor, label, progress
-        self.banks, self.rates = banks, rates
+        self.banks, self.rates, self.silenced = banks, rates, silenced
         self.summary = PayrollSummary()
         self.labelled: set[tuple[str, int]] = set()  # (kind, line) already labelled
 
@@ -191,13 +191,13 @@ class Payrolls:
             lines = self._lines(payroll)
             first, last = months.bounds(month)
             code = payroll.project.code
-            for line in lines:  # what the gates were told: a paper-only employment, or a worker away all month, paid anyway
-                e = line.employment
+            for line in lines:  # never at the gate, as the simulator made it: a paper-only employment, a worker away all
+                e = line.employment  # month, or one whose only working days the site's gates were silenced on; paid anyway
                 start, end = max(e.entered_on, first), min(e.exited_on or last, last)
-                roster = sum(1 for n in range((end - start).days + 1) if not site_day_off(self.seed, code, start + datetime.timedelta(days=n)))
-                kept_away = (is_ghost(self.seed, line.worker.id_number, payroll.project.code, line.wage_basis)
-                             or absent_month(self.seed, line.worker.id_number, month))
-                if line.net > 0 and line.wage_basis == WageBasis.MONTHLY and kept_away and roster >= SETTLING_IN_DAYS:
+                working = [day for n in range((end - start).days + 1) if not site_day_off(self.seed, code, day := start + datetime.timedelta(days=n))]
+                kept_away = (is_ghost(self.seed, line.worker.id_number, code, line.wage_basis)
+                             or absent_month(self.seed, line.worker.id_number, month) or self.silenced(code, working))
+                if line.net > 0 and line.wage_basis == WageBasis.MONTHLY and kept_away and len(working) >= SETTLING_IN_DAYS:
                     self._line_label(GHOST_WORKER, line, month)
             shared = defaultdict(list)
             for line in lines:

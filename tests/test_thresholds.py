@@ -200,3 +200,18 @@ def test_a_regions_own_threshold_moves_the_verdict_there_and_nowhere_else(world,
     set_own_value()
     after = verdict()
     assert after == (not before[0], before[1]), f"{key}: {before} → {after}"
+
+
+def test_the_ledgers_large_payment_check_reads_the_projects_region(world):
+    """The ledger's own warning (before any alert) uses the same regional value as the rule."""
+    gate = Machine(*api_client(project_codes=[world.jinan_building.code, world.qingdao_building.code]))
+    RegionalSetting.objects.create(key="alert.large_payment_month", region=Region.objects.get(code="370102"), value=Decimal("500"),
+                                   regulation="历下区测试规定")
+    levels = []
+    for project_, gc in ((world.jinan_building, world.gc_a), (world.qingdao_building, world.gc_b)):
+        twin = Twin(world, project_, gc, gate)
+        employment = twin.crew(1)[0]
+        attend(gate, employment, [1, 2])  # 600
+        line = twin.ledger().lines.get(worker=employment.worker)
+        levels.append(line.checks["large_payment"]["level"])
+    assert levels == ["warning", "ok"]

@@ -117,6 +117,20 @@ def value(key: str, region: Region | None) -> Decimal:
     return cache[slot]
 
 
+def values(key: str, regions) -> dict[int, Decimal]:
+    """The value in force for each of these regions (their parents loaded), in one query."""
+    chains = {}
+    for region in regions:
+        chain, node = [], region
+        while node is not None:
+            chain.append(node.pk)
+            node = node.parent
+        chains[region.pk] = chain
+    overrides = dict(RegionalSetting.objects.filter(key=key, region_id__in={pk for chain in chains.values() for pk in chain})
+                     .values_list("region_id", "value"))
+    return {pk: next((overrides[r] for r in chain if r in overrides), RULES[key].default) for pk, chain in chains.items()}
+
+
 def _value(key: str, region: Region | None) -> Decimal:
     rule = RULES[key]
     chain = []

@@ -148,8 +148,8 @@ def check_many(lines: list[PayrollLine]) -> None:
         signed[(project_id, worker_id)] = signed_on
     card_changes = recent_card_changes(worker_ids)
     regions = {p.pk: p.region for p in Project.objects.filter(pk__in=project_ids).select_related("region__parent__parent")}
-    limits = {pk: (rules.value("alert.large_payment_month", region), rules.value("alert.large_payment_year", region))
-              for pk, region in regions.items()}  # the project's region may set its own
+    monthly, yearly = (rules.values(key, set(regions.values())) for key in ("alert.large_payment_month", "alert.large_payment_year"))
+    limits = {pk: (monthly[region.pk], yearly[region.pk]) for pk, region in regions.items()}  # the project's region may set its own
     others: list[tuple[int, int, str, Decimal, int]] = list(  # (worker, payroll, month, net, days) in the year, stored or checked now
         PayrollLine.objects.current().filter(worker_id__in=worker_ids, payroll__month__startswith=month[:4])
         .exclude(payroll_id__in=payrolls).values_list("worker_id", "payroll_id", "payroll__month", "net", "days_claimed"))

@@ -82,6 +82,15 @@ CALENDAR = {
 }
 
 
+def moment_line(name: str, day: str, figures: dict) -> str:
+    """One moment in a line: its labels, and its worst precision and recall with their rules."""
+    labelled = sum(f["labelled"] for f in figures.values())
+    precision = min(figures.items(), key=lambda item: item[1]["precision"])
+    recall = min(figures.items(), key=lambda item: item[1]["recall"])
+    return (f"-- {day} ({name}): {labelled} labels; worst precision {precision[1]['precision']:.3f} ({precision[0]}), "
+            f"worst recall {recall[1]['recall']:.3f} ({recall[0]})")
+
+
 def calendar(args) -> None:
     """Each moment in its own run (a process of this script); last, each rule's worst figure over them all."""
     import subprocess
@@ -97,7 +106,9 @@ def calendar(args) -> None:
         print("\n".join(run.stdout.strip().splitlines()[:-1]), flush=True)
         if run.returncode:
             sys.exit(f"the run of {day} failed:\n{run.stderr[-3000:]}")
-        for code, figures in json.loads(run.stdout.strip().splitlines()[-1]).items():
+        figures_now = json.loads(run.stdout.strip().splitlines()[-1])
+        print(moment_line(name, day, figures_now), flush=True)
+        for code, figures in figures_now.items():
             held = worst.setdefault(code, dict(figures, moment=day))
             for key in ("precision", "recall"):
                 if figures[key] < held[key]:

@@ -182,4 +182,88 @@ def test_the_project_page_shows_the_shutdowns_and_lets_the_general_contractor_de
         assert "2026-06-10" in page and "暴雨" in page
         late = client.post(reverse("shutdown_declare", args=[world.jinan_building.pk]),
                            {"starts_on": "2026-05-20", "ends_on": "2026-05-25", "reason": "weather"}, follow=True)
-    assert ProjectShutdown.objects.count() == 1 and "before its first day" in late.content.decode() or "之前" in late.content.decode()
+    assert ProjectShutdown.objects.count() == 1 and "提前" in late.content.decode()
+
+
+# ---------------------------------------------------------------- what a contractor cannot do with a declaration
+
+
+def test_a_gate_gone_silent_cannot_be_declared_away_nor_the_years_to_come(world):
+    with pytest.raises(ServiceError) as near:
+        declare(world, "2026-06-03", "2026-06-20", on="2026-06-01T09:00:00")  # fewer days ahead than a silence takes
+    with pytest.raises(ServiceError) as far:
+        declare(world, "2026-08-15", "2026-08-20", on="2026-06-01T09:00:00")  # more than 60 days ahead
+    assert (near.value.field, near.value.code, far.value.code) == ("starts_on", "too_late", "too_early")
+    declare(world, "2026-06-04", "2026-06-10", on="2026-06-01T09:00:00")  # three days ahead: in time
+
+
+def test_the_contractor_declares_at_most_92_days_a_year_and_the_department_records_the_rest(world):
+    declare(world, "2026-06-10", "2026-08-31", on="2026-06-01T09:00:00")  # 83 days
+    with pytest.raises(ServiceError) as refused:
+        declare(world, "2026-09-01", "2026-09-10", on="2026-07-15T09:00:00")  # 10 more: 93
+    assert refused.value.code == "too_long"
+    declare(world, "2026-09-01", "2026-09-09", on="2026-07-15T09:00:00")  # 92
+    declare(world, "2026-09-20", "2026-09-30", by="housing_lixia", on="2026-09-25T09:00:00")
+    with pytest.raises(ServiceError):
+        declare(world, "2026-08-01", "2026-08-05", by="housing_lixia", on="2026-09-25T09:00:00")  # overlaps, and too far back
+
+
+def test_the_department_records_past_days_within_a_month_only(world):
+    with pytest.raises(ServiceError) as refused:
+        declare(world, "2026-05-01", "2026-05-05", by="housing_lixia", on="2026-06-10T09:00:00")
+    assert refused.value.code == "too_late"
+    declare(world, "2026-05-20", "2026-05-25", by="housing_lixia", on="2026-06-10T09:00:00")
+
+
+def test_a_completed_project_declares_nothing(world):
+    from wageguard.registry.models import Project
+
+    Project.objects.filter(pk=world.jinan_building.pk).update(status="completed")
+    world.jinan_building.refresh_from_db()
+    with pytest.raises(ServiceError) as refused:
+        declare(world, "2026-06-10", "2026-06-14")
+    assert refused.value.field == "project"
+
+
+def test_a_shutdown_declared_while_the_site_works_hides_no_ghost(world, gate):
+    from tests.factories import employ
+    from tests.test_alerts import ledger
+
+    employment = employ(world.jinan_building, world.gc_a, entered_on=datetime.date(2026, 6, 25), contract=False, birth=datetime.date(1984, 2, 2))
+    registry_services.contract_attach(actor=world.users["platform_admin"], employment=employment, signed_on=datetime.date(2026, 6, 25),
+                                      wage_basis="monthly", wage_rate="6000", pay_day=15)
+    declare(world, "2026-06-26", "2026-06-29")
+    attend(gate, world.gc_a_worker_emp, [25, 26, 27, 28, 29, 30])  # the site works on: only the new hire is never seen
+    ledger(world)
+    assert run("ghost_worker").raised == 1
+    assert Alert.objects.get(rule="ghost_worker").worker == employment.worker
+
+
+def test_after_days_off_a_gate_system_that_delivers_in_time_is_not_silent(world):
+    lixia_gate = Machine(*api_client(project_codes=[world.jinan_building.code]))
+
+    def deliver(at: str, punched: str, batch_id: str):
+        with clock.travel(_at(at)):
+            lixia_gate.signer.clock = clock.now().timestamp
+            assert lixia_gate.post("/api/v1/attendance/batches", {"batch_id": batch_id, "records": [
+                punch(world.gc_a_worker_emp, at=f"{punched}+08:00", record_id=batch_id)]}).status_code == 200
+
+    declare(world, "2026-06-02", "2026-06-10", on="2026-05-20T09:00:00")
+    deliver("2026-06-01T20:00:00", "2026-06-01T19:00:00", "before")
+    deliver("2026-06-12T20:00:00", "2026-06-11T07:30:00", "after")  # the 11th's punches, on the 12th: in time
+    with clock.travel(_at("2026-06-13T09:00:00")):
+        assert run("late_data", today=clock.localdate()).raised == 0
+
+
+def test_an_event_that_touched_no_project_is_dropped(world, django_capture_on_commit_callbacks):
+    from wageguard.core import events
+
+    calls = []
+    events.subscribe(recorder := lambda event, projects, periods, now=False: calls.append((event, projects)))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.emit(events.ATTENDANCE_INGESTED, project_ids=set(), periods={"2026-06"})
+            events.emit(events.ATTENDANCE_INGESTED, project_ids={world.jinan_building.pk})
+    finally:
+        events._subscribers.remove(recorder)
+    assert calls == [(events.ATTENDANCE_INGESTED, [world.jinan_building.pk])]

@@ -34,7 +34,9 @@ def subscribe(subscriber: Subscriber) -> None:
 
 
 def emit(event: str, *, project_ids=(), periods=()) -> None:
-    if getattr(_state, "suppressed", 0):
+    """An event names the projects its write touched; one that touched none (a batch all refused or duplicate)
+    is nothing to judge, and is dropped (to its subscribers no project would mean every project)."""
+    if getattr(_state, "suppressed", 0) or not project_ids:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:

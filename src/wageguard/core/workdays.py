@@ -50,10 +50,10 @@ def public_holiday(day: datetime.date) -> str:
 
 def spring_festival(year: int) -> datetime.date:
     """The first day off of the year's Spring Festival."""
-    day = datetime.date(year, 1, 15)
-    while public_holiday(day) != "Spring Festival":
-        day += datetime.timedelta(days=1)
-    return day
+    for day in (datetime.date(year, 1, 15) + datetime.timedelta(days=n) for n in range(45)):  # it falls between 20 Jan and 20 Feb
+        if public_holiday(day) == "Spring Festival":
+            return day
+    raise ValueError(f"no Spring Festival known for {year}")
 
 
 def add_working_days(start: datetime.date, days: int) -> Deadline:

@@ -2,7 +2,6 @@
 ledger for the month just ended (rebuilt while still a draft), ready for the team's entries."""
 from __future__ import annotations
 
-import datetime
 import logging
 
 from huey import crontab

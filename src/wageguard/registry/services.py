@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
-from wageguard.core import access, audit, clock, files
+from wageguard.core import access, audit, clock, files, rules
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
@@ -238,12 +238,17 @@ def team_create(*, actor, project: Project, enterprise: Enterprise, name: str, l
 
 
 MAX_SHUTDOWN_DAYS = 92  # a longer stop is a suspension of the works (the project's status), not a shutdown
+ENTERPRISE_SHUTDOWN_DAYS_A_YEAR = 92  # what a contractor may declare itself in a year; beyond, the department records it
+SHUTDOWN_AHEAD_AT_MOST = 60  # days: a declaration is for a stop that is planned, not for the years to come
+RECORD_BACK_AT_MOST = 31  # days: how far back the department records a stop (not to rewrite older alerts)
 
 
 @service
 def shutdown_declare(*, actor, project: Project, starts_on, ends_on, reason: str, note: str = "") -> ProjectShutdown:
-    """停工申报: the days a project will not work. The general contractor declares ahead of the first day (a silence
-    that already happened cannot be declared away); the project's department may record past days too."""
+    """停工申报: the days a project will not work, which the attendance rules then do not judge. The general contractor
+    declares ahead — at least as many days before the first as a silence takes to become an alert, so that a gate
+    that already fell silent cannot be declared away, at most 60 days ahead, at most 92 days of its own a year; the
+    project's department records any stop, past days too (within a month)."""
     access.require(actor, "shutdown.declare", project)
     starts_on, ends_on = parse_date(starts_on, "starts_on"), parse_date(ends_on, "ends_on")
     if ends_on < starts_on:
@@ -253,16 +258,38 @@ def shutdown_declare(*, actor, project: Project, starts_on, ends_on, reason: str
                            % {"days": MAX_SHUTDOWN_DAYS}, "ends_on")
     if reason not in ShutdownReason.values:
         raise ServiceError("invalid", _("Unknown reason."), "reason")
-    if starts_on <= clock.localdate() and not access.filing_official(actor, project) and not access.is_admin(actor) and actor is not None:
-        raise ServiceError("too_late", _("A shutdown is declared before its first day; past days are recorded by the project's department."),
-                           "starts_on")
+    if project.filing_status == FilingStatus.PROPOSED or project.status == ProjectStatus.COMPLETED:
+        raise ServiceError("invalid_state", _("Only a project on the platform and not completed can declare a shutdown."), "project")
+    today = clock.localdate()
+    department = actor is None or access.is_admin(actor) or access.filing_official(actor, project)
+    if department and starts_on < today - datetime.timedelta(days=RECORD_BACK_AT_MOST):
+        raise ServiceError("too_late", _("Past days are recorded within %(days)d days.") % {"days": RECORD_BACK_AT_MOST}, "starts_on")
+    if not department:
+        _check_enterprise_declaration(project, starts_on, ends_on, today)
     Project.objects.select_for_update().get(pk=project.pk)  # one declaration of a project at a time
-    if project.shutdowns.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exists():
-        raise ServiceError("overlap", _("It overlaps a shutdown already declared."), "starts_on")
+    clash = project.shutdowns.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).first()
+    if clash is not None:
+        raise ServiceError("overlap", _("It overlaps the shutdown declared from %(first)s to %(last)s.")
+                           % {"first": clash.starts_on, "last": clash.ends_on}, "starts_on")
     shutdown = ProjectShutdown.objects.create(project=project, starts_on=starts_on, ends_on=ends_on, reason=reason,
                                               note=(note or "").strip()[:200], declared_by=_user_or_none(actor), declared_at=clock.now())
     audit.record(actor=actor, action="registry.shutdown_declare", obj=shutdown, after=audit.snapshot(shutdown))
     return shutdown
+
+
+def _check_enterprise_declaration(project: Project, starts_on: datetime.date, ends_on: datetime.date, today: datetime.date) -> None:
+    notice = int(rules.value("alert.no_attendance_days", project.region))
+    if starts_on < today + datetime.timedelta(days=notice):
+        raise ServiceError("too_late", _("A shutdown is declared at least %(days)d days before its first day; past or nearer days are "
+                                         "recorded by the project's department.") % {"days": notice}, "starts_on")
+    if starts_on > today + datetime.timedelta(days=SHUTDOWN_AHEAD_AT_MOST):
+        raise ServiceError("too_early", _("A shutdown is declared at most %(days)d days ahead.") % {"days": SHUTDOWN_AHEAD_AT_MOST},
+                           "starts_on")
+    declared = sum((s.ends_on - s.starts_on).days + 1 for s in project.shutdowns.filter(starts_on__year=starts_on.year)
+                   .exclude(declared_by__department__isnull=False))
+    if declared + (ends_on - starts_on).days + 1 > ENTERPRISE_SHUTDOWN_DAYS_A_YEAR:
+        raise ServiceError("too_long", _("The general contractor declares at most %(days)d days of shutdown a year; more is recorded by "
+                                         "the project's department.") % {"days": ENTERPRISE_SHUTDOWN_DAYS_A_YEAR}, "ends_on")
 
 
 # ---------------------------------------------------------------- workers

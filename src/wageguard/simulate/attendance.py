@@ -56,6 +56,7 @@ LATE_DELAY = datetime.timedelta(days=2)
 GHOST_SHARE = 0.03   # of monthly-wage employments
 ABSENT_SHARE = 0.004  # of workers, each month
 WEEK_ROSTER_MIN = 5  # the data standard's update rate is a share of a crew: fewer than five on the roster all week is none
+WEEK_WORKING_DAYS_MIN = 3  # and of a working week: a week of one or two days between holidays or a stop is none
 
 # Label kinds: the alert rules (and ingestion verdicts) that must catch each anomaly.
 NO_ATTENDANCE = "no_attendance"
@@ -145,11 +146,8 @@ def spring_break(seed: int, code: str, year: int, share: float = Rates.spring_br
     return festival - datetime.timedelta(days=rng.randint(5, 9)), festival + datetime.timedelta(days=rng.randint(10, 15))
 
 
-def site_day_off(seed: int, code: str, day: datetime.date) -> bool:
-    """The simulator's own reading of a day the data standard does not judge at a site: a public holiday, or the
-    site's declared Spring Festival stop (of the year the day's festival belongs to)."""
-    if workdays.public_holiday(day):
-        return True
+def site_on_break(seed: int, code: str, day: datetime.date) -> bool:
+    """Whether the site has stopped for the Spring Festival (of the year the day's festival belongs to)."""
     return any(first <= day <= last for year in (day.year, day.year + 1) if (b := spring_break(seed, code, year)) for first, last in [b])
 
 
@@ -268,6 +266,8 @@ class Gates:
         when the province's window opens, the department records it on the window's first day."""
         for site in self.sites:
             for first, last in self.breaks.get(site.code, ()):
+                if last < self.window_start:
+                    continue  # over before the province's history begins
                 ahead = first - datetime.timedelta(days=14)
                 declared_on = max(ahead, self.window_start)
                 moment = _at(declared_on, datetime.time(9, 0))
@@ -276,7 +276,7 @@ class Gates:
                 project = Project.objects.select_related("general_contractor").get(pk=site.project_id)
                 if project.shutdowns.filter(starts_on__lte=last, ends_on__gte=first).exists():
                     continue  # declared already (another simulation over the same projects)
-                by = enterprise_admin(project.general_contractor) if declared_on < first else self.actor
+                by = enterprise_admin(project.general_contractor) if (first - declared_on).days >= 7 else self.actor  # else recorded
                 with clock.travel(moment):
                     registry_services.shutdown_declare(actor=by, project=project, starts_on=first, ends_on=last,
                                                        reason=ShutdownReason.SPRING_FESTIVAL, note="春节停工，工人返乡")
@@ -430,7 +430,7 @@ class Gates:
                 self.seen_on[d], self.quiet, self.punched = self.punched, quiet, punched
         limit = rules.RULES["alert.attendance_update_rate"].default
         for site in self.sites:
-            if all(self.day_off(site, d) for d in week):
+            if sum(not self.day_off(site, d) for d in week) < WEEK_WORKING_DAYS_MIN:
                 continue
             whole_week = {e.worker_id for e in site.entries if e.on_roster(monday) and e.on_roster(day)}
             seen = sum(1 for worker in whole_week if any(worker in self.seen_on[d].get(site.code, ()) for d in week))
@@ -462,7 +462,7 @@ class Gates:
             silent_days = [day + datetime.timedelta(days=n) for n in range((back.date() - day).days)]
             owed = [d for d in silent_days if any(any(e.on_roster(d) for e in site.entries) and not self.day_off(site, d)
                                                   for site in self.sites if site.vendor == vendor)]
-            if owed:  # from the first day it had punches to send (its sites may all have been off before)
+            if owed and (owed[0] == day or back > _at(owed[0], datetime.time(0)) + _deadline()):  # from its first day owed
                 self.label(LATE_DATA, {"type": "sender", "id": self.client_ids[vendor]}, owed[0].isoformat())
 
     def _deliver(self, day: datetime.date, punches: list[Punch], since, until: datetime.datetime) -> None:

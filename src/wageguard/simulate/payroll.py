@@ -44,7 +44,7 @@ from wageguard.payroll.tasks import build_month
 from wageguard.registry import services as registry_services
 from wageguard.registry.models import WageBasis
 
-from .attendance import absent_month, is_ghost, site_day_off
+from .attendance import absent_month, is_ghost, site_on_break
 from .people import enterprise_admin
 
 PAY_WITHOUT_ATTENDANCE = "pay_without_attendance"
@@ -58,7 +58,8 @@ ARREARS = "arrears"
 
 BANK_PAY_DAYS = (8, 13, 23)
 # The simulator's own reading (not the rule's): a worker new on the roster for a day or two of work may simply not
-# have come yet, so an absence only that long is no ghost (days off — holidays, the site's stop — do not count).
+# have come yet, so an absence only that long is no ghost (the days its site stopped do not count; its sites work
+# through public holidays).
 SETTLING_IN_DAYS = 3
 FAILURE_CODES = ("CARD_CLOSED", "CARD_FROZEN", "NAME_MISMATCH", "ACCOUNT_DORMANT")
 WARNING_REASONS = {
@@ -194,7 +195,7 @@ class Payrolls:
             for line in lines:  # never at the gate, as the simulator made it: a paper-only employment, a worker away all
                 e = line.employment  # month, or one whose only working days the site's gates were silenced on; paid anyway
                 start, end = max(e.entered_on, first), min(e.exited_on or last, last)
-                working = [day for n in range((end - start).days + 1) if not site_day_off(self.seed, code, day := start + datetime.timedelta(days=n))]
+                working = [day for n in range((end - start).days + 1) if not site_on_break(self.seed, code, day := start + datetime.timedelta(days=n))]
                 kept_away = (is_ghost(self.seed, line.worker.id_number, code, line.wage_basis)
                              or absent_month(self.seed, line.worker.id_number, month) or self.silenced(code, working))
                 if line.net > 0 and line.wage_basis == WageBasis.MONTHLY and kept_away and len(working) >= SETTLING_IN_DAYS:

@@ -22,6 +22,7 @@ from . import LOOKBACK_DAYS, days, midnight, off_days, per_region, projects
 from .payroll import shared_cards
 
 UPDATE_RATE_MIN_WORKERS = 5  # a rate over fewer people on the roster all the window says little
+UPDATE_RATE_MIN_WORKING_DAYS = 3  # nor a window of a day or two between days off
 MIN_PUNCHES_FOR_A_SHARE = 20  # a share of a handful of punches means nothing
 
 
@@ -93,14 +94,14 @@ def window_update(roster, attended, first: datetime.date, length: int) -> tuple[
 
 def _low_update_windows(project, roster, seen_workers, start, last_complete, limit, not_working: set, length: int):
     """Windows of `length` days (a week by default, from a Monday) with too few of the workers on the roster the
-    whole window seen; a window whose every day is a day off is not judged."""
+    whole window seen; a window of fewer than three working days (the rest days off) is not judged."""
     found = []
     first = start + datetime.timedelta(days=(7 - start.weekday()) % 7)
     step = datetime.timedelta(days=length)
     while first + step - datetime.timedelta(days=1) <= last_complete:
         registered, updated = window_update(roster, lambda w: seen_workers.get((project.pk, w), set()), first, length)
-        all_off = all(day in not_working for day in days(first, first + step - datetime.timedelta(days=1)))
-        if not all_off and registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
+        working = sum(1 for day in days(first, first + step - datetime.timedelta(days=1)) if day not in not_working)
+        if working >= UPDATE_RATE_MIN_WORKING_DAYS and registered >= UPDATE_RATE_MIN_WORKERS and Decimal(updated) / registered < limit:
             latest = first + 2 * step - datetime.timedelta(days=1) > last_complete
             found.append(Finding(
                 "project", f"{project.pk}:update-rate", first.isoformat(), project.pk,

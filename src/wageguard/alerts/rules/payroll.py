@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from wageguard.attendance import selectors as attendance_reads
 from wageguard.core import months
 from wageguard.payroll import selectors as payroll_reads
 from wageguard.payroll.models import ResultStatus
@@ -56,13 +57,16 @@ def line_check(code: str, **only):
 
 
 def ghost_worker(scope, today):
-    """Paid by the month, on the roster at least three working days of the month (public holidays and the
-    project's declared shutdowns are no days to be seen on), never seen at the gate."""
+    """Paid by the month, on the roster at least three working days of the month, never seen at the gate. A public
+    holiday or a declared shutdown is no day to be seen on — if the site really stopped: a day anyone was seen
+    there counts (a shutdown declared while the site works hides nobody)."""
     lines = list(_lines(scope, today).filter(wage_basis=WageBasis.MONTHLY, days_attended=0, net__gt=0).select_related("employment"))
     off = {}
     for month in {line.payroll.month for line in lines}:
         first, last = months.bounds(month)
-        off[month] = off_days({line.payroll.project_id for line in lines if line.payroll.month == month}, first, last)
+        ids = {line.payroll.project_id for line in lines if line.payroll.month == month}
+        worked = set(attendance_reads.attendance_days_between(ids, first, last).values_list("project_id", "day").distinct())
+        off[month] = {pk: {day for day in days_off if (pk, day) not in worked} for pk, days_off in off_days(ids, first, last).items()}
     found = []
     for line in lines:
         first, last = months.bounds(line.payroll.month)

@@ -52,10 +52,10 @@ def silent_senders(today):
         for last, following in zip(times, times[1:]):
             if following - last <= allowed:
                 continue
-            first_day = max(timezone.localdate(last) + datetime.timedelta(days=1), today - datetime.timedelta(days=LOOKBACK_DAYS))
-            first_day = _first_owed(sender, first_day, max(first_day, timezone.localdate(following) - datetime.timedelta(days=1)))
-            if first_day is None:
-                continue
+            silent_from = max(timezone.localdate(last) + datetime.timedelta(days=1), today - datetime.timedelta(days=LOOKBACK_DAYS))
+            first_day = _first_owed(sender, silent_from, max(silent_from, timezone.localdate(following) - datetime.timedelta(days=1)))
+            if first_day is None or (first_day > silent_from and following <= midnight(first_day) + allowed):
+                continue  # nothing owed; or after days off, what it owed first came within its deadline
             ongoing = following is now
             never = last is sender.created_at
             facts = {"sender": sender.name or sender.key_id, "kind": sender.kind, "last_received": "—" if never else local(last),

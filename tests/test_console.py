@@ -77,7 +77,7 @@ def test_onboarding_through_the_console(world):
     for participation in p.participations.all():
         client.post(f"/participations/{participation.pk}/review/", {"decision": "approve"})
     response = client.post(f"/projects/{p.pk}/onboard/", follow=True)
-    assert "项目已备案" in response.content.decode()
+    assert "项目已纳入平台监管" in response.content.decode()
     p.refresh_from_db()
     assert p.onboarded_at is not None
 

@@ -304,7 +304,7 @@ def more_absences(monkeypatch):
 def test_monthly_payrolls_are_paid_through_the_bank_api_and_each_label_is_real(more_absences):
     from wageguard.accounts.models import AccountTransaction
     from wageguard.core.models import AuditEntry
-    from wageguard.payroll import ledger, selectors
+    from wageguard.payroll import selectors
     from wageguard.payroll.models import DisbursementResult, Payroll, PayrollLine
 
     out = io.StringIO()

@@ -419,3 +419,18 @@ def test_over_the_spring_festival_sites_stop_as_declared_and_no_attendance_keeps
     for alert in Alert.objects.filter(rule="no_attendance").exclude(subject_id__endswith="update-rate"):
         first = datetime.date.fromisoformat(alert.facts["from"])
         assert (alert.project_id, first) not in off and not workdays.public_holiday(first), alert.facts
+
+
+def test_a_silent_run_is_labelled_once_though_days_off_follow_it():
+    """A run of silent days reaches the rule's length, then days off leave it as it was (neither grown nor ended):
+    it is labelled on the day it reached that length only."""
+    from types import SimpleNamespace
+
+    from wageguard.simulate.attendance import Gates, Site
+
+    labels = []
+    gates = SimpleNamespace(sites=[Site(7, "P7", [], ["G"], 0)], label=lambda kind, subject, period: labels.append(period))
+    run = [datetime.date(2027, 1, 30), datetime.date(2027, 1, 31), datetime.date(2027, 2, 1)]
+    for day in [run[-1], datetime.date(2027, 2, 2), datetime.date(2027, 2, 3)]:  # the 2nd and 3rd: days off
+        Gates._label_silence(gates, day, {"P7": run}, since=None)
+    assert labels == ["2027-01-30/2027-02-01"]

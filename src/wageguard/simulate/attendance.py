@@ -447,7 +447,7 @@ class Gates:
             return
         for site in self.sites:
             run = quiet_runs[site.code]
-            if len(run) == need:
+            if len(run) == need and run[-1] == day:  # the day it reached that length (days off leave it as it was)
                 self.label(NO_ATTENDANCE, {"type": "project", "id": site.project_id}, f"{run[0]}/{day}")
 
     def _label_silent_vendors(self, day: datetime.date, since, until: datetime.datetime) -> None:

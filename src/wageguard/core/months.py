@@ -57,3 +57,11 @@ def shift(month: str, count: int) -> str:
     """The month `count` months after (before, if negative) a month."""
     index = int(month[:4]) * 12 + int(month[5:7]) - 1 + count
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def add_years(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (earlier, if negative); 29 February becomes the 28th in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a common year
+        return day.replace(year=day.year + years, day=28)

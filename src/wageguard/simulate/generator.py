@@ -245,10 +245,10 @@ class Province:
         number = make_id_number(rng, province, birth, sex)
         if expired:
             valid_from = self.today - datetime.timedelta(days=365 * 10 + rng.randint(30, 400))
-            valid_until = valid_from.replace(year=valid_from.year + 10)
+            valid_until = months.add_years(valid_from, 10)
         else:
             valid_from = self.today - datetime.timedelta(days=rng.randint(100, 3000))
-            valid_until = valid_from.replace(year=valid_from.year + 20)
+            valid_until = months.add_years(valid_from, 20)
         place = region_of_id_number(number)
         county = place["county"]
         return {

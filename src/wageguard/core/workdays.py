@@ -48,6 +48,7 @@ def public_holiday(day: datetime.date) -> str:
     return name if off and name else ""
 
 
+@functools.lru_cache(maxsize=256)
 def spring_festival(year: int) -> datetime.date:
     """The first day off of the year's Spring Festival."""
     for day in (datetime.date(year, 1, 15) + datetime.timedelta(days=n) for n in range(45)):  # it falls between 20 Jan and 20 Feb

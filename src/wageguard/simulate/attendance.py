@@ -136,6 +136,7 @@ def absent_month(seed: int, id_number: str, month: str) -> bool:
     return random.Random(f"{seed}:absent:{id_number}:{month}").random() < ABSENT_SHARE
 
 
+@functools.lru_cache(maxsize=100_000)  # asked for every day of every ledger line
 def spring_break(seed: int, code: str, year: int, share: float = Rates.spring_break_share) -> tuple[datetime.date, datetime.date] | None:
     """The Spring Festival of a year: most sites stop from about a week before it until about two weeks after,
     their workers gone home, the stop declared by the general contractor a fortnight ahead; the rest work through."""

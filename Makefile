@@ -36,6 +36,7 @@ bench: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/payroll.py
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/alert_quality.py --seed 2026
 	DATABASE_URL=$(PG_URL) $(BIN)/python bench/alert_latency.py
+	DATABASE_URL=$(PG_URL) $(BIN)/python bench/credit.py
 
 lock:
 	$(BIN)/pip install -q pip-tools

@@ -263,7 +263,18 @@ def build_scope(name: str, *, county: str, city: str, bank_code: str, account_nu
     reread = reader_payload(id_number=worker.id_number, name=worker.name, address="另一个住址")
     services.worker_register_from_reading(actor=users["sub_admin"], payload=reread, project=p)
     change = services.card_change_request(actor=users["sub_admin"], worker=worker, card=another_card(card))
+    from wageguard.credit import evidence as credit_evidence
+    from wageguard.credit import services as credit_services
+
+    record = credit_services.record_propose(actor=users["hrss_city"], kind="blacklist", enterprise=gc, project=p, facts="拖欠工资",
+                                            legal_basis="人社部令第45号第五条")
+    record = credit_services.record_notify(actor=users["hrss_city"], record=record)
+    objection = credit_services.record_object(actor=users["gc_admin"], record=record, note="异议", attachment=pdf_upload("objection.pdf"))
+    credit_services.ratings_refresh()
+    evidence_request = credit_evidence.evidence_request(actor=users["police_city"], subject_type="project", project_code=p.code,
+                                                        case_number=f"{name}-case-1", reason="涉嫌拒不支付劳动报酬罪")
     objects = {
+        "registry.enterprise": gc, "credit.creditrecord": record, "credit.creditaction": objection, "credit.evidencerequest": evidence_request,
         "registry.project": p, "registry.employment": employment, "registry.worker": worker,
         "registry.identityreview": worker.identity_reviews.get(), "registry.wagecardchange": change,
         "registry.labourcontract": contract, "alerts.alertaction": answer,

@@ -33,13 +33,7 @@ def test_requirement_and_a_deadline_of_twenty_working_days_across_national_day(w
     assert deposit_state(deposit, D(2026, 10, 27)).status == DepositStatus.OVERDUE
 
 
-def test_clean_years_and_arrears_change_the_requirement(world, deposit):
-    hrss = world.users["hrss_province"]
-    reduced = services.deposit_assess(actor=hrss, project=world.jinan_building, contract_signed_on=D(2026, 9, 21), clean_years=2)
-    assert (reduced.required_amount, reduced.basis) == (Decimal("120000.00"), "reduced_clean_two_years")
-    raised = services.deposit_assess(actor=hrss, project=world.jinan_building, contract_signed_on=D(2026, 9, 21), recent_arrears=True)
-    assert (raised.required_amount, raised.basis) == (Decimal("600000.00"), "raised_after_arrears")
-    assert AuditEntry.objects.filter(action="accounts.deposit_assess").count() == 3
+# The rate following the enterprise's credit (two clean years, three, arrears): tests/test_credit.py.
 
 
 @pytest.mark.parametrize("role", ["gc_b_admin", "sub_a_admin", "housing_jinan", "hrss_jinan_other_city", "worker", "bank_operator"])

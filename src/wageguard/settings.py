@@ -26,6 +26,7 @@ _DEV_DEFAULTS = {
     # 16 bytes (SM4 key size), hex encoded.
     "WAGEGUARD_FIELD_KEY": "00112233445566778899aabbccddeeff",
     "WAGEGUARD_AUDIT_KEY": "dev-only-audit-chain-key-do-not-use-in-production",
+    "WAGEGUARD_EVIDENCE_KEY": "dev-only-evidence-signing-key-do-not-use-in-production",
     "DATABASE_URL": f"sqlite:///{VAR_DIR / 'wageguard.sqlite3'}",
 }
 
@@ -53,6 +54,11 @@ AUDIT_KEY = env("WAGEGUARD_AUDIT_KEY")
 AUDIT_KEYS_OLD = [k for k in os.environ.get("WAGEGUARD_AUDIT_KEYS_OLD", "").split(",") if k.strip()]  # newest first
 if not DEV and (len(AUDIT_KEY) < 32 or AUDIT_KEY == _DEV_DEFAULTS["WAGEGUARD_AUDIT_KEY"]):
     raise ImproperlyConfigured("WAGEGUARD_AUDIT_KEY must be a secret of at least 32 characters (not the development default).")
+# The HMAC-SM3 key that signs evidence packages' manifests (`wageguard evidence_verify` checks them with it).
+EVIDENCE_KEY = env("WAGEGUARD_EVIDENCE_KEY")
+EVIDENCE_KEYS_OLD = [k for k in os.environ.get("WAGEGUARD_EVIDENCE_KEYS_OLD", "").split(",") if k.strip()]  # retired, still verify
+if not DEV and (len(EVIDENCE_KEY) < 32 or EVIDENCE_KEY == _DEV_DEFAULTS["WAGEGUARD_EVIDENCE_KEY"]):
+    raise ImproperlyConfigured("WAGEGUARD_EVIDENCE_KEY must be a secret of at least 32 characters (not the development default).")
 # Entries sealed before the chain was keyed (plain SM3): only a deployment that has them (the demo's, upgraded) may
 # accept them, and only before its first keyed entry. A new deployment seals every entry.
 AUDIT_LEGACY_ALLOWED = os.environ.get("WAGEGUARD_AUDIT_LEGACY", "1" if DEV else "0") == "1"
@@ -79,6 +85,7 @@ INSTALLED_APPS = [
     "wageguard.accounts",
     "wageguard.payroll",
     "wageguard.alerts",
+    "wageguard.credit",
     "wageguard.simulate",
 ]
 

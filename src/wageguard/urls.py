@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("wageguard.accounts.urls")),
     path("", include("wageguard.payroll.urls")),
     path("", include("wageguard.alerts.urls")),
+    path("", include("wageguard.credit.urls")),
 ]

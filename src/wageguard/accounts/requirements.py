@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable
 
 from wageguard.core import rules
 from wageguard.core.models import Region
@@ -50,8 +51,8 @@ class DepositRequirement:
 def required_deposit(*, contract_amount: Decimal, region: Region | None, clean_years: int, recent_arrears: bool) -> DepositRequirement:
     """The wage deposit owed for a contract (人社部发〔2021〕65号 as adopted here).
 
-    `clean_years`: consecutive years without wage arrears; `recent_arrears`: arrears in the last two years
-    (a credit fact once the credit module records it, a recorded fact until then).
+    `clean_years`: consecutive years without wage arrears; `recent_arrears`: arrears in the last two years (both
+    from the enterprise's credit facts: `credit_standing`).
     """
     if contract_amount < 0 or clean_years < 0:
         raise ValueError("contract amount and clean years cannot be negative")
@@ -67,3 +68,25 @@ def required_deposit(*, contract_amount: Decimal, region: Region | None, clean_y
     else:
         basis = DepositBasis.STANDARD
     return DepositRequirement(money(contract_amount * rate), rate, basis)
+
+
+@dataclass(frozen=True)
+class CreditStanding:
+    """What the deposit rules read of an enterprise's credit (the credit app computes it from the facts)."""
+
+    clean_years: int = 0          # whole years without arrears on record
+    recent_arrears: bool = False  # arrears within the last two years
+    band: str = ""                # the rating's band, shown beside the deposit
+
+
+_standing_source: list[Callable[[object], CreditStanding]] = []
+
+
+def register_credit_standing(source: Callable[[object], CreditStanding]) -> None:
+    """The credit app registers how an enterprise's standing is read (accounts may not import credit)."""
+    _standing_source[:] = [source]
+
+
+def credit_standing(enterprise) -> CreditStanding:
+    """The enterprise's standing from its credit facts; with no credit source, no history (the standard rate)."""
+    return _standing_source[0](enterprise) if _standing_source else CreditStanding()

@@ -15,7 +15,8 @@ from wageguard.core import access, rules
 from wageguard.exchange.models import IngestionBatch
 
 from .feed import account_opened_late
-from .models import AccountTransaction, Bank, BankDataIssue, ProgressPayment, TransactionPurpose, WageAccount, WageDeposit
+from .models import (AccountTransaction, Bank, BankDataIssue, DepositMovement, MovementKind, ProgressPayment, TransactionPurpose, WageAccount,
+                     WageDeposit)
 from .requirements import expected_allocation
 
 
@@ -161,3 +162,18 @@ def deposits_of(projects) -> QuerySet[WageDeposit]:
 
 def bank_holds_open_accounts(bank_code: str, before: datetime.date) -> bool:
     return WageAccount.objects.filter(bank__code=bank_code, opened_on__lt=before).exclude(status="closed").exists()
+
+
+def deposit_drawdowns(*, since: datetime.date, enterprise_ids=None) -> list[tuple[int, int, int]]:
+    """(enterprise, movement, deposit) of each drawdown of a wage deposit to pay wages since `since`: the
+    enterprise that lodged it had not paid (the credit rating's deposit history)."""
+    qs = DepositMovement.objects.filter(kind=MovementKind.DRAWDOWN, on__gte=since, deposit__enterprise__isnull=False)
+    if enterprise_ids is not None:
+        qs = qs.filter(deposit__enterprise_id__in=list(enterprise_ids))
+    return list(qs.values_list("deposit__enterprise_id", "pk", "deposit_id"))
+
+
+def live_deposits_of(enterprise_ids) -> QuerySet[WageDeposit]:
+    """Deposits of the enterprises' projects not completed yet (re-assessed when their credit worsens)."""
+    return (WageDeposit.objects.filter(enterprise_id__in=list(enterprise_ids)).exclude(project__status="completed")
+            .select_related("project__region", "project__general_contractor"))

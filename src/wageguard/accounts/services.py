@@ -25,7 +25,7 @@ from .models import (
     ReviewStatus,
     WageDeposit,
 )
-from .requirements import required_deposit
+from .requirements import credit_standing, required_deposit
 
 
 @service
@@ -72,15 +72,17 @@ def transactions_export_record(*, actor, account) -> None:
 # ---------------------------------------------------------------- wage deposits
 
 @service
-def deposit_assess(*, actor, project: Project, contract_signed_on: datetime.date, clean_years: int = 0,
-                   recent_arrears: bool = False) -> WageDeposit:
-    """Compute (or recompute, when the facts change) the deposit a project's contract requires and its deadline."""
+def deposit_assess(*, actor, project: Project, contract_signed_on: datetime.date, due_from: datetime.date | None = None) -> WageDeposit:
+    """Compute (or recompute, when the facts change) the deposit a project's contract requires and its deadline:
+    the rate follows the general contractor's credit (years without arrears, arrears in the last two years).
+    `due_from`: the day the lodging period runs from, if not the contract's (a re-assessment raising the deposit
+    gives the top-up its own period)."""
     access.require(actor, "deposit.assess", project)
-    if clean_years < 0:
-        raise ServiceError("invalid_number", _("Years without arrears cannot be negative."), "clean_years")
+    standing = credit_standing(project.general_contractor)
+    clean_years, recent_arrears = standing.clean_years, standing.recent_arrears
     requirement = required_deposit(contract_amount=project.contract_amount, region=project.region, clean_years=clean_years,
                                    recent_arrears=recent_arrears)
-    deadline = add_working_days(contract_signed_on, int(rules.value("deposit.lodge_within_working_days", project.region)))
+    deadline = add_working_days(due_from or contract_signed_on, int(rules.value("deposit.lodge_within_working_days", project.region)))
     deposit = WageDeposit.objects.select_for_update().filter(project=project).first()
     before = audit.snapshot(deposit) if deposit else None
     deposit = deposit or WageDeposit(project=project)

@@ -141,6 +141,7 @@ def _raise(rule, finding: Finding, router: "Router", now, today: datetime.date) 
         region=region, industry=industry, department=router.department(region, industry, region.level), level=region.level,
         facts=_json(finding.facts), raised_at=now, updated_at=now, due_at=due_at(rule.severity, region, today))
     AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.RAISED, to_status=AlertStatus.OPEN)
+    events.emit(events.ALERT_CHANGED, project_ids={alert.project_id} - {None})
     if not finding.ended and not events.is_suppressed():
         transaction.on_commit(lambda: notify.alert_raised(alert))
     return alert
@@ -153,6 +154,7 @@ def close(alert: Alert, status: str, kind: str, reason: str, actor, now) -> None
     alert.closed_automatically = kind == ActionKind.AUTO_RESOLVED
     alert.save(update_fields=["status", "closed_at", "resolution", "updated_at", "closed_automatically"])
     AlertAction.objects.create(alert=alert, at=now, actor=actor, kind=kind, note=reason, from_status=before, to_status=status)
+    events.emit(events.ALERT_CHANGED, project_ids={alert.project_id} - {None})
 
 
 def due_at(severity: str, region: Region, today: datetime.date) -> datetime.datetime:
@@ -214,5 +216,6 @@ def escalate_overdue(now: datetime.datetime | None = None) -> int:
                                        note=_("Not handled in time at %(before)s; escalated to %(after)s.") % {
                                            "before": before, "after": str(department)})
             transaction.on_commit(lambda a=alert: notify.alert_escalated(a))
+            events.emit(events.ALERT_CHANGED, project_ids={alert.project_id} - {None})
             moved += 1
     return moved

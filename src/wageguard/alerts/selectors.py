@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from wageguard.core import clock, months
 from wageguard.accounts.models import WageAccount, WageDeposit
 from wageguard.core.models import Agency, Region, RegionLevel, User
 
-from .models import ACCOUNT_RULES, OPEN_STATUSES, Alert, AlertAction
+from .models import ACCOUNT_RULES, OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus, Severity
 
 
 @dataclass
@@ -173,3 +174,55 @@ def attachment_get(*, user, pk: int) -> AlertAction:
     if action is None:
         raise Http404("attachment")
     return action
+
+
+# ---------------------------------------------------------------- for the credit app (the platform's reads, no person)
+
+SENDER_RULES = ("late_data",)          # data timeliness as a sender
+DEPOSIT_RULES = ("deposit_missing",)   # the deposit history
+
+
+@dataclass(frozen=True)
+class AlertFact:
+    enterprise_id: int   # whose conduct it is: the owner for labour cost, else the enterprise named or the general contractor
+    alert_id: int
+    rule: str
+    severity: str
+    overdue: bool        # escalated, or still open past its deadline
+
+
+# Labour cost is the owner's to allocate (条例第二十九条): these alerts name the general contractor, which answers
+# them in the inbox, but they count against the owner.
+OWNER_RULES = ("labour_cost_missing", "labour_cost_late", "labour_cost_low")
+
+
+def _party():
+    return Case(When(rule__in=OWNER_RULES, project__isnull=False, then=F("project__owner_id")),
+                default=Coalesce("enterprise_id", "project__general_contractor_id"))
+
+
+def credit_facts(*, since: datetime.datetime, enterprise_ids=None) -> list[AlertFact]:
+    """Alerts raised since `since` and not dismissed (a dismissal says there was nothing), with their party and
+    whether their handling ran late."""
+    now = clock.now()
+    escalated = AlertAction.objects.filter(alert_id=OuterRef("pk"), kind=ActionKind.ESCALATED)
+    qs = (Alert.objects.filter(raised_at__gte=since).exclude(status=AlertStatus.DISMISSED)
+          .annotate(party=_party(), was_escalated=Exists(escalated)).filter(party__isnull=False))
+    if enterprise_ids is not None:
+        qs = qs.filter(party__in=list(enterprise_ids))
+    return [AlertFact(party, pk, rule, severity, bool(was_escalated) or (status in OPEN_STATUSES and due < now))
+            for party, pk, rule, severity, was_escalated, status, due
+            in qs.values_list("party", "pk", "rule", "severity", "was_escalated", "status", "due_at").iterator(chunk_size=5000)]
+
+
+def credit_candidates(*, project_ids=None) -> list[Alert]:
+    """Alerts that call for a credit record: a red alert still open after its first deadline (escalated), and
+    arrears an official confirmed (resolved by a person, not dismissed, not cleared by the data itself)."""
+    escalated = AlertAction.objects.filter(alert_id=OuterRef("pk"), kind=ActionKind.ESCALATED)
+    overdue_red = Q(severity=Severity.RED, status__in=OPEN_STATUSES) & Q(Exists(escalated))
+    confirmed_arrears = Q(rule="arrears", status=AlertStatus.RESOLVED, closed_automatically=False)
+    qs = (Alert.objects.filter(overdue_red | confirmed_arrears).annotate(party=_party()).filter(party__isnull=False)
+          .select_related("project__region", "region"))
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=list(project_ids))
+    return list(qs)

@@ -265,6 +265,65 @@ def alert_q(user) -> Q:
     return NOTHING
 
 
+# Which agencies decide each kind of credit record: HRSS the wage records (arrears, the joint-punishment blacklist,
+# major violations, malicious claims); the industry departments the market ban; any supervising department a
+# commendation. (Names as strings: core may not import the credit app.)
+CREDIT_KIND_AGENCIES: dict[str, tuple[str, ...]] = {
+    "arrears_found": (Agency.HRSS,), "arrears_settled": (Agency.HRSS,), "blacklist": (Agency.HRSS,),
+    "major_violation": (Agency.HRSS,), "malicious_claim": (Agency.HRSS,),
+    "market_ban": (Agency.HOUSING, Agency.TRANSPORT, Agency.WATER),
+    "commendation": (Agency.HRSS, Agency.HOUSING, Agency.TRANSPORT, Agency.WATER),
+}
+
+
+def credit_record_q(user) -> Q:
+    """Credit records: officials (not the police) those decided by a department of their region's subtree; the
+    party its own once notified to it (an enterprise's admin and staff, a worker); banks and the police none
+    (the public sees the published ones on the public pages)."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if is_official(user):
+        mine = Q(department__region__code__startswith=_region_prefix(user))
+        return mine if sees_personal_data(user) else mine & Q(worker__isnull=True)  # a person's record is personal data
+    notified = Q(objection_due_on__isnull=False)
+    if is_enterprise_staff(user):
+        return notified & Q(enterprise_id=user.enterprise_id)
+    if is_worker(user):
+        return notified & Q(worker_id=user.worker_id)
+    return NOTHING
+
+
+def enterprise_rating_q(user) -> Q:
+    """Credit ratings: officials (not the police) those of enterprises registered in their region or taking part
+    in a project they see; enterprise staff their own; nobody else."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if is_official(user):
+        seen = _model("registry.Enterprise").objects.filter(enterprise_q(user)).values("pk")
+        return Q(enterprise__region__code__startswith=_region_prefix(user)) | Q(enterprise_id__in=seen)
+    if is_enterprise_staff(user):
+        return Q(enterprise_id=user.enterprise_id)
+    return NOTHING
+
+
+def evidence_q(user) -> Q:
+    """Evidence requests: the police those of their department or below; HRSS officials those of police
+    departments in their region (they approve them); nobody else."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if user.role == Role.POLICE and agency(user) == Agency.POLICE:
+        return Q(department__region__code__startswith=_region_prefix(user))
+    if is_official(user, Agency.HRSS):
+        return Q(department__region__code__startswith=_region_prefix(user))
+    return NOTHING
+
+
 # ---------------------------------------------------------------- capabilities (role × scope)
 
 
@@ -368,6 +427,33 @@ def reviews_identity(user, review) -> bool:
     return is_official(user, Agency.HRSS) and in_region(user, review.region.code)
 
 
+def decides_credit(user, record) -> bool:
+    """Officials of the record's deciding agency, in its department's region or above."""
+    department = record.department
+    return is_official(user, department.agency) and in_region(user, department.region.code)
+
+
+def proposes_credit(user, record) -> bool:
+    """An official of an agency that decides this kind, for a department of their region."""
+    return record.department.agency in CREDIT_KIND_AGENCIES.get(record.kind, ()) and decides_credit(user, record)
+
+
+def party_of_record(user, record) -> bool:
+    """The party itself: the enterprise's admin, or the worker."""
+    if record.enterprise_id:
+        return user.role == Role.ENTERPRISE_ADMIN and is_staff_of(user, record.enterprise_id)
+    return bool(record.worker_id) and is_worker(user) and user.worker_id == record.worker_id
+
+
+def is_police(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.role == Role.POLICE and agency(user) == Agency.POLICE)
+
+
+def approves_evidence(user, request) -> bool:
+    """HRSS of the requesting police department's region or above."""
+    return is_official(user, Agency.HRSS) and in_region(user, request.department.region.code)
+
+
 @dataclass(frozen=True)
 class Capability:
     roles: tuple[str, ...]                              # the roles that may ever do it (platform admins always)
@@ -438,6 +524,16 @@ CAPABILITIES: dict[str, Capability] = {
     # alerts
     "alert.handle": Capability(OFFICIAL_ONLY, handles_alert, gettext_lazy("Only the department handling the alert may do this.")),
     "alert.answer": Capability(STAFF, answers_alert, gettext_lazy("Only the enterprise concerned may answer this alert.")),
+    # credit
+    "credit.propose": Capability(OFFICIAL_ONLY, proposes_credit, gettext_lazy("Only the department that decides this kind of record, in its region, may propose it.")),
+    "credit.decide": Capability(OFFICIAL_ONLY, decides_credit, gettext_lazy("Only the deciding department of this record may do this.")),
+    "credit.object": Capability(_roles(Role.ENTERPRISE_ADMIN, Role.WORKER), party_of_record,
+                                gettext_lazy("Only the party to the record may object or apply for its repair.")),
+    "evidence.request": Capability(_roles(Role.POLICE), lambda u, _obj: is_police(u), gettext_lazy("Only the police request evidence packages.")),
+    "evidence.approve": Capability(OFFICIAL_ONLY, approves_evidence,
+                                   gettext_lazy("Only the HRSS department of the requesting police's region approves an evidence package.")),
+    "evidence.download": Capability(_roles(Role.POLICE), lambda u, r: is_police(u) and u.department_id == r.department_id,
+                                    gettext_lazy("Only the requesting police department downloads its evidence package.")),
     # platform
     "apiclient.manage": Capability((), None, gettext_lazy("Only platform administrators manage API clients.")),
     # pages (role level only)
@@ -453,6 +549,8 @@ CAPABILITIES: dict[str, Capability] = {
     "payroll.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.BANK_OPERATOR), None),
     "quality.view": Capability(OFFICIAL_ONLY, None),
     "payslips.view": Capability(_roles(Role.WORKER), None),
+    "credit.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.WORKER), None),
+    "evidence.view": Capability(_roles(Role.POLICE, Role.OFFICIAL), lambda u, _person: is_police(u) or is_official(u, Agency.HRSS)),
     "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, _person: is_official(u, Agency.HRSS)),
     "signed_in": Capability(tuple(Role.values), None),
 }
@@ -460,8 +558,16 @@ CAPABILITIES: dict[str, Capability] = {
 ALIASES = {
     "payroll.rebuild": "payroll.prepare", "payroll.submit": "payroll.prepare", "payroll.return": "payroll.confirm",
     "line.adjust": "payroll.prepare", "line.warning": "payroll.prepare", "line.reissue": "payroll.reissue",
+    "credit.notify": "credit.decide", "credit.withdraw": "credit.decide", "credit.publish": "credit.decide",
+    "credit.remove": "credit.decide", "credit.repair": "credit.decide", "credit.refuse_repair": "credit.decide",
+    "credit.repair_apply": "credit.object", "evidence.reject": "evidence.approve",
     "alert.assign": "alert.handle", "alert.start": "alert.handle", "alert.resolve": "alert.handle", "alert.dismiss": "alert.handle",
 }
+
+
+# Acts that are a particular person's to make, which a platform administrator does not make for them: a party's
+# objection or repair application, the requesting police's download of its evidence.
+PERSONAL = ("credit.object", "evidence.download")
 
 
 def capability(name: str) -> Capability:
@@ -474,7 +580,7 @@ def can(user, name: str, obj=None) -> bool:
         return True
     if not user.is_authenticated:
         return False
-    if user.is_platform_admin:
+    if user.is_platform_admin and ALIASES.get(name, name) not in PERSONAL:
         return True
     cap = capability(name)
     if user.role not in cap.roles:
@@ -489,7 +595,7 @@ def require(user, name: str, obj=None) -> None:
 
 
 NAV = ("projects.list", "onboarding.view", "accounts.list", "deposits.view", "bank.console", "alerts.view", "alerts.map",
-       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "apiclient.manage")
+       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "credit.view", "evidence.view", "apiclient.manage")
 
 
 def nav(user) -> dict[str, bool]:

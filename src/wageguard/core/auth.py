@@ -115,7 +115,7 @@ def second_factor_due(user) -> bool:
 
 
 # Pages a person who still owes the second factor may open: the code and the enrolment, signing out, language.
-OPEN_BEFORE_SECOND_FACTOR = ("/login/", "/logout/", "/account/security/", "/i18n/", "/static/")
+OPEN_BEFORE_SECOND_FACTOR = ("/login/", "/logout/", "/account/security/", "/i18n/", "/static/", "/public/")
 
 
 class SecondFactorMiddleware:

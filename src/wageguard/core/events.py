@@ -20,6 +20,8 @@ ATTENDANCE_INGESTED = "attendance.ingested"
 ACCOUNT_BOOKED = "account.transaction_booked"
 ACCOUNT_OPENED = "account.opened"
 DEPOSIT_CHANGED = "deposit.changed"
+ALERT_CHANGED = "alert.changed"              # raised, closed, escalated (credit listens: ratings, proposals)
+CREDIT_CHANGED = "credit.changed"            # a credit record decided, published, removed or repaired
 SWEEP = "platform.sweep"                     # everything judged again (only ever dispatched, never emitted)
 
 Subscriber = Callable[..., object]  # (event, project ids, periods, *, now: bool): now = run it here, not queued

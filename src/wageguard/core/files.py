@@ -43,6 +43,7 @@ KINDS = {
     "contract": FileKind(10 * MB, DOCUMENTS),
     "certificate": FileKind(10 * MB, DOCUMENTS),
     "alert_answer": FileKind(10 * MB, DOCUMENTS),
+    "credit_evidence": FileKind(10 * MB, DOCUMENTS),  # an objection's or a repair application's proof
     "roster_import": FileKind(5 * MB, (XLSX,)),
 }
 

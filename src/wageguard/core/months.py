@@ -65,3 +65,9 @@ def add_years(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February into a common year
         return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: datetime.date, count: int) -> datetime.date:
+    """The same day `count` months later (earlier, if negative), or that month's last day when it is shorter."""
+    month = shift(of(day), count)
+    return min(first_day(month).replace(day=min(day.day, 28)) + datetime.timedelta(days=max(day.day - 28, 0)), last_day(month))

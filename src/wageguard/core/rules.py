@@ -16,6 +16,9 @@ from .models import Region, RegionalSetting
 
 REGULATION_724 = "《保障农民工工资支付条例》（国务院令第724号）"
 REGULATION_65 = "《工程建设领域农民工工资保证金规定》（人社部发〔2021〕65号）"
+CREDIT_45 = "《拖欠农民工工资失信联合惩戒对象名单管理暂行办法》（人社部令第45号）"
+MAJOR_VIOLATION_RULE = "《重大劳动保障违法行为社会公布办法》（人社部令第29号）"
+CREDIT_SCORING = "山东省建筑市场企业用工信用评价办法（评分标准）"
 SHANDONG_2022_SHARES = "山东省2022年工程建设领域人工费用拨付比例（房建≥20%、交通≥8%、市政水利≥12%）"
 
 
@@ -88,6 +91,36 @@ RULES: dict[str, Rule] = {r.key: r for r in [
          _("working days to handle a red alert before it is escalated"), Decimal("1"), Decimal("30")),
     Rule("alert.sla_working_days.yellow", Decimal("5"), "working days", f"{REGULATION_724}第四十九条（及时处置）",
          _("working days to handle a yellow alert before it is escalated"), Decimal("1"), Decimal("30")),
+    # Credit (credit/rating.py): each weight is the points one fact adds to the base score (negative: deducted).
+    Rule("credit.objection_working_days", Decimal("5"), "working days", f"{CREDIT_45}第九条（告知当事人，5个工作日内陈述申辩）",
+         _("working days the party has to object to a proposed credit record"), Decimal("1"), Decimal("30")),
+    Rule("credit.base_score", Decimal("100"), "points", CREDIT_SCORING, _("credit score before any fact"), Decimal("0"), Decimal("1000")),
+    Rule("credit.band.a", Decimal("90"), "points", CREDIT_SCORING, _("lowest score rated A"), Decimal("0"), Decimal("1000")),
+    Rule("credit.band.b", Decimal("75"), "points", CREDIT_SCORING, _("lowest score rated B"), Decimal("0"), Decimal("1000")),
+    Rule("credit.band.c", Decimal("60"), "points", CREDIT_SCORING, _("lowest score rated C (below: D)"), Decimal("0"), Decimal("1000")),
+    Rule("credit.weight.arrears_found", Decimal("-15"), "points per record", CREDIT_SCORING, _("weight: arrears found"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.arrears_per_10k", Decimal("-1"), "points per 10,000 yuan", CREDIT_SCORING,
+         _("weight: each 10,000 yuan of arrears found"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.arrears_settled", Decimal("5"), "points per record", CREDIT_SCORING, _("weight: arrears settled"), Decimal("0"), Decimal("100")),
+    Rule("credit.weight.blacklist", Decimal("-50"), "points", f"{CREDIT_45}；{CREDIT_SCORING}", _("weight: on the joint-punishment blacklist"),
+         Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.major_violation", Decimal("-30"), "points", f"{MAJOR_VIOLATION_RULE}；{CREDIT_SCORING}",
+         _("weight: major labour-law violation"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.market_ban", Decimal("-50"), "points", CREDIT_SCORING, _("weight: barred from the construction market"),
+         Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.commendation", Decimal("5"), "points", CREDIT_SCORING, _("weight: commendation"), Decimal("0"), Decimal("100")),
+    Rule("credit.weight.alert_red", Decimal("-3"), "points per alert", CREDIT_SCORING, _("weight: a red alert"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.alert_yellow", Decimal("-1"), "points per alert", CREDIT_SCORING, _("weight: a yellow alert"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.alert_overdue", Decimal("-2"), "points per alert", f"{REGULATION_724}第四十九条；{CREDIT_SCORING}",
+         _("weight: an alert not handled by its deadline"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.sender_late", Decimal("-1"), "points per alert", f"山东省农民工工资支付监管平台建设方案（数据一日内上报）；{CREDIT_SCORING}",
+         _("weight: late or missing data as a sender"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.deposit_late", Decimal("-5"), "points per deposit", f"{REGULATION_65}第七条；{CREDIT_SCORING}",
+         _("weight: a wage deposit not lodged in full by its deadline"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.deposit_drawn", Decimal("-5"), "points per drawdown", f"{REGULATION_65}第十一条（动用保证金支付工资）；{CREDIT_SCORING}",
+         _("weight: the wage deposit drawn to pay wages"), Decimal("-100"), Decimal("0")),
+    Rule("credit.weight.complaint_upheld", Decimal("-5"), "points per complaint", CREDIT_SCORING,
+         _("weight: a complaint upheld"), Decimal("-100"), Decimal("0")),
 ]}
 
 

@@ -5,8 +5,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from wageguard.core import access
 from wageguard.core.models import INDUSTRY_AGENCY, Region, Role
@@ -220,3 +221,22 @@ def projects_by_pk(ids) -> dict[int, Project]:
 def roster_between(project_ids, first: datetime.date, last: datetime.date) -> QuerySet[Employment]:
     """Employments of the projects on the roster on some day between `first` and `last`."""
     return Employment.objects.filter(project_id__in=project_ids).on_roster(first, last)
+
+
+def enterprises_of_projects(project_ids) -> set[int]:
+    """Every enterprise taking part in these projects (owner and contractors among them)."""
+    return set(Participation.objects.filter(project_id__in=list(project_ids)).values_list("enterprise_id", flat=True))
+
+
+def enterprise_history_start(enterprise_ids=None) -> dict[int, datetime.date]:
+    """Since when the platform knows each enterprise's conduct: the start of its earliest project, or the day it was
+    registered here if that is earlier (a years-clean claim needs years of history)."""
+    enterprises = Enterprise.objects.all() if enterprise_ids is None else Enterprise.objects.filter(pk__in=list(enterprise_ids))
+    start = {pk: timezone.localdate(created) for pk, created in enterprises.values_list("pk", "created_at").iterator(chunk_size=10000)}
+    participations = Participation.objects.filter(project__started_on__isnull=False)
+    if enterprise_ids is not None:
+        participations = participations.filter(enterprise_id__in=list(enterprise_ids))
+    for pk, earliest in participations.values("enterprise_id").annotate(earliest=Min("project__started_on")).values_list("enterprise_id", "earliest"):
+        if pk in start and earliest < start[pk]:
+            start[pk] = earliest
+    return start

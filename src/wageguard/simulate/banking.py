@@ -337,9 +337,9 @@ def simulate_deposits(*, projects: list[Project], seed: int, actor, label: Calla
         if signed_on is None or _at(signed_on, 9) > until or WageDeposit.objects.filter(project=project).exists():
             continue
         rng = random.Random(f"{seed}:wage-deposit:{project.code}")
+        rng.choice(range(6)), rng.random()  # the draws that once typed in a credit history (from credit now): a seed's province stays the same
         with clock.travel(_at(signed_on, 9)):
-            deposit = account_services.deposit_assess(actor=actor, project=project, contract_signed_on=signed_on,
-                                                      clean_years=rng.choice([0, 0, 0, 1, 2, 3]), recent_arrears=rng.random() < 0.05)
+            deposit = account_services.deposit_assess(actor=actor, project=project, contract_signed_on=signed_on)
         created += 1
         state = deposit_state(deposit, signed_on)
         roll = rng.random()

@@ -41,7 +41,7 @@ def demo_users_create() -> list[DemoLogin]:
         ("wage_officer", Role.WAGE_OFFICER, {"enterprise": project.general_contractor, "project": project}, f"劳资专管员：{project.name}"),
         ("bank_operator", Role.BANK_OPERATOR, {"bank_code": bank.code}, f"{bank.name}：本行专户与推送记录"),
         ("worker", Role.WORKER, {"worker": worker_employment.worker}, f"农民工 {worker_employment.worker.name}：本人信息"),
-        ("police", Role.POLICE, {"department": department(province, Agency.POLICE)}, "公安：证据包（信用功能上线后）"),
+        ("police", Role.POLICE, {"department": department(province, Agency.POLICE)}, "公安：证据包的申请与下载"),
     ]
     result = []
     for username, role, links, sees in logins:

@@ -31,6 +31,7 @@ from wageguard.registry.validators import region_of_id_number
 from . import names
 from .attendance import AttendanceSummary, Gates
 from .banking import Banks, BankSummary, simulate_deposits
+from .credit import CreditSummary, simulate_credit
 from .models import SimulationRun
 from .payroll import Payrolls, PayrollSummary
 
@@ -76,6 +77,7 @@ class Summary:
     banks: BankSummary | None = None
     payroll: PayrollSummary | None = None
     alerts: dict[str, int] = field(default_factory=dict)  # raised by the final sweep, per rule
+    credit: CreditSummary | None = None
 
     @property
     def rows(self) -> int:
@@ -351,6 +353,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
         _deliver(province, summary, run, gates, first_today, now)
         with clock.travel(now):
             summary.alerts = {code: raised for answer in events.dispatch(events.SWEEP) if answer for code, raised in answer.items()}
+        summary.credit = simulate_credit(labels=summary.labels, actor=gates.actor, now=now)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

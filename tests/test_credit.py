@@ -491,3 +491,10 @@ def test_the_events_of_an_alert_refresh_the_rating(world, django_capture_on_comm
         _red_alert(world)
     assert CreditRating.objects.get(enterprise=world.gc_a).lines[0]["key"] == "alert_red"
     assert AlertAction.objects.exists()
+
+
+def test_the_public_lists_are_in_chinese_whatever_the_visitor_chose(settings):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/public/").content.decode()
+    assert "失信信息公示" in page and "Published credit lists" not in page

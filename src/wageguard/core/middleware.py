@@ -20,6 +20,8 @@ class LanguageMiddleware:
     def __call__(self, request):
         if request.path.startswith("/api/"):
             language = translation.get_language_from_request(request)
+        elif request.path.startswith("/public/"):  # the published lists are published in Chinese
+            language = settings.LANGUAGE_CODE
         else:
             chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
             language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -91,18 +91,21 @@ def simulate_credit(*, labels: list[dict], actor, now: datetime.datetime) -> Cre
     found = _arrears_by_enterprise(labels)[:ARREARS_RECORDS]
     for rank, (enterprise_id, payroll_ids) in enumerate(found):
         payroll = Payroll.objects.select_related("project__region__parent", "enterprise").get(pk=payroll_ids[0])
-        unpaid = (PayrollLine.objects.current().filter(payroll_id__in=payroll_ids, net__gt=0).exclude(result__status="paid")
-                  .aggregate(total=Sum("net"))["total"])
+        lines = PayrollLine.objects.current().filter(payroll_id__in=payroll_ids, net__gt=0)
+        # Unpaid today, or (paid late since) what was owed at the deadline.
+        unpaid = lines.exclude(result__status="paid").aggregate(total=Sum("net"))["total"] or lines.aggregate(total=Sum("net"))["total"]
+        if not unpaid:
+            continue
         hrss = Department.objects.get(region=payroll.project.region, agency=Agency.HRSS)
         city = payroll.project.region.parent.name
         months = "、".join(sorted(Payroll.objects.filter(pk__in=payroll_ids).values_list("month", flat=True)))
         record = _through(
             actor, today - datetime.timedelta(days=25 + 3 * rank), department=hrss, kind=RecordKind.ARREARS_FOUND,
-            enterprise=payroll.enterprise, project=payroll.project, amount=unpaid or None, legal_basis=BASIS_ARREARS,
+            enterprise=payroll.enterprise, project=payroll.project, amount=unpaid, legal_basis=BASIS_ARREARS,
             document=f"{city}人社欠薪认定〔{today.year}〕{rank + 1}号",
-            facts=f"经调查，{payroll.enterprise.name}在{payroll.project.name}拖欠农民工{months}工资{unpaid or 0}元，逾期未支付。")
+            facts=f"经调查，{payroll.enterprise.name}在{payroll.project.name}拖欠农民工{months}工资{unpaid}元，逾期未支付。")
         summary.records += 1
-        if rank == 0:
+        if not summary.published:  # the worst of them on the blacklist
             _through(actor, _working_day_before(today), department=hrss, kind=RecordKind.BLACKLIST, enterprise=payroll.enterprise,
                      project=payroll.project, publish_months=36, legal_basis=BASIS_BLACKLIST,
                      document=f"{city}人社失信决〔{today.year}〕1号",

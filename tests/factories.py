@@ -273,7 +273,13 @@ def build_scope(name: str, *, county: str, city: str, bank_code: str, account_nu
     credit_services.ratings_refresh()
     evidence_request = credit_evidence.evidence_request(actor=users["police_city"], subject_type="project", project_code=p.code,
                                                         case_number=f"{name}-case-1", reason="涉嫌拒不支付劳动报酬罪")
+    from wageguard.complaints import services as complaint_services
+
+    complaint = complaint_services.complaint_file(actor=users["worker"], project=p, kinds=["unpaid"], months_claimed=["2026-06"])
+    complaint_answer = complaint_services.complaint_answer(actor=users["sub_admin"], complaint=complaint, note="已核实",
+                                                           attachment=pdf_upload("reply.pdf"))
     objects = {
+        "complaints.complaint": complaint, "complaints.complaintaction": complaint_answer,
         "registry.enterprise": gc, "credit.creditrecord": record, "credit.creditaction": objection, "credit.evidencerequest": evidence_request,
         "registry.project": p, "registry.employment": employment, "registry.worker": worker,
         "registry.identityreview": worker.identity_reviews.get(), "registry.wagecardchange": change,

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "wageguard.payroll",
     "wageguard.alerts",
     "wageguard.credit",
+    "wageguard.complaints",
     "wageguard.simulate",
 ]
 
@@ -219,6 +220,12 @@ WAGEGUARD_MAX_BODY_BYTES = 25 * 1024 * 1024
 # Rate limits (core/middleware.py): "<count>/<s|m|h>" per key, on the cache. Tests may turn them off.
 RATELIMIT_ENABLE = os.environ.get("WAGEGUARD_RATELIMIT", "1") == "1"
 RATELIMIT_USE_CACHE = "ratelimit"
+# Text messages (workers' sign-in codes): a sender class (core/sms.py); the demo shows the code on screen.
+WAGEGUARD_SMS_SENDER = os.environ.get("WAGEGUARD_SMS_SENDER", "wageguard.core.sms.LogSender")
+WAGEGUARD_SMS_URL = os.environ.get("WAGEGUARD_SMS_URL", "")
+WAGEGUARD_SMS_KEY = os.environ.get("WAGEGUARD_SMS_KEY", "")
+WAGEGUARD_SMS_SHOW_CODE = DEV and os.environ.get("WAGEGUARD_SMS_SHOW_CODE", "1") == "1"
+
 WAGEGUARD_RATE_LIMITS = {
     "anonymous": "60/m",           # pages without sign-in, per address (the login page, public pages)
     "login": "20/m",               # sign-in attempts per address (the lockout counts failures per account)

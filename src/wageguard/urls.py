@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("wageguard.payroll.urls")),
     path("", include("wageguard.alerts.urls")),
     path("", include("wageguard.credit.urls")),
+    path("", include("wageguard.complaints.urls")),
 ]

@@ -177,3 +177,11 @@ def live_deposits_of(enterprise_ids) -> QuerySet[WageDeposit]:
     """Deposits of the enterprises' projects not completed yet (re-assessed when their credit worsens)."""
     return (WageDeposit.objects.filter(enterprise_id__in=list(enterprise_ids)).exclude(project__status="completed")
             .select_related("project__region", "project__general_contractor"))
+
+
+def debits_to_cards(card_indexes, first: datetime.date, last: datetime.date) -> QuerySet[AccountTransaction]:
+    """Debits from any dedicated account to these cards (by their blind index) between two days: money that reached a
+    worker whatever the ledger says."""
+    return (AccountTransaction.objects.filter(amount__lt=0, counterparty_account_index__in=[c for c in card_indexes if c],
+                                              booked_at__date__gte=first, booked_at__date__lte=last)
+            .select_related("account__project"))

@@ -121,3 +121,9 @@ def punches_between(first: datetime.date, last: datetime.date) -> QuerySet[Atten
 def projects_with_late_punches(since: datetime.datetime) -> QuerySet[BatchProjectCount]:
     """The projects (as `project_id` values) some of whose punches arrived late since then."""
     return BatchProjectCount.objects.filter(late__gt=0, received_at__gte=since).values("project_id")
+
+
+def days_of_worker(worker_id: int, first: datetime.date, last: datetime.date, project_ids=None) -> QuerySet[AttendanceDay]:
+    """A worker's own attendance days (their calendar, a complaint's screening)."""
+    days = AttendanceDay.objects.filter(worker_id=worker_id, day__gte=first, day__lte=last)
+    return days.filter(project_id__in=list(project_ids)) if project_ids is not None else days

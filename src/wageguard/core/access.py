@@ -324,6 +324,25 @@ def evidence_q(user) -> Q:
     return NOTHING
 
 
+def complaint_q(user) -> Q:
+    """Complaints: officials of the labour inspection (HRSS) and of the copied industry department of the complaint's
+    region or above; the enterprise named (its admin; a wage officer on their project); the worker their own."""
+    if not user.is_authenticated:
+        return NOTHING
+    if user.is_platform_admin:
+        return EVERYTHING
+    if is_official(user):
+        agency_of = user.department.agency
+        in_area = Q(region__code__startswith=_region_prefix(user))
+        return in_area if agency_of == Agency.HRSS else in_area & Q(copied__agency=agency_of)
+    if is_enterprise_staff(user):
+        named = Q(enterprise_id=user.enterprise_id)
+        return named & Q(project_id=user.project_id) if user.role == Role.WAGE_OFFICER else named
+    if is_worker(user):
+        return Q(worker_id=user.worker_id)
+    return NOTHING
+
+
 # ---------------------------------------------------------------- capabilities (role × scope)
 
 
@@ -454,6 +473,11 @@ def approves_evidence(user, request) -> bool:
     return is_official(user, Agency.HRSS) and in_region(user, request.department.region.code)
 
 
+def handles_complaint(user, complaint) -> bool:
+    """The labour inspection (HRSS) handling it now, or above it."""
+    return is_official(user, Agency.HRSS) and in_region(user, complaint.department.region.code)
+
+
 @dataclass(frozen=True)
 class Capability:
     roles: tuple[str, ...]                              # the roles that may ever do it (platform admins always)
@@ -534,6 +558,14 @@ CAPABILITIES: dict[str, Capability] = {
                                    gettext_lazy("Only the HRSS department of the requesting police's region approves an evidence package.")),
     "evidence.download": Capability(_roles(Role.POLICE), lambda u, r: is_police(u) and u.department_id == r.department_id,
                                     gettext_lazy("Only the requesting police department downloads its evidence package.")),
+    # complaints
+    "complaint.file": Capability(_roles(Role.WORKER), lambda u, project: is_worker(u) and _model("registry.Employment").objects.filter(
+        worker_id=u.worker_id, project_id=project.pk).exists(), gettext_lazy("You may complain only about a project you worked on.")),
+    "complaint.record": Capability(OFFICIAL_ONLY, lambda u, project: is_official(u, Agency.HRSS) and in_region(u, project.region.code),
+                                   gettext_lazy("Only the labour inspection of the project's region records a complaint.")),
+    "complaint.handle": Capability(OFFICIAL_ONLY, handles_complaint, gettext_lazy("Only the labour inspection handling the complaint may do this.")),
+    "complaint.answer": Capability(STAFF, lambda u, c: is_enterprise_staff(u) and type(c).objects.filter(complaint_q(u), pk=c.pk).exists(),
+                                   gettext_lazy("Only the enterprise named may answer this complaint.")),
     # platform
     "apiclient.manage": Capability((), None, gettext_lazy("Only platform administrators manage API clients.")),
     # pages (role level only)
@@ -551,6 +583,8 @@ CAPABILITIES: dict[str, Capability] = {
     "payslips.view": Capability(_roles(Role.WORKER), None),
     "credit.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES, Role.WORKER), None),
     "evidence.view": Capability(_roles(Role.POLICE, Role.OFFICIAL), lambda u, _person: is_police(u) or is_official(u, Agency.HRSS)),
+    "complaints.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "me.view": Capability(_roles(Role.WORKER), None),
     "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, _person: is_official(u, Agency.HRSS)),
     "signed_in": Capability(tuple(Role.values), None),
 }
@@ -561,13 +595,15 @@ ALIASES = {
     "credit.notify": "credit.decide", "credit.withdraw": "credit.decide", "credit.publish": "credit.decide",
     "credit.remove": "credit.decide", "credit.repair": "credit.decide", "credit.refuse_repair": "credit.decide",
     "credit.repair_apply": "credit.object", "evidence.reject": "evidence.approve",
+    "complaint.accepted": "complaint.handle", "complaint.investigating": "complaint.handle", "complaint.mediated": "complaint.handle",
+    "complaint.resolved": "complaint.handle", "complaint.arbitration": "complaint.handle", "complaint.rejected": "complaint.handle",
     "alert.assign": "alert.handle", "alert.start": "alert.handle", "alert.resolve": "alert.handle", "alert.dismiss": "alert.handle",
 }
 
 
 # Acts that are a particular person's to make, which a platform administrator does not make for them: a party's
 # objection or repair application, the requesting police's download of its evidence.
-PERSONAL = ("credit.object", "evidence.download")
+PERSONAL = ("credit.object", "evidence.download", "complaint.file")
 
 
 def capability(name: str) -> Capability:
@@ -595,7 +631,7 @@ def require(user, name: str, obj=None) -> None:
 
 
 NAV = ("projects.list", "onboarding.view", "accounts.list", "deposits.view", "bank.console", "alerts.view", "alerts.map",
-       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "credit.view", "evidence.view", "apiclient.manage")
+       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "credit.view", "evidence.view", "complaints.view", "me.view", "apiclient.manage")
 
 
 def nav(user) -> dict[str, bool]:

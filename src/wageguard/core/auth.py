@@ -33,6 +33,7 @@ from .access import route
 from .transactions import service
 
 LOGIN_AT = "wageguard_login_at"
+SMS_VERIFIED = "wageguard.sms_verified"  # the session was opened with a code texted to the worker's phone: a second factor
 ABSOLUTE_SESSION_SECONDS = 12 * 3600
 
 
@@ -126,7 +127,8 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and second_factor_due(user) and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR):
+        if (user is not None and second_factor_due(user) and not request.session.get(SMS_VERIFIED)
+                and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR)):
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": "second_factor_required", "detail": _("Give the one-time code of your authenticator first.")},
                                     status=401)

@@ -21,7 +21,9 @@ from .errors import ServiceError
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAGIC = ((PDF, b"%PDF-", ".pdf"), (JPEG, b"\xff\xd8\xff", ".jpg"), (PNG, b"\x89PNG\r\n\x1a\n", ".png"), (XLSX, b"PK\x03\x04", ".xlsx"))
+MP3, AMR = "audio/mpeg", "audio/amr"  # a phone's short voice note
+MAGIC = ((PDF, b"%PDF-", ".pdf"), (JPEG, b"\xff\xd8\xff", ".jpg"), (PNG, b"\x89PNG\r\n\x1a\n", ".png"), (XLSX, b"PK\x03\x04", ".xlsx"),
+         (MP3, b"ID3", ".mp3"), (AMR, b"#!AMR\n", ".amr"))
 EXTENSION = {content_type: ext for content_type, _magic, ext in MAGIC}
 DOCUMENTS = (PDF, JPEG, PNG)
 MB = 2**20
@@ -44,6 +46,7 @@ KINDS = {
     "certificate": FileKind(10 * MB, DOCUMENTS),
     "alert_answer": FileKind(10 * MB, DOCUMENTS),
     "credit_evidence": FileKind(10 * MB, DOCUMENTS),  # an objection's or a repair application's proof
+    "complaint_evidence": FileKind(5 * MB, (JPEG, PNG, PDF, MP3, AMR)),  # photos, a document, a short voice note
     "roster_import": FileKind(5 * MB, (XLSX,)),
 }
 
@@ -56,7 +59,7 @@ class Accepted:
 
 
 def _describe(types: tuple[str, ...]) -> str:
-    return "、".join({PDF: "PDF", JPEG: "JPEG", PNG: "PNG", XLSX: "Excel (.xlsx)"}[t] for t in types)
+    return "、".join({PDF: "PDF", JPEG: "JPEG", PNG: "PNG", XLSX: "Excel (.xlsx)", MP3: "MP3", AMR: "AMR"}[t] for t in types)
 
 
 def accept(upload, kind: str, noun: str, field: str = "file") -> Accepted:

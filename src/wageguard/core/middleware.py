@@ -98,7 +98,7 @@ def client_ip(request) -> str:
 SIGNED_KEY_HEADER = "X-WG-Key"
 IN_PROCESS = "wageguard.in_process"  # a WSGI environ key only this process can set (the simulator's transport)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-LOGIN_PATHS = ("/login/", "/login/otp/", "/admin/login/")
+LOGIN_PATHS = ("/login/", "/login/otp/", "/login/worker/", "/admin/login/")
 
 
 def _ip(group, request) -> str:

@@ -121,6 +121,8 @@ RULES: dict[str, Rule] = {r.key: r for r in [
          _("weight: the wage deposit drawn to pay wages"), Decimal("-100"), Decimal("0")),
     Rule("credit.weight.complaint_upheld", Decimal("-5"), "points per complaint", CREDIT_SCORING,
          _("weight: a complaint upheld"), Decimal("-100"), Decimal("0")),
+    Rule("complaint.sla_working_days", Decimal("10"), "working days", f"{REGULATION_724}第五十条（投诉处理）",
+         _("working days to handle a complaint before it is escalated"), Decimal("1"), Decimal("60")),
 ]}
 
 

@@ -197,3 +197,10 @@ def cards_paid_by(project_ids, card_indexes) -> set[tuple[int, str]]:
     """(project, card index) pairs that the projects' ledgers pay."""
     return set(PayrollLine.objects.filter(payroll__project_id__in=project_ids, card_index__in=card_indexes)
                .values_list("payroll__project_id", "card_index").distinct())
+
+
+def lines_of_worker(worker_id: int, months, project_ids=None) -> QuerySet[PayrollLine]:
+    """A worker's ledger lines in force for these months, with the bank's result (a complaint's facts)."""
+    lines = (PayrollLine.objects.current().filter(worker_id=worker_id, payroll__month__in=list(months))
+             .exclude(payroll__status=PayrollStatus.DRAFT).select_related("payroll__project", "payroll__enterprise", "result"))
+    return lines.filter(payroll__project_id__in=list(project_ids)) if project_ids is not None else lines

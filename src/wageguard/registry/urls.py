@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/worker/", signin.sign_in, name="worker_sign_in"),
+    path("me/password/", signin.password, name="worker_password"),
     path("projects/", views.project_list, name="project_list"),
     path("projects/todo/", views.onboarding_todo, name="onboarding_todo"),
     path("projects/new/", views.project_create, name="project_create"),

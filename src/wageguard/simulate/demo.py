@@ -18,14 +18,25 @@ class DemoLogin:
     sees: str
 
 
+def demo_project() -> Project | None:
+    """The project the demo's logins are made from: the first onboarded one."""
+    return Project.objects.filter(onboarded_at__isnull=False).select_related("region__parent", "general_contractor").order_by("code").first()
+
+
+def demo_worker_employment() -> Employment | None:
+    """The employment of the demo's worker login: the demo project's first."""
+    project = demo_project()
+    return Employment.objects.filter(project=project).select_related("worker", "project").order_by("id").first() if project else None
+
+
 def demo_users_create() -> list[DemoLogin]:
     """One login per role, chosen from the generated data so that each has something to see."""
-    project = Project.objects.filter(onboarded_at__isnull=False).select_related("region__parent", "general_contractor").order_by("code").first()
+    project = demo_project()
     if project is None:
         raise RuntimeError("no onboarded project: run the simulator first")
     city = project.region.parent
     province = city.parent
-    worker_employment = Employment.objects.filter(project=project).select_related("worker").order_by("id").first()
+    worker_employment = demo_worker_employment()
     department = lambda region, agency: Department.objects.get(region=region, agency=agency)  # noqa: E731
     industry_agency = INDUSTRY_AGENCY[project.industry]
     account = WageAccount.objects.filter(project=project).select_related("bank").first() or WageAccount.objects.select_related("bank").first()
@@ -40,7 +51,7 @@ def demo_users_create() -> list[DemoLogin]:
          f"{project.general_contractor.name}：本企业参建项目"),
         ("wage_officer", Role.WAGE_OFFICER, {"enterprise": project.general_contractor, "project": project}, f"劳资专管员：{project.name}"),
         ("bank_operator", Role.BANK_OPERATOR, {"bank_code": bank.code}, f"{bank.name}：本行专户与推送记录"),
-        ("worker", Role.WORKER, {"worker": worker_employment.worker}, f"农民工 {worker_employment.worker.name}：本人信息"),
+        ("worker", Role.WORKER, {"worker": worker_employment.worker}, f"农民工 {worker_employment.worker.name}：我的工作与工资、投诉（手机页面）"),
         ("police", Role.POLICE, {"department": department(province, Agency.POLICE)}, "公安：证据包的申请与下载"),
     ]
     result = []

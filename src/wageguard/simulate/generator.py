@@ -31,6 +31,7 @@ from wageguard.registry.validators import region_of_id_number
 from . import names
 from .attendance import AttendanceSummary, Gates
 from .banking import Banks, BankSummary, simulate_deposits
+from .complaints import simulate_complaints
 from .credit import CreditSummary, simulate_credit
 from .models import SimulationRun
 from .payroll import Payrolls, PayrollSummary
@@ -78,6 +79,7 @@ class Summary:
     payroll: PayrollSummary | None = None
     alerts: dict[str, int] = field(default_factory=dict)  # raised by the final sweep, per rule
     credit: CreditSummary | None = None
+    complaints: int = 0
 
     @property
     def rows(self) -> int:
@@ -354,6 +356,7 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
         with clock.travel(now):
             summary.alerts = {code: raised for answer in events.dispatch(events.SWEEP) if answer for code, raised in answer.items()}
         summary.credit = simulate_credit(labels=summary.labels, actor=gates.actor, now=now)
+        summary.complaints = simulate_complaints(labels=summary.labels, seed=province.p.seed, now=now)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

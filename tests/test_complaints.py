@@ -194,3 +194,26 @@ def test_the_calendar_matches_the_stored_attendance_days(world, gate, worker_use
     assert response.status_code == 302 and response["Location"] == f"/complaints/{complaint.pk}/"
     assert complaint.screening[0]["verdict"] == records.SUPPORTED
     assert Decimal(complaint.facts["unpaid_estimate"]) == Decimal("600.00")
+
+
+# ---------------------------------------------------------------- the site notice board
+
+
+def test_the_notice_board_pdf_carries_a_qr_code_to_the_projects_public_page(world, settings):
+    import pypdfium2
+    import zxingcpp
+
+    settings.WAGEGUARD_PUBLIC_URL = "https://wage.example.gov.cn"
+    client = Client()
+    client.force_login(world.users["gc_a_admin"])
+    response = client.get(f"/projects/{world.jinan_building.pk}/notice-board.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    page = pypdfium2.PdfDocument(response.content)[0]
+    image = page.render(scale=1.5).to_pil()
+    (found,) = zxingcpp.read_barcodes(image)
+    assert found.text == f"https://wage.example.gov.cn/public/projects/{world.jinan_building.code}/"
+    public = Client().get(f"/public/projects/{world.jinan_building.code}/")
+    assert public.status_code == 200 and world.gc_a.name in public.content.decode()
+    assert Client().get("/public/projects/NO-SUCH/").status_code == 404
+    client.force_login(world.users["gc_b_admin"])  # not its project
+    assert client.get(f"/projects/{world.jinan_building.pk}/notice-board.pdf").status_code == 404

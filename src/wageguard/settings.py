@@ -220,6 +220,9 @@ WAGEGUARD_MAX_BODY_BYTES = 25 * 1024 * 1024
 # Rate limits (core/middleware.py): "<count>/<s|m|h>" per key, on the cache. Tests may turn them off.
 RATELIMIT_ENABLE = os.environ.get("WAGEGUARD_RATELIMIT", "1") == "1"
 RATELIMIT_USE_CACHE = "ratelimit"
+# Where the public pages are reached from outside (the notice boards' QR codes point there).
+WAGEGUARD_PUBLIC_URL = os.environ.get("WAGEGUARD_PUBLIC_URL", "http://127.0.0.1:8000")
+
 # Text messages (workers' sign-in codes): a sender class (core/sms.py); the demo shows the code on screen.
 WAGEGUARD_SMS_SENDER = os.environ.get("WAGEGUARD_SMS_SENDER", "wageguard.core.sms.LogSender")
 WAGEGUARD_SMS_URL = os.environ.get("WAGEGUARD_SMS_URL", "")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import noticeboard, views
 
 urlpatterns = [
     path("me/", views.my_work, name="my_work"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("complaints/<int:pk>/", views.detail, name="complaint_detail"),
     path("complaints/<int:pk>/<slug:step>/", views.step, name="complaint_step"),
     path("complaints/files/<int:pk>", views.attachment, name="complaint_attachment"),
+    path("projects/<int:pk>/notice-board.pdf", noticeboard.board_pdf, name="notice_board"),
+    path("public/projects/<str:code>/", noticeboard.project_page, name="public_project"),
 ]

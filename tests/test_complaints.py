@@ -217,3 +217,40 @@ def test_the_notice_board_pdf_carries_a_qr_code_to_the_projects_public_page(worl
     assert Client().get("/public/projects/NO-SUCH/").status_code == 404
     client.force_login(world.users["gc_b_admin"])  # not its project
     assert client.get(f"/projects/{world.jinan_building.pk}/notice-board.pdf").status_code == 404
+
+
+def _board(client, code, **form):
+    data = {"name": "张三", "kinds": ["unpaid", "no_real_name"], "months": [JUNE], "text": "没发工资", "action": "send", **form}
+    return client.post(f"/public/projects/{code}/complain/", data)
+
+
+@pytest.mark.parametrize("registered", [True, False])
+def test_a_complaint_from_the_notice_board_without_an_account(world, worker_user, settings, registered):
+    settings.WAGEGUARD_SMS_SENDER = "wageguard.core.sms.LogSender"
+    from tests.factories import id_number
+
+    typed = worker_user.worker.id_number if registered else id_number(birth=D(1990, 3, 3))
+    client = Client()
+    code = world.jinan_building.code
+    sent = _board(client, code, id_number=typed, phone="13700001111").content.decode()
+    shown = sent.split("验证码为")[1].strip()[:6]
+    wrong = client.post(f"/public/projects/{code}/complain/", {"code": "000000" if shown != "000000" else "111111", "action": "verify"})
+    assert wrong.status_code == 200 and not Complaint.objects.exists()
+    _board(client, code, id_number=typed, phone="13700001111")
+    page = client.post(f"/public/projects/{code}/complain/", {"code": "", "action": "verify"})
+    assert not Complaint.objects.exists() and page.status_code == 200
+    from wageguard.registry.models import SignInCode
+
+    SignInCode.objects.all().delete()
+    sent = _board(client, code, id_number=typed, phone="13700001111").content.decode()
+    done = client.post(f"/public/projects/{code}/complain/", {"code": sent.split("验证码为")[1].strip()[:6], "action": "verify"}).content.decode()
+    complaint = Complaint.objects.get()
+    assert f"{complaint.pk}" in done and "劳动监察" in done  # the same answer, registered or not
+    assert (complaint.worker_id is not None) is registered and complaint.channel == "board"
+    verdicts = {v["claim"]: v["verdict"] for v in complaint.screening}
+    assert verdicts["no_real_name"] == (records.CONTRADICTED if registered else records.SUPPORTED)
+    assert complaint.enterprise == (world.sub_a if registered else world.gc_a)
+    enterprise = Client()
+    enterprise.force_login(world.users["sub_a_admin"] if registered else world.users["gc_a_admin"])
+    body = enterprise.get(f"/complaints/{complaint.pk}/").content.decode()
+    assert "13700001111" not in body and "张三" not in body and typed not in body

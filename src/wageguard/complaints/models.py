@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wageguard.core import access
+from wageguard.core.pii import BlindIndexField, EncryptedField, mask_phone
 from wageguard.registry.querysets import ScopedQuerySet
 
 
@@ -21,6 +22,7 @@ class ComplaintKind(models.TextChoices):
 
 class Channel(models.TextChoices):
     APP = "app", _("worker app")
+    BOARD = "board", _("notice board QR code")
     PHONE = "phone", _("by phone")
     COUNTER = "counter", _("in person")
 
@@ -57,7 +59,13 @@ class ComplaintQuerySet(ScopedQuerySet):
 
 
 class Complaint(models.Model):
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="complaints")
+    # The worker, when registered on the project; a person who complains from the notice board without being registered
+    # there is known by what they typed (their phone verified by a code).
+    worker = models.ForeignKey("registry.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
+    complainant_name = models.CharField(_("complainant"), max_length=64, blank=True)
+    complainant_id_number = EncryptedField(_("complainant's ID number"), blank=True)
+    complainant_id_number_index = BlindIndexField(source="complainant_id_number", null=True, db_index=True)
+    complainant_phone = EncryptedField(_("complainant's phone"), blank=True, masker=mask_phone)
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="complaints")
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="complaints")  # the employer named
     kinds = models.JSONField(_("kinds"), default=list)
@@ -88,6 +96,10 @@ class Complaint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def complainant(self) -> str:
+        return self.worker.name if self.worker_id else self.complainant_name
 
     def kind_labels(self) -> list[str]:
         return [str(ComplaintKind(k).label) for k in self.kinds if k in ComplaintKind.values]

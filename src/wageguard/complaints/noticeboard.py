@@ -11,7 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.contrib import messages
+from django.views.decorators.http import require_http_methods, require_safe
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -23,9 +24,16 @@ from reportlab.pdfgen import canvas
 
 from wageguard.accounts import selectors as account_selectors
 from wageguard.core.access import public, route
+from wageguard.core.errors import ServiceError
+from wageguard.core.middleware import client_ip
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
+from wageguard.registry import signin
 from wageguard.registry.models import Project
 from wageguard.registry.selectors import project_get
+from wageguard.registry.validators import validate_id_number
+
+from . import services
+from .models import ComplaintKind
 
 FONT = "STSong-Light"
 HOTLINE = "12333"
@@ -93,3 +101,41 @@ def project_page(request, code: str):
     if project is None:
         return render(request, "complaints/public_project.html", {"missing": True}, status=404)
     return render(request, "complaints/public_project.html", board(project))
+
+
+PENDING = "wageguard.board_complaint"  # the form, kept in the session while the phone's code is awaited
+
+
+@require_http_methods(["GET", "POST"])
+@public(code=lambda objects: objects["registry.project"].code)
+def board_complaint(request, code: str):
+    """Complain from the notice board: name, ID number, phone, what happened; then the code texted to that phone."""
+    project = Project.objects.filter(code=code[:32], onboarded_at__isnull=False).select_related("general_contractor", "region").first()
+    if project is None:
+        return render(request, "complaints/public_project.html", {"missing": True}, status=404)
+    post, context = request.POST, {"project": project, "kinds": ComplaintKind.choices}
+    try:
+        if post.get("action") == "send":
+            form = {"name": post.get("name", ""), "id_number": post.get("id_number", ""), "phone": post.get("phone", ""),
+                    "kinds": post.getlist("kinds"), "months": [m for m in post.getlist("months") if m], "text": post.get("text", "")[:4000]}
+            validate_id_number(form["id_number"], "id_number")
+            services.clean_kinds(form["kinds"]), services.clean_months(form["months"])  # refused before a code is spent
+            shown = signin.code_send(phone=form["phone"], address=client_ip(request), to_anyone=True)
+            request.session[PENDING] = {**form, "project": project.pk}
+            messages.success(request, _("A code was texted to your phone. Enter it to send the complaint."))
+            if shown:
+                messages.info(request, _("Demo: the code is %(code)s") % {"code": shown})
+            context["awaiting"] = True
+        elif post.get("action") == "verify":
+            form = request.session.get(PENDING) or {}
+            if form.get("project") != project.pk:
+                raise ServiceError("expired", _("Fill in the complaint again."), "code")
+            signin.code_verify(phone=form["phone"], code=post.get("code", ""))
+            complaint = services.complaint_from_board(project=project, name=form["name"], id_number=form["id_number"], phone=form["phone"],
+                                                      kinds=form["kinds"], months_claimed=form["months"], text=form["text"])
+            request.session.pop(PENDING, None)
+            return render(request, "complaints/public_complain.html", {**context, "done": complaint.pk})
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+        context["awaiting"] = post.get("action") == "verify"
+    return render(request, "complaints/public_complain.html", context)

@@ -78,9 +78,12 @@ def _estimate(entry: Month, contract: LabourContract | None) -> Decimal | None:
 
 
 def months_of(worker, project, wanted: list[str]) -> list[Month]:
-    """The records of these months (each with the pay that followed it: the month after, and the one after that)."""
+    """The records of these months (each with the pay that followed it: the month after, and the one after that);
+    a person not registered on the project has none."""
     if not wanted:
         return []
+    if worker is None:
+        return [Month(m) for m in sorted(set(wanted))]
     first, last = months.first_day(min(wanted)), months.last_day(max(wanted))
     by_month = {m: Month(m) for m in wanted}
     for day in attendance_selectors.days_of_worker(worker.pk, first, last, project_ids=[project.pk]):
@@ -120,13 +123,14 @@ def unpaid_months(worker, project, today: datetime.date | None = None) -> list[s
 def prefill(worker, project, wanted: list[str]) -> dict:
     """The facts a complaint starts with: the project, the employer, each month's days attended and claimed, what
     was paid, the unpaid amount estimated from the ledger or the contract."""
-    employment = Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
+    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
+                  if worker is not None else None)
     contract = _contract(employment)
     entries = months_of(worker, project, wanted)
     estimates = [e.unpaid_estimate for e in entries if e.unpaid_estimate]
     return {
         "project": project.name, "project_code": project.code,
-        "employer": employment.enterprise.name if employment else "",
+        "employer": employment.enterprise.name if employment else project.general_contractor.name,
         "contract": {"wage_basis": contract.wage_basis, "wage_rate": str(contract.wage_rate), "signed_on": contract.signed_on.isoformat()}
         if contract else None,
         "months": [{"month": e.month, "days_attended": e.days_attended, "days_claimed": e.days_claimed, "net": str(e.net),
@@ -171,12 +175,13 @@ def screen(*, worker, project, kinds: list[str], wanted: list[str]) -> list[dict
             verdicts += [_pay_verdict(kind, entry) for entry in entries] or [
                 _verdict(kind, NO_RECORDS, _("No month named: the records cannot be checked."))]
         elif kind == ComplaintKind.NO_CONTRACT:
-            employment = Employment.objects.filter(worker=worker, project=project).order_by("-entered_on").first()
+            employment = Employment.objects.filter(worker=worker, project=project).order_by("-entered_on").first() if worker else None
             contract = _contract(employment)
             verdicts.append(_verdict(kind, CONTRADICTED, _("A labour contract signed on %(day)s is on file.") % {"day": contract.signed_on})
                             if contract else _verdict(kind, SUPPORTED, _("No labour contract on file for this project.")))
         elif kind == ComplaintKind.NO_REAL_NAME:
-            employment = Employment.objects.filter(worker=worker, project=project).exclude(proof="").order_by("-entered_on").first()
+            employment = (Employment.objects.filter(worker=worker, project=project).exclude(proof="").order_by("-entered_on").first()
+                          if worker else None)
             verdicts.append(_verdict(kind, CONTRADICTED, _("Registered by real name on the project from %(day)s.") % {"day": employment.entered_on})
                             if employment else _verdict(kind, SUPPORTED, _("No proven real-name registration on the project.")))
         else:

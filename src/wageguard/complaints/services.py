@@ -14,7 +14,9 @@ from wageguard.core.errors import ServiceError
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
 from wageguard.core.transactions import service
 from wageguard.core.workdays import add_working_days
-from wageguard.registry.models import Employment
+from wageguard.core.pii import blind_index
+from wageguard.registry.models import Employment, Worker
+from wageguard.registry.validators import validate_id_number, validate_phone
 
 from . import records
 from .models import OPEN_STATUSES, Channel, Complaint, ComplaintAction, ComplaintKind, ComplaintStatus, Step
@@ -36,7 +38,7 @@ def _region_at(region, level: str):
     return region
 
 
-def _clean_kinds(kinds) -> list[str]:
+def clean_kinds(kinds) -> list[str]:
     kinds = [k for k in dict.fromkeys(kinds or []) if k]
     if not kinds:
         raise ServiceError("required", _("Choose what the complaint is about."), "kinds")
@@ -46,7 +48,7 @@ def _clean_kinds(kinds) -> list[str]:
     return kinds
 
 
-def _clean_months(values) -> list[str]:
+def clean_months(values) -> list[str]:
     wanted = sorted({m for m in (values or []) if m})
     if any(not months.is_month(m) for m in wanted):
         raise ServiceError("invalid_month", _("A month is written YYYY-MM."), "months")
@@ -73,7 +75,7 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
     employment = Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
     if employment is None:
         raise ServiceError("not_found", _("The worker is not registered on this project."), "project")
-    kinds, wanted = _clean_kinds(kinds), _clean_months(months_claimed)
+    kinds, wanted = clean_kinds(kinds), clean_months(months_claimed)
     if len(uploads) > MAX_FILES:
         raise ServiceError("too_many", _("At most %(n)d files.") % {"n": MAX_FILES}, "files")
     accepted = [files.accept(upload, "complaint_evidence", _("The file"), "files") for upload in uploads]
@@ -95,6 +97,36 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
     audit.record(actor=actor, action="complaint.filed", obj=complaint,
                  after={"project": project.pk, "enterprise": complaint.enterprise_id, "kinds": kinds, "months": wanted, "channel": channel,
                         "verdicts": [v["verdict"] for v in complaint.screening]})
+    return complaint
+
+
+@service
+def complaint_from_board(*, project, name: str, id_number: str, phone: str, kinds, months_claimed=(), text: str = "") -> Complaint:
+    """A complaint from the project's notice board, without an account (the phone proven by a code before this is
+    called). A person registered on the project complains as that worker; anyone else is known by what they typed,
+    and the general contractor answers (it answers for every wage on its project). The answer is the same either
+    way: nothing tells whether an ID number is registered."""
+    name = (name or "").strip()[:64]
+    if not name:
+        raise ServiceError("required", _("Give your name."), "name")
+    id_number, phone = validate_id_number(id_number, "id_number"), validate_phone(phone, "phone")
+    kinds, wanted = clean_kinds(kinds), clean_months(months_claimed)
+    worker = Worker.objects.filter(id_number_index=blind_index(id_number)).first()
+    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
+                  if worker else None)
+    worker = worker if employment else None
+    now, region = clock.now(), project.region
+    with translation.override(settings.LANGUAGE_CODE):
+        facts, screening = records.prefill(worker, project, wanted), records.screen(worker=worker, project=project, kinds=kinds, wanted=wanted)
+    complaint = Complaint.objects.create(
+        worker=worker, complainant_name=name, complainant_id_number=id_number, complainant_phone=phone, project=project,
+        enterprise=employment.enterprise if employment else project.general_contractor, kinds=kinds, months=wanted,
+        text=(text or "").strip()[:4000], channel=Channel.BOARD, facts=facts, screening=screening, region=region,
+        department=Department.objects.get(region=region, agency=Agency.HRSS),
+        copied=Department.objects.get(region=region, agency=INDUSTRY_AGENCY[project.industry]), filed_at=now, due_at=due_at(region, now))
+    ComplaintAction.objects.create(complaint=complaint, at=now, step=Step.FILED, note=complaint.text)
+    audit.record(actor=None, action="complaint.filed", obj=complaint, after={"project": project.pk, "channel": Channel.BOARD, "kinds": kinds,
+                                                                            "months": wanted, "registered": worker is not None})
     return complaint
 
 

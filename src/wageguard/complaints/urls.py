@@ -11,4 +11,5 @@ urlpatterns = [
     path("complaints/files/<int:pk>", views.attachment, name="complaint_attachment"),
     path("projects/<int:pk>/notice-board.pdf", noticeboard.board_pdf, name="notice_board"),
     path("public/projects/<str:code>/", noticeboard.project_page, name="public_project"),
+    path("public/projects/<str:code>/complain/", noticeboard.board_complaint, name="board_complaint"),
 ]

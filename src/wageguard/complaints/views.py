@@ -115,7 +115,8 @@ def detail(request, pk: int):
     sees_worker = access.sees_personal_data(user) and not access.is_enterprise_staff(user)
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "history": selectors.history(complaint),
-        "sees_worker": sees_worker, "phone": complaint.worker.phone if sees_worker and complaint.worker.phone else "",
+        "sees_worker": sees_worker,
+        "phone": (complaint.worker.phone if complaint.worker_id else complaint.complainant_phone) if sees_worker else "",
         "is_worker": access.is_worker(user),
         "steps": [s for s in services.TRANSITIONS if complaint.status in services.TRANSITIONS[s][0]]
         if access.can(user, "complaint.handle", complaint) else [],

@@ -57,9 +57,10 @@ def worker_login_for(worker: Worker) -> User:
 
 
 @service
-def code_send(*, phone: str, address: str = "") -> str | None:
-    """Text a code to the number if a worker is registered with it; the same answer either way. Returns the code
-    only where the demo shows it on screen."""
+def code_send(*, phone: str, address: str = "", to_anyone: bool = False) -> str | None:
+    """Text a code to the number if a worker is registered with it (or to any number, `to_anyone`: a complaint from
+    the notice board proves the phone it gives); the same answer either way. Returns the code only where the demo
+    shows it on screen."""
     phone = validate_phone(phone, "phone")
     index = blind_index(phone)
     now = clock.now()
@@ -68,37 +69,50 @@ def code_send(*, phone: str, address: str = "") -> str | None:
     code = f"{secrets.randbelow(10**6):06d}"
     SignInCode.objects.create(phone_index=index, code_hash=_digest(code), address=address[:64], created_at=now,
                               expires_at=now + datetime.timedelta(minutes=CODE_MINUTES))
-    if not Worker.objects.filter(phone_index=index).exists():
+    if not to_anyone and not Worker.objects.filter(phone_index=index).exists():
         return None  # nothing sent, nothing told
     sms.sender().send(phone, _("Your sign-in code is %(code)s, valid for %(minutes)d minutes. Tell it to nobody.") % {
         "code": code, "minutes": CODE_MINUTES})
     return code if settings.WAGEGUARD_SMS_SHOW_CODE else None
 
 
-def code_check(*, phone: str, code: str) -> User:
-    """The worker's login for a right code (used up); a wrong, late or used-up code is refused alike (a wrong try
-    still counts: it is recorded before the refusal)."""
-    user = _code_match(phone=validate_phone(phone, "phone"), code=(code or "").strip())
-    if user is None:
-        raise ServiceError("wrong_code", _("The code is wrong or has expired. Ask for a new one."), "code")
-    return user
+WRONG_CODE = ("wrong_code", gettext_lazy("The code is wrong or has expired. Ask for a new one."), "code")
+
+
+def code_verify(*, phone: str, code: str) -> None:
+    """The latest code texted to this number is right (and is used up), or refused: wrong, late or used up alike."""
+    if not _consume(phone=validate_phone(phone, "phone"), code=(code or "").strip()):
+        raise ServiceError(WRONG_CODE[0], str(WRONG_CODE[1]), WRONG_CODE[2])
 
 
 @service
-def _code_match(*, phone: str, code: str) -> User | None:
-    index = blind_index(phone)
-    pending = SignInCode.objects.select_for_update().filter(phone_index=index, used_at__isnull=True).order_by("-created_at", "-id").first()
+def _consume(*, phone: str, code: str) -> bool:
+    """One try at the number's latest code (a wrong try is counted and kept, as this transaction commits)."""
+    pending = (SignInCode.objects.select_for_update().filter(phone_index=blind_index(phone), used_at__isnull=True)
+               .order_by("-created_at", "-id").first())
     if pending is None or pending.expires_at <= clock.now() or pending.attempts >= MAX_TRIES:
-        return None
+        return False
     if not hmac.compare_digest(pending.code_hash, _digest(code)):
         pending.attempts += 1
         pending.save(update_fields=["attempts"])
-        return None
-    worker = Worker.objects.filter(phone_index=index).first()
-    if worker is None:
-        return None
+        return False
     pending.used_at = clock.now()
     pending.save(update_fields=["used_at"])
+    return True
+
+
+def code_check(*, phone: str, code: str) -> User:
+    """The worker's login for a right code; refused alike for a wrong code and a number no worker has. (Not one
+    transaction with the try: a refused try must stay counted.)"""
+    code_verify(phone=phone, code=code)
+    worker = Worker.objects.filter(phone_index=blind_index(validate_phone(phone, "phone"))).first()
+    if worker is None:
+        raise ServiceError(WRONG_CODE[0], str(WRONG_CODE[1]), WRONG_CODE[2])
+    return _signed_in(worker)
+
+
+@service
+def _signed_in(worker: Worker) -> User:
     user = worker_login_for(worker)
     audit.record(actor=user, action="core.worker_signed_in_by_code", obj=user)
     return user

@@ -254,3 +254,21 @@ def test_a_complaint_from_the_notice_board_without_an_account(world, worker_user
     enterprise.force_login(world.users["sub_a_admin"] if registered else world.users["gc_a_admin"])
     body = enterprise.get(f"/complaints/{complaint.pk}/").content.decode()
     assert "13700001111" not in body and "张三" not in body and typed not in body
+
+
+def test_a_supported_unpaid_claim_makes_the_arrears_alert_urgent(world, gate, worker_user):
+    from wageguard.alerts import engine
+    from wageguard.alerts.models import Alert
+    from wageguard.payroll import services as payroll_services
+
+    attend(gate, world.sub_worker_emp, [1, 2])
+    with at(D(2026, 7, 3)):
+        payroll_services.payroll_build(actor=None, project=world.jinan_building, enterprise=world.sub_a, month=JUNE)
+    with at(D(2026, 8, 3)):
+        engine.evaluate(["arrears"], engine.Scope.everything(), D(2026, 8, 3))
+    alert = Alert.objects.get(rule="arrears", project=world.jinan_building, period=JUNE)
+    complaint = file(world, worker_user, day=D(2026, 8, 4))  # Tuesday
+    alert.refresh_from_db()
+    assert complaint.screening[0]["verdict"] == records.SUPPORTED
+    assert alert.facts["complaints"] == [complaint.pk] and alert.due_at.astimezone().date() == D(2026, 8, 5)
+    assert alert.actions.filter(kind="updated").exists()

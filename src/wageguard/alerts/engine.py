@@ -164,6 +164,12 @@ def due_at(severity: str, region: Region, today: datetime.date) -> datetime.date
     return timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59, 59)))
 
 
+def due_at_next_working_day(region: Region, now: datetime.datetime) -> datetime.datetime:
+    """The end of the next working day (an alert made urgent)."""
+    deadline = add_working_days(timezone.localdate(now), 1).day
+    return timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59, 59)))
+
+
 class Router:
     """The department handling an alert: the agency that supervises the project's industry (HRSS for
     "other"), at the county, then the city, then the province. HRSS sees every alert of its region anyway.

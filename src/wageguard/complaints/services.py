@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from wageguard.alerts import services as alert_services
 from wageguard.core import access, audit, clock, files, months, rules
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
@@ -94,6 +95,7 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
         action = ComplaintAction(complaint=complaint, at=now, actor=actor, step=Step.FILED, attachment_type=kind.content_type)
         action.attachment.save(kind.name, upload, save=False)
         action.save()
+    _back_arrears(complaint)
     audit.record(actor=actor, action="complaint.filed", obj=complaint,
                  after={"project": project.pk, "enterprise": complaint.enterprise_id, "kinds": kinds, "months": wanted, "channel": channel,
                         "verdicts": [v["verdict"] for v in complaint.screening]})
@@ -125,9 +127,17 @@ def complaint_from_board(*, project, name: str, id_number: str, phone: str, kind
         department=Department.objects.get(region=region, agency=Agency.HRSS),
         copied=Department.objects.get(region=region, agency=INDUSTRY_AGENCY[project.industry]), filed_at=now, due_at=due_at(region, now))
     ComplaintAction.objects.create(complaint=complaint, at=now, step=Step.FILED, note=complaint.text)
+    _back_arrears(complaint)
     audit.record(actor=None, action="complaint.filed", obj=complaint, after={"project": project.pk, "channel": Channel.BOARD, "kinds": kinds,
                                                                             "months": wanted, "registered": worker is not None})
     return complaint
+
+
+def _back_arrears(complaint: Complaint) -> None:
+    """Each month of unpaid wages the records support makes that month's open arrears alert more urgent."""
+    for verdict in complaint.screening:
+        if verdict["claim"] == ComplaintKind.UNPAID and verdict["verdict"] == records.SUPPORTED and verdict["month"]:
+            alert_services.arrears_backed_by_complaint(project_id=complaint.project_id, month=verdict["month"], complaint_id=complaint.pk)
 
 
 # What each handling step does: the statuses it may follow, the status it leads to, whether it needs a note.

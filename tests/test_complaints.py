@@ -272,3 +272,14 @@ def test_a_supported_unpaid_claim_makes_the_arrears_alert_urgent(world, gate, wo
     assert complaint.screening[0]["verdict"] == records.SUPPORTED
     assert alert.facts["complaints"] == [complaint.pk] and alert.due_at.astimezone().date() == D(2026, 8, 5)
     assert alert.actions.filter(kind="updated").exists()
+
+
+def test_the_inspection_records_a_call_from_its_console(world, worker_user, client):
+    client.force_login(world.users["hrss_jinan"])
+    data = {"channel": "phone", "project_code": world.jinan_building.code, "id_number": worker_user.worker.id_number, "kinds": ["unpaid"],
+            "months": [JUNE], "text": "电话反映六月欠薪"}
+    response = client.post("/complaints/record/", data)
+    complaint = Complaint.objects.get()
+    assert response["Location"] == f"/complaints/{complaint.pk}/" and complaint.channel == "phone" and complaint.worker == worker_user.worker
+    client.post("/complaints/record/", {**data, "id_number": "370102199001011237"})  # nobody on the project: the same refusal
+    assert Complaint.objects.count() == 1

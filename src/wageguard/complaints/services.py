@@ -71,11 +71,12 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
         worker = actor.worker
     else:
         access.require(actor, "complaint.record", project)
-        if channel not in Channel.values or worker is None:
-            raise ServiceError("required", _("Name the worker."), "id_number")
-    employment = Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
-    if employment is None:
-        raise ServiceError("not_found", _("The worker is not registered on this project."), "project")
+        if channel not in (Channel.PHONE, Channel.COUNTER):
+            raise ServiceError("invalid_choice", _("Unknown channel."), "channel")
+    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
+                  if worker is not None else None)
+    if employment is None:  # one answer for an unknown ID number and one not on the project
+        raise ServiceError("not_found", _("The worker is not registered on this project."), "id_number")
     kinds, wanted = clean_kinds(kinds), clean_months(months_claimed)
     if len(uploads) > MAX_FILES:
         raise ServiceError("too_many", _("At most %(n)d files.") % {"n": MAX_FILES}, "files")

@@ -19,10 +19,11 @@ from wageguard.core.http import service_call
 from wageguard.core.pii import mask
 from wageguard.payroll import selectors as payroll_selectors
 from wageguard.registry.models import Employment, Project
-from wageguard.registry.selectors import worker_get
+from wageguard.core.errors import ServiceError
+from wageguard.registry.selectors import worker_by_id_number, worker_get
 
 from . import records, selectors, services
-from .models import Complaint, ComplaintAction, ComplaintKind, ComplaintStatus
+from .models import Channel, Complaint, ComplaintAction, ComplaintKind, ComplaintStatus
 
 LATE_ARRIVAL = datetime.time(9, 0)  # a first punch after nine is marked on the calendar
 
@@ -91,6 +92,30 @@ def complaint_new(request):
     return render(request, "complaints/complaint_new.html", {
         "project": project, "months": wanted, "facts": records.prefill(worker, project, wanted),
         "kinds": ComplaintKind.choices, "default_kinds": [ComplaintKind.UNPAID] if wanted else []})
+
+
+@require_http_methods(["GET", "POST"])
+@route("complaint.record")
+def complaint_record(request):
+    """The labour inspection records a complaint received by phone or at the counter, in the same workflow."""
+    context = {"kinds": ComplaintKind.choices, "channels": [(c, label) for c, label in Channel.choices if c in (Channel.PHONE, Channel.COUNTER)],
+               "data": request.POST}
+    if request.method == "POST":
+        created = {}
+
+        def record():
+            project = Project.objects.visible_to(request.user).filter(code=request.POST.get("project_code", "").strip()).first()
+            worker = worker_by_id_number(request.POST.get("id_number", "")) if request.POST.get("id_number") else None
+            if project is None:
+                raise ServiceError("not_found", _("No project with this code was found."), "project_code")
+            created["complaint"] = services.complaint_file(
+                actor=request.user, project=project, worker=worker, channel=request.POST.get("channel", Channel.PHONE),
+                kinds=request.POST.getlist("kinds"), months_claimed=[m for m in request.POST.getlist("months") if m],
+                text=request.POST.get("text", ""))
+
+        if service_call(request, record, _("Recorded.")):
+            return redirect("complaint_detail", pk=created["complaint"].pk)
+    return render(request, "complaints/record.html", context)
 
 
 def _filters(request) -> selectors.Filters:

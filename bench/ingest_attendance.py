@@ -48,6 +48,7 @@ def production_env(database_url: str) -> dict[str, str]:
                WAGEGUARD_FIELD_KEY=os.environ.get("WAGEGUARD_FIELD_KEY") or secrets.token_hex(16),
                WAGEGUARD_AUDIT_KEY=os.environ.get("WAGEGUARD_AUDIT_KEY") or secrets.token_urlsafe(32),
                WAGEGUARD_EVIDENCE_KEY=os.environ.get("WAGEGUARD_EVIDENCE_KEY") or secrets.token_urlsafe(32),
+               WAGEGUARD_SMS_LOG_ONLY="1",  # no worker signs in during the bench
                # plain HTTP on localhost, and the raw ingest rate (rate limits measured on their own)
                WAGEGUARD_SSL_REDIRECT="0", WAGEGUARD_RATELIMIT="0",
                # the run's moment (--today) for every process: this one, gunicorn's workers and the sender

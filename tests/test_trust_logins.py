@@ -314,6 +314,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
     env = dict(os.environ, WAGEGUARD_ENV="production", WAGEGUARD_SECRET_KEY="x" * 10 + "K9#mQ2$vL7@pR4!zT8&wN1^bY6*cF3" * 2,
                WAGEGUARD_FIELD_KEY="00112233445566778899aabbccddeeff", WAGEGUARD_AUDIT_KEY="prod-audit-key-from-the-vault-0123456789abcdef",
                WAGEGUARD_EVIDENCE_KEY="prod-evidence-key-from-the-vault-0123456789",
+               WAGEGUARD_SMS_SENDER="wageguard.core.sms.HttpSender", WAGEGUARD_SMS_URL="https://sms.example.gov.cn/send",
                WAGEGUARD_REDIS_URL="redis://127.0.0.1:6379/15", WAGEGUARD_VAR_DIR=str(tmp_path),
                DATABASE_URL=f"sqlite:///{tmp_path}/deploy.sqlite3", WAGEGUARD_ALLOWED_HOSTS="wageguard.example.gov.cn")
     result = subprocess.run([sys.executable, "-m", "wageguard.cli", "check", "--deploy", "--fail-level", "WARNING"],

@@ -63,11 +63,56 @@ def test_five_wrong_codes_burn_it_and_five_codes_an_hour(worker, texts):
             signin.code_check(phone=PHONE, code="000000" if code != "000000" else "111111")
     with pytest.raises(ServiceError):
         signin.code_check(phone=PHONE, code=code)  # the right one, too late
-    for _n in range(signin.CODES_PER_HOUR - 1):
+    with pytest.raises(ServiceError) as too_soon:
         signin.code_send(phone=PHONE)
-    with pytest.raises(ServiceError) as limited:
-        signin.code_send(phone=PHONE)
+    assert too_soon.value.code == "too_soon"  # a minute between two texts
+    start = clock.now()
+    for n in range(1, signin.CODES_PER_HOUR):
+        with clock.travel(start + datetime.timedelta(seconds=61 * n)):
+            signin.code_send(phone=PHONE)
+    with clock.travel(start + datetime.timedelta(seconds=61 * signin.CODES_PER_HOUR)):
+        with pytest.raises(ServiceError) as limited:
+            signin.code_send(phone=PHONE)
     assert limited.value.code == "too_many_codes"
+
+
+def test_a_new_code_supersedes_the_old_and_a_complaint_code_does_not_sign_in(worker, texts):
+    start = clock.now()
+    with clock.travel(start):
+        first = signin.code_send(phone=PHONE)
+    with clock.travel(start + datetime.timedelta(seconds=61)):
+        second = signin.code_send(phone=PHONE)
+        with pytest.raises(ServiceError):
+            signin.code_check(phone=PHONE, code=first)
+    with clock.travel(start + datetime.timedelta(seconds=122)):
+        complaint_code = signin.code_send(phone=PHONE, purpose=signin.COMPLAINT)
+        with pytest.raises(ServiceError):
+            signin.code_check(phone=PHONE, code=complaint_code)
+    assert second != complaint_code or True
+
+
+def test_an_employers_new_number_signs_nobody_in_for_three_days_and_the_old_one_is_told(world, worker, texts,
+                                                                                      django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        registry_services.worker_set_contact(actor=world.users["gc_b_admin"], worker=worker, phone="13700002222")
+    assert texts and texts[-1][0] == PHONE and "12333" in texts[-1][1]
+    texts.clear()
+    assert signin.code_send(phone="13700002222") is None and not texts  # nothing sent: the number is not usable yet
+    with clock.travel(clock.now() + datetime.timedelta(hours=73)):
+        code = signin.code_send(phone="13700002222")
+        assert signin.code_check(phone="13700002222", code=code).worker == worker
+
+
+def test_a_phone_shared_by_two_workers_signs_nobody_in(world, worker, texts):
+    registry_services.worker_set_contact(actor=system_admin(), worker=world.gc_a_worker_emp.worker, phone=PHONE)
+    assert signin.code_send(phone=PHONE) is None and not texts
+
+
+def test_a_password_is_set_only_in_a_session_opened_with_a_code(worker, texts):
+    user = signin.worker_login_for(worker)
+    client = Client()
+    client.force_login(user)
+    assert client.post("/me/password/", {"password": "a-long-secret-9"})["Location"] == "/login/worker/"
 
 
 def test_a_number_nobody_registered_gets_the_same_answer_and_no_text(world, texts):

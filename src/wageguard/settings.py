@@ -228,6 +228,9 @@ WAGEGUARD_SMS_SENDER = os.environ.get("WAGEGUARD_SMS_SENDER", "wageguard.core.sm
 WAGEGUARD_SMS_URL = os.environ.get("WAGEGUARD_SMS_URL", "")
 WAGEGUARD_SMS_KEY = os.environ.get("WAGEGUARD_SMS_KEY", "")
 WAGEGUARD_SMS_SHOW_CODE = DEV and os.environ.get("WAGEGUARD_SMS_SHOW_CODE", "1") == "1"
+if not DEV and WAGEGUARD_SMS_SENDER.endswith(".LogSender") and os.environ.get("WAGEGUARD_SMS_LOG_ONLY") != "1":
+    raise ImproperlyConfigured("WAGEGUARD_SMS_SENDER must send texts in production (e.g. wageguard.core.sms.HttpSender with "
+                               "WAGEGUARD_SMS_URL and WAGEGUARD_SMS_KEY); set WAGEGUARD_SMS_LOG_ONLY=1 only where workers do not sign in.")
 
 WAGEGUARD_RATE_LIMITS = {
     "anonymous": "60/m",           # pages without sign-in, per address (the login page, public pages)

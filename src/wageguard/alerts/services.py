@@ -88,15 +88,16 @@ def alert_answer(*, actor, alert: Alert, note: str, attachment=None) -> AlertAct
 
 
 @service
-def arrears_backed_by_complaint(*, project_id: int, month: str, complaint_id: int) -> Alert | None:
+def arrears_backed_by_complaint(*, project_id: int, enterprise_id: int, month: str, complaint_id: int) -> Alert | None:
     """A worker's complaint that the records support makes the open arrears alert of that project and month more
     urgent: the complaint is named in its facts, and it is due by the end of the next working day if not sooner."""
-    alert = (Alert.objects.select_for_update().filter(rule="arrears", project_id=project_id, period=month, status__in=OPEN_STATUSES)
+    alert = (Alert.objects.select_for_update().filter(rule="arrears", project_id=project_id, enterprise_id=enterprise_id, period=month,
+                                                     status__in=OPEN_STATUSES)
              .select_related("region").first())
     if alert is None or complaint_id in alert.facts.get("complaints", []):
         return alert
     now = clock.now()
-    alert.facts = {**alert.facts, "complaints": [*alert.facts.get("complaints", []), complaint_id]}
+    alert.facts = {**alert.facts, "complaints": [*alert.facts.get("complaints", []), complaint_id][-20:]}
     alert.due_at = min(alert.due_at, engine.due_at_next_working_day(alert.region, now))
     alert.updated_at = now
     alert.save(update_fields=["facts", "due_at", "updated_at"])

@@ -38,8 +38,9 @@ class ComplaintStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (ComplaintStatus.SUBMITTED, ComplaintStatus.ACCEPTED, ComplaintStatus.INVESTIGATING, ComplaintStatus.MEDIATED)
-# An upheld complaint: the wrong was found and put right, or sent on to arbitration (the credit rating counts it).
-UPHELD = (ComplaintStatus.RESOLVED, ComplaintStatus.ARBITRATION)
+# An upheld complaint: the wrong was found and put right (the credit rating counts it; a referral to arbitration
+# waits for the award, which the platform does not hold).
+UPHELD = (ComplaintStatus.RESOLVED,)
 
 
 class Step(models.TextChoices):

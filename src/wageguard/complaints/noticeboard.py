@@ -120,7 +120,8 @@ def board_complaint(request, code: str):
                     "kinds": post.getlist("kinds"), "months": [m for m in post.getlist("months") if m], "text": post.get("text", "")[:4000]}
             validate_id_number(form["id_number"], "id_number")
             services.clean_kinds(form["kinds"]), services.clean_months(form["months"])  # refused before a code is spent
-            shown = signin.code_send(phone=form["phone"], address=client_ip(request), to_anyone=True)
+            shown = signin.code_send(phone=form["phone"], address=client_ip(request), purpose=signin.COMPLAINT)
+            request.session.cycle_key()  # the pending form belongs to this session from now on
             request.session[PENDING] = {**form, "project": project.pk}
             messages.success(request, _("A code was texted to your phone. Enter it to send the complaint."))
             if shown:
@@ -130,7 +131,7 @@ def board_complaint(request, code: str):
             form = request.session.get(PENDING) or {}
             if form.get("project") != project.pk:
                 raise ServiceError("expired", _("Fill in the complaint again."), "code")
-            signin.code_verify(phone=form["phone"], code=post.get("code", ""))
+            signin.code_verify(phone=form["phone"], code=post.get("code", ""), purpose=signin.COMPLAINT)
             complaint = services.complaint_from_board(project=project, name=form["name"], id_number=form["id_number"], phone=form["phone"],
                                                       kinds=form["kinds"], months_claimed=form["months"], text=form["text"])
             request.session.pop(PENDING, None)

@@ -59,6 +59,15 @@ class Month:
         return sum((p.amount for p in self.paid), Decimal("0"))
 
 
+def employment_of(worker, project) -> Employment | None:
+    """The worker's proven employment on the project (an enterprise that merely typed the worker into its roster is
+    not their employer here), the latest first."""
+    if worker is None:
+        return None
+    return (Employment.objects.filter(worker=worker, project=project).exclude(proof="").select_related("enterprise")
+            .order_by("-entered_on").first())
+
+
 def _contract(employment: Employment | None) -> LabourContract | None:
     return employment.contracts.order_by("-signed_on").first() if employment else None
 
@@ -105,8 +114,7 @@ def months_of(worker, project, wanted: list[str]) -> list[Month]:
             entry = by_month.get(months.shift(months.of(timezone.localdate(txn.booked_at)), -1))  # a month is paid in the next
             if entry:
                 entry.paid.append(Paid(-txn.amount, timezone.localdate(txn.booked_at), _tail(worker.bank_card), "debit", txn.pk))
-    employment = Employment.objects.filter(worker=worker, project=project).order_by("-entered_on").first()
-    contract = _contract(employment)
+    contract = _contract(employment_of(worker, project))
     for entry in by_month.values():
         entry.unpaid_estimate = _estimate(entry, contract)
     return [by_month[m] for m in sorted(by_month)]
@@ -123,8 +131,7 @@ def unpaid_months(worker, project, today: datetime.date | None = None) -> list[s
 def prefill(worker, project, wanted: list[str]) -> dict:
     """The facts a complaint starts with: the project, the employer, each month's days attended and claimed, what
     was paid, the unpaid amount estimated from the ledger or the contract."""
-    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
-                  if worker is not None else None)
+    employment = employment_of(worker, project)
     contract = _contract(employment)
     entries = months_of(worker, project, wanted)
     estimates = [e.unpaid_estimate for e in entries if e.unpaid_estimate]
@@ -154,6 +161,9 @@ def _pay_verdict(claim: str, entry: Month) -> dict:
         return _verdict(claim, CONTRADICTED, _("Paid %(amount)s yuan on %(day)s to the card ending %(tail)s (%(how)s).") % {
             "amount": entry.paid_total, "day": paid.on, "tail": paid.card_tail, "how": how}, entry.month,
             {"payroll": entry.payrolls[0]} if entry.payrolls else {})
+    if entry.month >= months.shift(months.of(clock.localdate()), -1):  # a month's wages are due by the end of the next
+        return _verdict(claim, NO_RECORDS, _("The wages of %(month)s are not due yet (by the end of the following month).") % {
+            "month": entry.month}, entry.month)
     if entry.days_attended:
         text = _("Supported by the records: %(days)d days attended in %(month)s, no paid result.") % {"days": entry.days_attended,
                                                                                                      "month": entry.month}
@@ -175,13 +185,11 @@ def screen(*, worker, project, kinds: list[str], wanted: list[str]) -> list[dict
             verdicts += [_pay_verdict(kind, entry) for entry in entries] or [
                 _verdict(kind, NO_RECORDS, _("No month named: the records cannot be checked."))]
         elif kind == ComplaintKind.NO_CONTRACT:
-            employment = Employment.objects.filter(worker=worker, project=project).order_by("-entered_on").first() if worker else None
-            contract = _contract(employment)
+            contract = _contract(employment_of(worker, project))
             verdicts.append(_verdict(kind, CONTRADICTED, _("A labour contract signed on %(day)s is on file.") % {"day": contract.signed_on})
                             if contract else _verdict(kind, SUPPORTED, _("No labour contract on file for this project.")))
         elif kind == ComplaintKind.NO_REAL_NAME:
-            employment = (Employment.objects.filter(worker=worker, project=project).exclude(proof="").order_by("-entered_on").first()
-                          if worker else None)
+            employment = employment_of(worker, project)
             verdicts.append(_verdict(kind, CONTRADICTED, _("Registered by real name on the project from %(day)s.") % {"day": employment.entered_on})
                             if employment else _verdict(kind, SUPPORTED, _("No proven real-name registration on the project.")))
         else:

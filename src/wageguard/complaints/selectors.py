@@ -4,11 +4,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+
+from wageguard.core import access
 
 from wageguard.credit.rating import Line
 
-from .models import OPEN_STATUSES, UPHELD, Complaint, ComplaintAction
+from .models import OPEN_STATUSES, UPHELD, Complaint, ComplaintAction, Step
 
 
 @dataclass
@@ -38,7 +41,12 @@ def history(complaint: Complaint):
 
 
 def attachment_get(*, user, pk: int) -> ComplaintAction:
-    action = ComplaintAction.objects.filter(pk=pk, complaint__in=Complaint.objects.visible_to(user)).exclude(attachment="").first()
+    """A file of the complaint: officials and the worker all; the employer named only its own answers' (a worker's
+    photo or voice would tell it who complained)."""
+    actions = ComplaintAction.objects.filter(pk=pk, complaint__in=Complaint.objects.visible_to(user)).exclude(attachment="")
+    if access.is_enterprise_staff(user):
+        actions = actions.filter(step=Step.ANSWERED, actor__enterprise_id=user.enterprise_id)
+    action = actions.first()
     if action is None:
         raise Http404("attachment")
     return action
@@ -46,7 +54,9 @@ def attachment_get(*, user, pk: int) -> ComplaintAction:
 
 def upheld_by_enterprise(since: datetime.datetime, enterprise_ids) -> dict[int, Line]:
     """Complaints upheld since `since` (resolved, or sent to arbitration), against the employer named."""
-    qs = Complaint.objects.filter(status__in=UPHELD, closed_at__gte=since)
+    # Resolved after the inspection took it up (accepted or investigated): not a complaint closed on arrival.
+    taken_up = ComplaintAction.objects.filter(complaint_id=OuterRef("pk"), step__in=(Step.ACCEPTED, Step.INVESTIGATING))
+    qs = Complaint.objects.filter(Exists(taken_up), status__in=UPHELD, closed_at__gte=since)
     if enterprise_ids is not None:
         qs = qs.filter(enterprise_id__in=list(enterprise_ids))
     lines: dict[int, Line] = {}

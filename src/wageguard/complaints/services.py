@@ -16,7 +16,7 @@ from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
 from wageguard.core.transactions import service
 from wageguard.core.workdays import add_working_days
 from wageguard.core.pii import blind_index
-from wageguard.registry.models import Employment, Worker
+from wageguard.registry.models import Worker
 from wageguard.registry.validators import validate_id_number, validate_phone
 
 from . import records
@@ -37,6 +37,21 @@ def _region_at(region, level: str):
     while region.level != level and region.parent is not None:
         region = region.parent
     return region
+
+
+MAX_PER_DAY = 3  # complaints per worker a day
+
+
+def _not_again(worker, project, wanted: list[str]) -> None:
+    """One open complaint per worker, project and month (a later one adds nothing but a second deadline), and a
+    few a day: a flood would bury the real ones."""
+    open_ones = Complaint.objects.filter(worker=worker, project=project, status__in=OPEN_STATUSES)
+    for complaint in open_ones:
+        if set(complaint.months) & set(wanted) or (not wanted and not complaint.months):
+            raise ServiceError("already_open", _("Complaint no. %(id)d about this month is still being handled.") % {"id": complaint.pk}, "months")
+    since = clock.now() - datetime.timedelta(days=1)
+    if worker is not None and Complaint.objects.filter(worker=worker, filed_at__gte=since).count() >= MAX_PER_DAY:
+        raise ServiceError("too_many", _("At most %(n)d complaints a day.") % {"n": MAX_PER_DAY}, "months", status=429)
 
 
 def clean_kinds(kinds) -> list[str]:
@@ -73,11 +88,11 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
         access.require(actor, "complaint.record", project)
         if channel not in (Channel.PHONE, Channel.COUNTER):
             raise ServiceError("invalid_choice", _("Unknown channel."), "channel")
-    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
-                  if worker is not None else None)
+    employment = records.employment_of(worker, project)
     if employment is None:  # one answer for an unknown ID number and one not on the project
         raise ServiceError("not_found", _("The worker is not registered on this project."), "id_number")
     kinds, wanted = clean_kinds(kinds), clean_months(months_claimed)
+    _not_again(worker, project, wanted)
     if len(uploads) > MAX_FILES:
         raise ServiceError("too_many", _("At most %(n)d files.") % {"n": MAX_FILES}, "files")
     accepted = [files.accept(upload, "complaint_evidence", _("The file"), "files") for upload in uploads]
@@ -114,10 +129,12 @@ def complaint_from_board(*, project, name: str, id_number: str, phone: str, kind
         raise ServiceError("required", _("Give your name."), "name")
     id_number, phone = validate_id_number(id_number, "id_number"), validate_phone(phone, "phone")
     kinds, wanted = clean_kinds(kinds), clean_months(months_claimed)
-    worker = Worker.objects.filter(id_number_index=blind_index(id_number)).first()
-    employment = (Employment.objects.filter(worker=worker, project=project).select_related("enterprise").order_by("-entered_on").first()
-                  if worker else None)
+    # A registered worker is named only when the phone just proven is the one registered for them: whoever holds a
+    # copy of an ID card cannot complain in that worker's name.
+    worker = Worker.objects.filter(id_number_index=blind_index(id_number), phone_index=blind_index(phone)).first()
+    employment = records.employment_of(worker, project)
     worker = worker if employment else None
+    _not_again(worker, project, wanted) if worker else None
     now, region = clock.now(), project.region
     with translation.override(settings.LANGUAGE_CODE):
         facts, screening = records.prefill(worker, project, wanted), records.screen(worker=worker, project=project, kinds=kinds, wanted=wanted)
@@ -138,7 +155,8 @@ def _back_arrears(complaint: Complaint) -> None:
     """Each month of unpaid wages the records support makes that month's open arrears alert more urgent."""
     for verdict in complaint.screening:
         if verdict["claim"] == ComplaintKind.UNPAID and verdict["verdict"] == records.SUPPORTED and verdict["month"]:
-            alert_services.arrears_backed_by_complaint(project_id=complaint.project_id, month=verdict["month"], complaint_id=complaint.pk)
+            alert_services.arrears_backed_by_complaint(project_id=complaint.project_id, enterprise_id=complaint.enterprise_id,
+                                                       month=verdict["month"], complaint_id=complaint.pk)
 
 
 # What each handling step does: the statuses it may follow, the status it leads to, whether it needs a note.
@@ -181,6 +199,8 @@ def complaint_step(*, actor, complaint: Complaint, step: str, note: str = "") ->
 def complaint_answer(*, actor, complaint: Complaint, note: str, attachment=None) -> ComplaintAction:
     """The enterprise named answers (with evidence); the status does not change."""
     access.require(actor, "complaint.answer", complaint)
+    if not complaint.is_open:
+        raise ServiceError("closed", _("The complaint is closed."), "note")
     note = (note or "").strip()
     if not note:
         raise ServiceError("required", _("The answer needs an explanation."), "note")

@@ -16,7 +16,7 @@ from wageguard.attendance import selectors as attendance_selectors
 from wageguard.core import access, clock, files, months
 from wageguard.core.access import route
 from wageguard.core.http import service_call
-from wageguard.core.pii import mask
+from wageguard.core.pii import mask, mask_phone
 from wageguard.payroll import selectors as payroll_selectors
 from wageguard.registry.models import Employment, Project
 from wageguard.core.errors import ServiceError
@@ -137,11 +137,14 @@ def inbox(request):
 def detail(request, pk: int):
     complaint = selectors.complaint_get(user=request.user, pk=pk)
     user = request.user
-    sees_worker = access.sees_personal_data(user) and not access.is_enterprise_staff(user)
+    enterprise = access.is_enterprise_staff(user)
+    sees_worker = access.sees_personal_data(user) and not enterprise
+    phone = (complaint.worker.phone if complaint.worker_id else complaint.complainant_phone) if sees_worker else ""
     return render(request, "complaints/detail.html", {
         "complaint": complaint, "history": selectors.history(complaint),
-        "sees_worker": sees_worker,
-        "phone": (complaint.worker.phone if complaint.worker_id else complaint.complainant_phone) if sees_worker else "",
+        # The employer named sees what it must answer, not what would tell it who complained (the worker's facts,
+        # the screening's amounts and card tails, the worker's files).
+        "sees_worker": sees_worker, "sees_records": not enterprise, "phone": mask_phone(phone) if phone else "",
         "is_worker": access.is_worker(user),
         "steps": [s for s in services.TRANSITIONS if complaint.status in services.TRANSITIONS[s][0]]
         if access.can(user, "complaint.handle", complaint) else [],

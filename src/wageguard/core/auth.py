@@ -127,8 +127,8 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and second_factor_due(user) and not request.session.get(SMS_VERIFIED)
-                and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR)):
+        sms_verified = user is not None and user.is_authenticated and user.role == "worker" and request.session.get(SMS_VERIFIED)
+        if user is not None and second_factor_due(user) and not sms_verified and not request.path.startswith(OPEN_BEFORE_SECOND_FACTOR):
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": "second_factor_required", "detail": _("Give the one-time code of your authenticator first.")},
                                     status=401)

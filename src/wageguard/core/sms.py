@@ -4,6 +4,7 @@ a provider's HTTP API (`WAGEGUARD_SMS_URL`, `WAGEGUARD_SMS_KEY`), the shape most
 from __future__ import annotations
 
 import json
+import re
 import logging
 import urllib.request
 
@@ -14,8 +15,10 @@ log = logging.getLogger("wageguard.sms")
 
 
 class LogSender:
+    """Development only (settings refuse it in production): the log, with any code in the text masked."""
+
     def send(self, phone: str, text: str) -> None:
-        log.info("SMS to %s******%s: %s", phone[:3], phone[-2:], text)
+        log.info("SMS to %s******%s: %s", phone[:3], phone[-2:], re.sub(r"\d{4,}", "******", text))
 
 
 class HttpSender:

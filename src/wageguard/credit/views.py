@@ -186,7 +186,7 @@ def rating_list(request):
 
 
 def _source_link(source: dict) -> str:
-    names = {"credit_record": "credit_record", "alert": "alert_detail", "deposit": "deposit_detail"}
+    names = {"credit_record": "credit_record", "alert": "alert_detail", "deposit": "deposit_detail", "complaint": "complaint_detail"}
     name = names.get(source["type"])
     return reverse(name, args=[source["id"]]) if name else ""
 

@@ -188,6 +188,9 @@ class Worker(models.Model):
     photo = EncryptedField(_("photo (base64)"), blank=True)
     phone = EncryptedField(_("phone"), blank=True, masker=mask_phone)
     phone_index = BlindIndexField(source="phone", null=True, db_index=True)
+    # A number an employer puts on a worker signs nobody in until this moment (the old number is told at once): an
+    # employer cannot bind its own phone and sign in as the worker.
+    phone_usable_from = models.DateTimeField(null=True, blank=True)
     bank_card = EncryptedField(_("bank card"), blank=True)
     bank_card_index = BlindIndexField(source="bank_card", null=True, db_index=True)
     bank_name = models.CharField(_("card bank"), max_length=64, blank=True)

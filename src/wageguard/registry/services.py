@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
-from wageguard.core import access, audit, clock, files, rules
+from wageguard.core import access, audit, clock, files, rules, sms
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
@@ -609,8 +609,15 @@ def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_
         access.require(actor, "worker.phone", worker)
         locked = Worker.objects.select_for_update().get(pk=worker.pk)
         before = audit.snapshot(locked, ["phone"])
-        locked.phone = validate_phone(phone) if phone else ""
-        locked.save(update_fields=["phone", "phone_index", "updated_at"])
+        old_phone, locked.phone = locked.phone, validate_phone(phone) if phone else ""
+        # An official's re-binding (it saw the worker) counts at once; an employer's change after a cooling-off, the
+        # old number told (its owner can go to the labour inspection in time).
+        by_employer = old_phone and locked.phone != old_phone and not access.is_official(actor) and actor is not None
+        locked.phone_usable_from = clock.now() + PHONE_COOLING_OFF if by_employer else None
+        locked.save(update_fields=["phone", "phone_index", "phone_usable_from", "updated_at"])
+        if by_employer:
+            transaction.on_commit(lambda: sms.sender().send(old_phone, _(
+                "Your employer changed the mobile number registered for you on the wage platform. If this was not you, call 12333.")))
         audit.record(actor=actor, action="registry.worker_set_phone", obj=locked, before=before, after=audit.snapshot(locked, ["phone"]))
     if bank_card:
         card_change_request(actor=actor, worker=worker, card=bank_card, bank_name=bank_name or "")
@@ -618,6 +625,7 @@ def worker_set_contact(*, actor, worker: Worker, phone: str | None = None, bank_
 
 
 PII_FIELDS = {"id_number", "bank_card", "phone", "address"}
+PHONE_COOLING_OFF = datetime.timedelta(hours=72)
 
 
 @service

@@ -62,11 +62,13 @@ def simulate_complaints(*, labels: list[dict], seed: int, now: datetime.datetime
         if employment.worker_id in seen or len(seen) > WITH_BASIS:
             continue
         seen.add(employment.worker_id)
-        moment = now - datetime.timedelta(days=rng.randint(2, 12), hours=rng.randint(0, 8))
+        # After the month's wages fell due (by the end of the next month), before now.
+        due = timezone.make_aware(datetime.datetime.combine(months.first_day(months.shift(month, 2)), datetime.time(9)))
+        moment = min(max(now - datetime.timedelta(days=rng.randint(2, 12), hours=rng.randint(0, 8)), due), now)
         complaint = _complain(employment, month, moment)
         filed += 1
-        if rng.random() < 0.5:
-            _handle(complaint, [("accepted", ""), ("investigating", "已调取考勤和工资台账")], moment + datetime.timedelta(days=1))
+        if rng.random() < 0.5 and moment + datetime.timedelta(hours=2) <= now:
+            _handle(complaint, [("accepted", ""), ("investigating", "已调取考勤和工资台账")], moment + datetime.timedelta(hours=2))
     paid = (PayrollLine.objects.current().filter(result__status="paid", employment__isnull=False).exclude(worker_id__in=seen)
             .select_related("employment__project", "employment__worker", "payroll").order_by("id"))
     candidates = list(paid[:200])

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from wageguard.core import clock, events
 from wageguard.core import rules as thresholds
 from wageguard.core.models import INDUSTRY_AGENCY, Department, Region
-from wageguard.core.workdays import add_working_days
+from wageguard.core.workdays import end_of_working_day
 from wageguard.registry.models import Project
 
 from . import notify
@@ -159,15 +159,7 @@ def close(alert: Alert, status: str, kind: str, reason: str, actor, now) -> None
 
 def due_at(severity: str, region: Region, today: datetime.date) -> datetime.datetime:
     """The end of the SLA's last working day (the region's own SLA if it set one)."""
-    days = int(thresholds.value(f"alert.sla_working_days.{severity}", region))
-    deadline = add_working_days(today, days).day
-    return timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59, 59)))
-
-
-def due_at_next_working_day(region: Region, now: datetime.datetime) -> datetime.datetime:
-    """The end of the next working day (an alert made urgent)."""
-    deadline = add_working_days(timezone.localdate(now), 1).day
-    return timezone.make_aware(datetime.datetime.combine(deadline, datetime.time(23, 59, 59)))
+    return end_of_working_day(today, int(thresholds.value(f"alert.sla_working_days.{severity}", region)))
 
 
 class Router:

@@ -3,12 +3,14 @@
 transaction and is audited."""
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wageguard.core import access, audit, clock
 from wageguard.core.errors import ServiceError
 from wageguard.core import files
 from wageguard.core.transactions import service
+from wageguard.core.workdays import end_of_working_day
 
 from . import engine
 from .models import OPEN_STATUSES, ActionKind, Alert, AlertAction, AlertStatus
@@ -98,7 +100,7 @@ def arrears_backed_by_complaint(*, project_id: int, enterprise_id: int, month: s
         return alert
     now = clock.now()
     alert.facts = {**alert.facts, "complaints": [*alert.facts.get("complaints", []), complaint_id][-20:]}
-    alert.due_at = min(alert.due_at, engine.due_at_next_working_day(alert.region, now))
+    alert.due_at = min(alert.due_at, end_of_working_day(timezone.localdate(now), 1))
     alert.updated_at = now
     alert.save(update_fields=["facts", "due_at", "updated_at"])
     AlertAction.objects.create(alert=alert, at=now, kind=ActionKind.UPDATED, to_status=alert.status,

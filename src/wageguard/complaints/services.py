@@ -14,7 +14,7 @@ from wageguard.core import access, audit, clock, files, months, rules
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
 from wageguard.core.transactions import service
-from wageguard.core.workdays import add_working_days
+from wageguard.core.workdays import end_of_working_day
 from wageguard.core.pii import blind_index
 from wageguard.registry.models import Worker
 from wageguard.registry.validators import validate_id_number, validate_phone
@@ -28,9 +28,7 @@ LEVELS = ["county", "city", "province"]
 
 def due_at(region, start: datetime.datetime) -> datetime.datetime:
     """The end of the SLA's last working day (the region's own SLA if it set one)."""
-    days = int(rules.value("complaint.sla_working_days", region))
-    last = add_working_days(timezone.localdate(start), days).day
-    return timezone.make_aware(datetime.datetime.combine(last, datetime.time(23, 59, 59)))
+    return end_of_working_day(timezone.localdate(start), int(rules.value("complaint.sla_working_days", region)))
 
 
 def _region_at(region, level: str):

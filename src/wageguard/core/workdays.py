@@ -15,6 +15,7 @@ import functools
 
 import chinese_calendar
 import holidays
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ def spring_festival(year: int) -> datetime.date:
         if public_holiday(day) == "Spring Festival":
             return day
     raise ValueError(f"no Spring Festival known for {year}")
+
+
+def end_of_working_day(start: datetime.date, days: int) -> datetime.datetime:
+    """The last moment of the day `days` working days after `start` (a handling deadline)."""
+    last = add_working_days(start, days).day
+    return timezone.make_aware(datetime.datetime.combine(last, datetime.time(23, 59, 59)))
 
 
 def add_working_days(start: datetime.date, days: int) -> Deadline:

@@ -24,6 +24,7 @@ from wageguard.credit.models import CreditRecord, RecordKind
 from wageguard.payroll.models import Payroll, PayrollLine
 from wageguard.registry.models import Enterprise, ParticipationRole
 
+from .banking import _at
 from .payroll import ARREARS
 
 ARREARS_RECORDS = 4   # enterprises found in arrears
@@ -39,10 +40,6 @@ class CreditSummary:
     records: int = 0
     published: int = 0
     evidence_requests: int = 0
-
-
-def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
 def _working_day_before(day: datetime.date) -> datetime.date:
@@ -67,7 +64,7 @@ def _through(actor, decision: datetime.date, *, publish_months: int | None = Non
     with clock.travel(_at(notice, 9)):
         record = services.record_propose(actor=actor, **proposal)
         record = services.record_notify(actor=actor, record=record, note="书面告知并送达")
-    with clock.travel(_at(decision)):
+    with clock.travel(_at(decision, 10)):
         record = services.record_decide(actor=actor, record=record, decision_document=document)
         if publish_months:
             record = services.record_publish(actor=actor, record=record, period_months=publish_months)

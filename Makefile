@@ -6,9 +6,16 @@ BIN := $(VENV)/bin
 PG_URL ?= $(if $(filter postgres%,$(DATABASE_URL)),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/wageguard)
 export WAGEGUARD_ENV ?= dev
 
-.PHONY: browser setup run test test-sqlite test-pg bench lock messages clean
+.PHONY: browser fonts setup run test test-sqlite test-pg bench lock messages clean
 
-setup: $(VENV)/.installed
+setup: fonts $(VENV)/.installed
+
+# The monthly reports' PDF embeds a CJK font from Debian's packages (fonts-wqy-zenhei), installed when missing and
+# this machine can; without it the PDF falls back to the viewer's built-in STSong (not embedded).
+fonts:
+	@[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null)) ; } || \
+	  echo "WARNING: fonts-wqy-zenhei is not installed; report PDFs will not embed their font"
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'

@@ -169,6 +169,8 @@ def main() -> None:
     result, rows = {}, []
     due_day = int(RULE_SETTINGS["labour_cost.due_day"].default)
     for code in RULES:
+        if RULES[code].extra.get("graded_by"):  # a forecast: graded by its own backtest, not by anomaly labels
+            continue
         expected = [label for label in labels[code] if not _in_grace(label, today, due_day) and not _too_old(label, today)]
         waiting = len(labels[code]) - len(expected)
         raised = alerts.get(code, [])

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "wageguard.alerts",
     "wageguard.credit",
     "wageguard.complaints",
+    "wageguard.stats",
     "wageguard.simulate",
 ]
 
@@ -139,6 +140,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("WAGEGUARD_TEST_DB") or None}
+# Read scale-out (docs/scaling.md): statistics, reports and exports read from a streaming replica when one is set.
+if os.environ.get("WAGEGUARD_READ_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["WAGEGUARD_READ_DATABASE_URL"], conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["wageguard.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("wageguard.alerts.urls")),
     path("", include("wageguard.credit.urls")),
     path("", include("wageguard.complaints.urls")),
+    path("", include("wageguard.stats.urls")),
 ]

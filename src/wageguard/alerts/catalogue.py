@@ -17,6 +17,7 @@ from wageguard.core.rules import REGULATION_65, REGULATION_724
 
 from .rules import accounts as account_rules
 from .rules import attendance as attendance_rules
+from .rules import forecast as forecast_rules
 from .rules import payroll as payroll_rules
 from .rules import senders as sender_rules
 from .models import Severity
@@ -93,6 +94,10 @@ RULES: dict[str, AlertRule] = {r.code: r for r in [
               sender_rules.late_data, thresholds=("alert.late_data_hours",), events=(ATTENDANCE_INGESTED,), periods="day",
               notes="a day's punches that arrived after the deadline; a gate system or bank that delivered nothing for longer "
                     "than it (the nightly sweep; a site that stays silent is also no_attendance's)"),
+    AlertRule("arrears_risk", _("high risk of arrears next month"), Severity.YELLOW, "project", f"{PLATFORM_PLAN}（预警预测）",
+              forecast_rules.arrears_risk, thresholds=("forecast.alert_score",),
+              notes="the arrears forecast (stats/forecast.py) puts the project's risk at or above the threshold: look before the wages fall due",
+              extra={"graded_by": "the forecast's backtest (bench/stats.py), not the simulator's labels"}),
     AlertRule("manual_punch_rate", _("too many manual punches"), Severity.YELLOW, "project", PLATFORM_PLAN, attendance_rules.manual_punch_rate,
               thresholds=("alert.manual_punch_share",), events=(ATTENDANCE_INGESTED,), nightly=False),
 ]}

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wageguard.alerts import services as alert_services
-from wageguard.core import access, audit, clock, files, months, rules
+from wageguard.core import access, audit, clock, events, files, months, rules
 from wageguard.core.errors import ServiceError
 from wageguard.core.models import INDUSTRY_AGENCY, Agency, Department
 from wageguard.core.transactions import service
@@ -113,6 +113,7 @@ def complaint_file(*, actor, project, kinds, months_claimed=(), text: str = "", 
     audit.record(actor=actor, action="complaint.filed", obj=complaint,
                  after={"project": project.pk, "enterprise": complaint.enterprise_id, "kinds": kinds, "months": wanted, "channel": channel,
                         "verdicts": [v["verdict"] for v in complaint.screening]})
+    events.emit(events.COMPLAINT_CHANGED, project_ids={complaint.project_id})
     return complaint
 
 
@@ -146,6 +147,7 @@ def complaint_from_board(*, project, name: str, id_number: str, phone: str, kind
     _back_arrears(complaint)
     audit.record(actor=None, action="complaint.filed", obj=complaint, after={"project": project.pk, "channel": Channel.BOARD, "kinds": kinds,
                                                                             "months": wanted, "registered": worker is not None})
+    events.emit(events.COMPLAINT_CHANGED, project_ids={complaint.project_id})
     return complaint
 
 

@@ -585,6 +585,10 @@ CAPABILITIES: dict[str, Capability] = {
     "evidence.view": Capability(_roles(Role.POLICE, Role.OFFICIAL), lambda u, _person: is_police(u) or is_official(u, Agency.HRSS)),
     "complaints.view": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
     "me.view": Capability(_roles(Role.WORKER), None),
+    "stats.view": Capability(OFFICIAL_ONLY, None),
+    "quality.report": Capability(_roles(Role.OFFICIAL, *STAFF_ROLES), None),
+    "stats.reports_generate": Capability(OFFICIAL_ONLY, lambda u, _obj: is_official(u, Agency.HRSS) and u.department.region.level == "province",
+                                         gettext_lazy("Only the province's HRSS department generates the monthly reports again.")),
     "identity.reviews": Capability(OFFICIAL_ONLY, lambda u, _person: is_official(u, Agency.HRSS)),
     "signed_in": Capability(tuple(Role.values), None),
 }
@@ -631,7 +635,8 @@ def require(user, name: str, obj=None) -> None:
 
 
 NAV = ("projects.list", "onboarding.view", "accounts.list", "deposits.view", "bank.console", "alerts.view", "alerts.map",
-       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "credit.view", "evidence.view", "complaints.view", "me.view", "apiclient.manage")
+       "payroll.view", "quality.view", "payslips.view", "identity.reviews", "credit.view", "evidence.view", "complaints.view", "me.view", "stats.view", "quality.report",
+       "apiclient.manage")
 
 
 def nav(user) -> dict[str, bool]:

@@ -21,7 +21,9 @@ ACCOUNT_BOOKED = "account.transaction_booked"
 ACCOUNT_OPENED = "account.opened"
 DEPOSIT_CHANGED = "deposit.changed"
 ALERT_CHANGED = "alert.changed"              # raised, closed, escalated (credit listens: ratings, proposals)
-CREDIT_CHANGED = "credit.changed"            # a credit record decided, published, removed or repaired
+CREDIT_CHANGED = "credit.changed"            # a credit record proposed, decided, published, removed or repaired
+REGISTRY_CHANGED = "registry.changed"        # a project filed or onboarded, a roster entry or exit, a contract, an ID card read
+COMPLAINT_CHANGED = "complaint.changed"      # a complaint filed or a step of its handling
 SWEEP = "platform.sweep"                     # everything judged again (only ever dispatched, never emitted)
 
 Subscriber = Callable[..., object]  # (event, project ids, periods, *, now: bool): now = run it here, not queued

@@ -19,6 +19,7 @@ REGULATION_65 = "《工程建设领域农民工工资保证金规定》（人社
 CREDIT_45 = "《拖欠农民工工资失信联合惩戒对象名单管理暂行办法》（人社部令第45号）"
 MAJOR_VIOLATION_RULE = "《重大劳动保障违法行为社会公布办法》（人社部令第29号）"
 CREDIT_SCORING = "山东省建筑市场企业用工信用评价办法（评分标准）"
+FORECAST_MODEL = "预警预测模型（平台自有历史数据拟合，stats/forecast.py）"
 SHANDONG_2022_SHARES = "山东省2022年工程建设领域人工费用拨付比例（房建≥20%、交通≥8%、市政水利≥12%）"
 
 
@@ -91,6 +92,20 @@ RULES: dict[str, Rule] = {r.key: r for r in [
          _("working days to handle a red alert before it is escalated"), Decimal("1"), Decimal("30")),
     Rule("alert.sla_working_days.yellow", Decimal("5"), "working days", f"{REGULATION_724}第四十九条（及时处置）",
          _("working days to handle a yellow alert before it is escalated"), Decimal("1"), Decimal("30")),
+    # Arrears forecast (stats/forecast.py): risk = logistic(intercept + Σ weight × signal), each signal 0..1. The
+    # defaults are set by hand; `wageguard forecast --fit` re-fits them on the platform's own history.
+    Rule("forecast.intercept", Decimal("-3.0"), "log-odds", FORECAST_MODEL, _("forecast: log-odds of arrears with no signal"), Decimal("-20"), Decimal("20")),
+    *[Rule(f"forecast.weight.{name}", Decimal(default), "log-odds", FORECAST_MODEL, label, Decimal("-20"), Decimal("20"))
+      for name, default, label in (
+          ("arrears_before", "3.0", _("forecast weight: the month before not fully paid")),
+          ("attendance_falling", "1.0", _("forecast weight: attendance falling")),
+          ("ledger_missing", "1.5", _("forecast weight: no wage ledger for a month with workers")),
+          ("alerts_recent", "1.0", _("forecast weight: recent alerts")),
+          ("complaints", "1.5", _("forecast weight: recent complaints")),
+          ("credit", "1.0", _("forecast weight: the general contractor's credit band")),
+          ("no_account", "1.0", _("forecast weight: no dedicated account")),
+          ("labour_cost_short", "1.5", _("forecast weight: labour cost not allocated in full")))],
+    Rule("forecast.alert_score", Decimal("0.5"), "risk 0..1", FORECAST_MODEL, _("forecast risk from which a yellow alert is raised"), Decimal("0"), Decimal("1")),
     # Credit (credit/rating.py): each weight is the points one fact adds to the base score (negative: deducted).
     Rule("credit.objection_working_days", Decimal("5"), "working days", f"{CREDIT_45}第九条（告知当事人，5个工作日内陈述申辩）",
          _("working days the party has to object to a proposed credit record"), Decimal("1"), Decimal("30")),

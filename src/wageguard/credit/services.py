@@ -17,7 +17,7 @@ from wageguard.accounts import services as account_services
 from wageguard.accounts.deposits import DepositStatus, deposit_state
 from wageguard.alerts import selectors as alert_selectors
 from wageguard.alerts.catalogue import RULES as ALERT_RULES
-from wageguard.core import access, audit, clock, files, rules
+from wageguard.core import access, audit, clock, events, files, rules
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.models import Agency, Department
 from wageguard.core.money import require_money
@@ -105,6 +105,7 @@ def _history(actor, record: CreditRecord, step: str, note: str, *, before: str |
     action.save()
     audit.record(actor=actor, action=f"credit.{step}", obj=record, before={"status": before} if before else None,
                  after={"status": record.status, "kind": record.kind, "note": note, "attachment": bool(attachment)})
+    events.emit(events.CREDIT_CHANGED, project_ids={record.project_id} - {None})
     return action
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from wageguard.core import clock
 from wageguard.core.models import Industry, Region
 from wageguard.core.pii import BlindIndexField, EncryptedField, mask_phone
 
@@ -228,7 +229,7 @@ class IdCardReading(models.Model):
     id_number_index = BlindIndexField(source="payload_id_number", null=True, db_index=True)
     worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="readings")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    captured_at = models.DateTimeField(auto_now_add=True)
+    captured_at = models.DateTimeField(default=clock.now)  # the platform's clock (a simulated past reads at its moment)
     device_id = models.CharField(_("reader device"), max_length=64, blank=True)
     sender_key = models.CharField(_("signed reader client"), max_length=32, blank=True)
     project = models.ForeignKey("Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

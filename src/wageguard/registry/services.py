@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
-from wageguard.core import access, audit, clock, files, rules, sms
+from wageguard.core import access, audit, clock, events, files, rules, sms
 from wageguard.core.errors import NotFound, PermissionDenied, ServiceError
 from wageguard.core.models import Industry, Region, RegionLevel, Role
 from wageguard.core.pii import blind_index
@@ -150,7 +150,12 @@ def _create_project(actor, data: ProjectData, filing_status: str, action: str) -
     Participation.objects.create(project=project, enterprise=data.owner, role=ParticipationRole.OWNER)
     Participation.objects.create(project=project, enterprise=data.general_contractor, role=ParticipationRole.GENERAL_CONTRACTOR)
     audit.record(actor=actor, action=action, obj=project, after=audit.snapshot(project))
+    _changed(project.pk)
     return project
+
+
+def _changed(*project_ids) -> None:
+    events.emit(events.REGISTRY_CHANGED, project_ids=set(project_ids))
 
 
 @service
@@ -177,6 +182,7 @@ def project_accept(*, actor, project: Project) -> Project:
     project.filing_status = FilingStatus.FILED
     project.save(update_fields=["filing_status"])
     audit.record(actor=actor, action="registry.project_accept", obj=project, before=before, after=audit.snapshot(project))
+    _changed(project.pk)
     return project
 
 
@@ -223,6 +229,7 @@ def project_onboard(*, actor, project: Project) -> Project:
     project.onboarded_at = clock.now()
     project.save(update_fields=["filing_status", "onboarded_at"])
     audit.record(actor=actor, action="registry.project_onboard", obj=project, before=before, after=audit.snapshot(project))
+    _changed(project.pk)
     return project
 
 
@@ -471,6 +478,7 @@ def worker_register_from_reading(*, actor, payload: dict, device_id: str = "", p
                          after={"worker": worker.pk, "fields": differs})
         elif project is not None:  # the card, as registered, read at the project: its waiting employments are proven
             Employment.objects.filter(worker=worker, project=project, proof=EmploymentProof.NONE).update(proof=EmploymentProof.CARD_READ)
+        _changed(*Employment.objects.filter(worker=worker).values_list("project_id", flat=True))  # real-name coverage
     return worker, created
 
 
@@ -697,6 +705,7 @@ def employment_enter(*, actor, worker: Worker, project: Project, enterprise: Ent
         warnings.append("awaiting_card_reading")
     audit.record(actor=actor, action="registry.employment_enter", obj=employment, after=audit.snapshot(employment),
                  reason=",".join(warnings))
+    _changed(project.pk)
     return EntryResult(employment, warnings)
 
 
@@ -722,6 +731,7 @@ def employment_exit(*, actor, employment: Employment, exited_on: datetime.date) 
     employment.exited_on = exited_on
     employment.save(update_fields=["exited_on"])
     audit.record(actor=actor, action="registry.employment_exit", obj=employment, before=before, after=audit.snapshot(employment))
+    _changed(employment.project_id)
     return employment
 
 
@@ -750,6 +760,7 @@ def contract_attach(*, actor, employment: Employment, signed_on: datetime.date, 
         contract.file.save(accepted.name, upload, save=False)
     contract.save()
     audit.record(actor=actor, action="registry.contract_attach", obj=contract, after=audit.snapshot(contract))
+    _changed(employment.project_id)
     return contract
 
 

@@ -27,10 +27,12 @@ from wageguard.core.transactions import service
 from wageguard.registry import services
 from wageguard.registry.models import Enterprise, EnterpriseKind, IdCardReading, ParticipationRole, Project, ProjectStatus, Team
 from wageguard.registry.validators import region_of_id_number
+from wageguard.stats import forecast as stats_forecast
+from wageguard.stats import rollup as stats_rollup
 
 from . import names
 from .attendance import AttendanceSummary, Gates
-from .banking import Banks, BankSummary, simulate_deposits
+from .banking import Banks, BankSummary, _at, simulate_deposits
 from .complaints import simulate_complaints
 from .credit import CreditSummary, simulate_credit
 from .models import SimulationRun
@@ -80,6 +82,7 @@ class Summary:
     alerts: dict[str, int] = field(default_factory=dict)  # raised by the final sweep, per rule
     credit: CreditSummary | None = None
     complaints: int = 0
+    stats: object = None  # stats.rollup.Rebuilt
 
     @property
     def rows(self) -> int:
@@ -234,7 +237,8 @@ class Province:
             if project.is_qualifying and rng.random() < 0.85:
                 for participation in project.participations.all():
                     services.participation_review(actor=self.sim, participation=participation, approve=True)
-                services.project_onboard(actor=self.sim, project=project)
+                with clock.travel(_at(min(self.today, started + datetime.timedelta(days=rng.randint(0, 45))), 10)):
+                    services.project_onboard(actor=self.sim, project=project)  # onboarded soon after its start
             self.summary.projects += 1
             projects.append(project)
         return projects
@@ -283,13 +287,15 @@ class Province:
                     reading = IdCardReading.objects.filter(accepted=False).latest("id")
                     self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id": reading.pk}, months.of(self.today))
                 continue
-            worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
-                                                                     device_id="SIM-READER")
+            project = rng.choices([s[0] for s in sized], weights=[s[1] / total_weight for s in sized])[0]
+            entered = self.entry_date(project)
+            with clock.travel(_at(entered, 8)):  # the card is read on the day the worker enters the site
+                worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
+                                                                         device_id="SIM-READER")
             bank, bin_prefix = rng.choice(names.BANKS)
             services.worker_set_contact(actor=self.sim, worker=worker, phone=make_phone(rng),
                                         bank_card=make_bank_card(rng, bin_prefix), bank_name=bank)
-            project = rng.choices([s[0] for s in sized], weights=[s[1] / total_weight for s in sized])[0]
-            employment = self.employ(worker, project, teams)
+            employment = self.employ(worker, project, teams, entered_on=entered)
             placed.append((worker, employment))
             self.progress("workers", i + 1, p.workers)
         self.summary.workers = len(placed)
@@ -300,7 +306,7 @@ class Province:
                 self.label(WORKER_ON_TWO_SITES, {"type": "worker", "id": worker.pk, "employments": [employment.pk, second.pk]},
                            months.of(max(employment.entered_on, second.entered_on)))
 
-    def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None):
+    def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None, entered_on: datetime.date | None = None):
         rng = self.rng
         participations = [pt for pt in project.participations.all() if pt.role in (ParticipationRole.LABOUR_SUBCONTRACTOR, ParticipationRole.GENERAL_CONTRACTOR)]
         enterprise = rng.choice(participations).enterprise
@@ -312,7 +318,7 @@ class Province:
             team_list.append(team)
         else:
             team = rng.choice(mine)
-        entered = around + datetime.timedelta(days=rng.randint(0, 5)) if around else self.entry_date(project)
+        entered = around + datetime.timedelta(days=rng.randint(0, 5)) if around else (entered_on or self.entry_date(project))
         entered = min(entered, self.today)
         exited = None
         if around is None and rng.random() < 0.2:
@@ -357,6 +363,9 @@ def deliver(province: Province, summary: Summary, now: datetime.datetime | None)
             summary.alerts = {code: raised for answer in events.dispatch(events.SWEEP) if answer for code, raised in answer.items()}
         summary.credit = simulate_credit(labels=summary.labels, actor=gates.actor, now=now)
         summary.complaints = simulate_complaints(labels=summary.labels, seed=province.p.seed, now=now)
+        with clock.travel(now):
+            summary.stats = stats_rollup.rebuild()  # the statistics of everything delivered (events were suppressed)
+            stats_forecast.refresh()  # the last month's arrears forecast (its yellow alerts come with the nightly run)
     SimulationRun.objects.filter(pk=run.pk).update(attendance_until=now,
                                                    labels=run.labels + len(summary.labels) - labelled_before)
 

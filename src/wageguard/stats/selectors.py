@@ -1,0 +1,227 @@
+"""Reads of the statistics, always within the person's area: an official's region subtree and the industries
+of their agency (HRSS and PBOC all); a platform administrator the province. They read the rollups only, from the
+read replica when one is configured (`core.dbrouter`)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from wageguard.core import access, clock, months
+from wageguard.core.errors import NotFound, PermissionDenied
+from wageguard.core.models import AGENCY_INDUSTRIES, Industry, Region, RegionLevel
+from wageguard.registry.models import Project
+
+from .indicators import INDICATORS, MEASURES, is_due
+from .models import Cell, ProjectMonth
+
+
+
+@dataclass(frozen=True)
+class Area:
+    region: Region
+    industries: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return self.region.subtree_prefix
+
+    def q(self) -> Q:
+        return Q(county__startswith=self.prefix, industry__in=self.industries)
+
+    @property
+    def child_level(self) -> str | None:
+        return {RegionLevel.PROVINCE: RegionLevel.CITY, RegionLevel.CITY: RegionLevel.COUNTY}.get(self.region.level)
+
+
+def _home_region(user) -> Region:
+    if user.is_platform_admin:
+        return Region.objects.get(level=RegionLevel.PROVINCE)
+    return user.department.region
+
+
+def industries_of(user) -> tuple[str, ...]:
+    if user.is_platform_admin:
+        return tuple(Industry.values)
+    return tuple(AGENCY_INDUSTRIES[user.department.agency]) if user.department_id else ()
+
+
+def area_for(user, region_code: str = "", industry: str = "") -> Area:
+    """The area a person asks for, refused outside theirs: a region in their subtree, an industry of theirs."""
+    if not access.can(user, "stats.view"):
+        raise PermissionDenied(_("Statistics are for the supervising departments."))
+    home = _home_region(user)
+    industries = industries_of(user)
+    region = home
+    if region_code:
+        region = Region.objects.filter(code=region_code).first()
+        if region is None or not region.code.startswith(home.subtree_prefix):
+            raise NotFound(_("No such region in your area."))
+    if industry:
+        if industry not in industries:
+            raise NotFound(_("No such industry in your area."))
+        industries = (industry,)
+    if not industries:
+        raise PermissionDenied(_("Statistics are for the supervising departments."))
+    return Area(region, industries)
+
+
+def latest_month() -> str:
+    return months.of(clock.localdate())
+
+
+def _sum(rows) -> dict:
+    total = dict.fromkeys(MEASURES, 0)
+    for row in rows:
+        for m in MEASURES:
+            total[m] += row[m] or 0
+    return total
+
+
+def cells(area: Area, month: str) -> QuerySet[Cell]:
+    return Cell.objects.filter(area.q(), month=month)
+
+
+def totals(area: Area, month: str) -> dict:
+    row = cells(area, month).aggregate(**{m: Sum(m) for m in MEASURES})
+    return {m: row[m] or 0 for m in MEASURES}
+
+
+def children(area: Area, month: str) -> list[tuple[Region, dict]]:
+    """Each city (of the province) or county (of a city) with its totals, in code order; a county has none."""
+    level = area.child_level
+    if level is None:
+        return []
+    regions = list(Region.objects.filter(level=level, parent=area.region).order_by("code"))
+    width = 4 if level == RegionLevel.CITY else 6
+    grouped = defaultdict(list)
+    for cell in cells(area, month).values("county", *MEASURES):
+        grouped[cell["county"][:width]].append(cell)
+    return [(r, _sum(grouped.get(r.code[:width], []))) for r in regions]
+
+
+def trend(area: Area, last: str, count: int = 12) -> list[tuple[str, dict]]:
+    first = months.shift(last, -(count - 1))
+    rows = {r["month"]: r for r in Cell.objects.filter(area.q(), month__gte=first, month__lte=last)
+            .values("month").annotate(**{m: Sum(m) for m in MEASURES}).order_by()}
+    return [(m, {k: (rows.get(m) or {}).get(k) or 0 for k in MEASURES})
+            for m in months.span(months.first_day(first), months.first_day(last))]
+
+
+def indicator_values(counts: dict, month: str) -> dict[str, Decimal | None]:
+    """Each indicator's value; those that need the wages to have fallen due are None before."""
+    today = clock.localdate()
+    return {code: (None if i.needs_due and not is_due(month, today) else i.value(counts)) for code, i in INDICATORS.items()}
+
+
+@dataclass
+class Behind:
+    project: Project
+    county: str
+    value: object
+    total: object
+
+
+def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
+    """The projects whose month row counts towards a measure (its value not zero), largest first: the list
+    behind a number on the page, which it adds up to."""
+    if measure not in MEASURES:
+        raise NotFound(_("No such measure."))
+    rows = list(ProjectMonth.objects.filter(area.q(), month=month).exclude(**{measure: 0})
+                .values_list("project_id", "county", measure, "projects"))
+    projects = Project.objects.in_bulk([r[0] for r in rows])
+    names = dict(Region.objects.filter(code__in={r[1] for r in rows}).values_list("code", "name"))
+    found = [Behind(projects[r[0]], names.get(r[1], r[1]), r[2], r[3]) for r in rows if r[0] in projects]
+    return sorted(found, key=lambda b: (-b.value, b.project.code))
+
+
+# ---------------------------------------------------------------- monthly reports, forecast, data quality
+
+
+def _report_q(user) -> Q:
+    """A report of the person's region, of a region above it (their city's, the province's), or below it."""
+    if user.is_platform_admin:
+        return Q()
+    region = user.department.region
+    above = [region.code[:2] + "0000", region.code[:4] + "00"]
+    return Q(region__code__startswith=region.subtree_prefix) | Q(region__code__in=above)
+
+
+def reports(*, user) -> QuerySet:
+    from .models import MonthlyReport
+
+    area_for(user)  # statistics holders only
+    return MonthlyReport.objects.filter(_report_q(user)).select_related("region").defer("xlsx", "pdf")
+
+
+def report_get(*, user, pk: int):
+    from .models import MonthlyReport
+
+    area_for(user)
+    report = MonthlyReport.objects.filter(_report_q(user), pk=pk).select_related("region").first()
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def risk_list(*, user, area: Area, month: str, limit: int = 500):
+    """The month's forecast scores of the area's projects, riskiest first."""
+    from .models import RiskScore
+
+    scores = list(RiskScore.objects.filter(area.q(), month=month).order_by("-score", "project_id")[:limit])
+    projects = Project.objects.filter(access.project_q(user)).in_bulk([s.project_id for s in scores])
+    return [(s, projects[s.project_id]) for s in scores if s.project_id in projects]
+
+
+def quality_projects(*, user, enterprise_id: int | None) -> QuerySet[Project]:
+    """The projects of an enterprise's data-quality report: enterprise staff their own enterprise's (a wage
+    officer their project), an official those of the enterprise within their scope."""
+    projects = Project.objects.filter(access.project_q(user))
+    if access.is_enterprise_staff(user):
+        enterprise_id = user.enterprise_id
+    if enterprise_id is None:
+        raise NotFound(_("Name the enterprise."))
+    return projects.filter(participations__enterprise_id=enterprise_id).distinct().select_related("region", "general_contractor")
+
+
+def quality_rows(projects: QuerySet[Project], first: str, last: str) -> list[dict]:
+    """Per project over the months: the data late, missing and rejected, of every kind the platform receives."""
+    from wageguard.accounts.models import BankDataIssue
+    from wageguard.attendance.models import IngestionRejection
+    from wageguard.payroll.models import ResultStatus
+    from wageguard.registry.models import Employment, EmploymentProof
+
+    ids = list(projects.values_list("pk", flat=True))
+    sums = {r["project_id"]: r for r in ProjectMonth.objects.filter(project_id__in=ids, month__gte=first, month__lte=last)
+            .values("project_id").annotate(**{m: Sum(m) for m in MEASURES})}
+    missing_ledgers = defaultdict(list)
+    for row in ProjectMonth.objects.filter(project_id__in=ids, month__gte=first, month__lt=last, employments__gt=0, ledger_lines=0):
+        missing_ledgers[row.project_id].append(row.month)
+    first_day = months.first_day(first)
+    rejections = defaultdict(dict)
+    for project_id, reason, count in (IngestionRejection.objects.filter(project_id__in=ids, batch__received_at__date__gte=first_day)
+                                      .values_list("project_id", "reason").annotate(n=Count("id")).order_by()):
+        rejections[project_id][reason] = count
+    bank_issues = defaultdict(int)
+    for project_id, count in (BankDataIssue.objects.filter(account__project_id__in=ids, detected_at__date__gte=first_day)
+                              .values_list("account__project_id").annotate(n=Count("id")).order_by()):
+        bank_issues[project_id] = count
+    unproven = dict(Employment.objects.filter(project_id__in=ids, proof=EmploymentProof.NONE, exited_on__isnull=True)
+                    .values_list("project_id").annotate(n=Count("id")).order_by())
+    from wageguard.payroll.models import PayrollLine
+
+    failed = dict(PayrollLine.objects.current().filter(payroll__project_id__in=ids, result__status=ResultStatus.FAILED,
+                                                       payroll__month__gte=first, payroll__month__lte=last)
+                  .values_list("payroll__project_id").annotate(n=Count("id")).order_by())
+    rows = []
+    for project in projects.order_by("code"):
+        s = sums.get(project.pk) or dict.fromkeys(MEASURES, 0)
+        rows.append({"project": project, "records": s["records_received"], "late": s["records_late"], "rejected": s["records_rejected"],
+                     "rejections": rejections.get(project.pk, {}), "missing_contracts": s["employments"] - s["contracts"],
+                     "missing_readings": s["employments"] - s["real_name"], "awaiting_card": unproven.get(project.pk, 0),
+                     "missing_ledgers": missing_ledgers.get(project.pk, []), "failed_lines": failed.get(project.pk, 0),
+                     "bank_issues": bank_issues.get(project.pk, 0), "labour_cost_short": s["labour_cost_short"]})
+    return rows

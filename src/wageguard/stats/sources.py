@@ -1,0 +1,117 @@
+"""What the rollups count, read from the other apps' tables for a set of projects: grouped reads only, each
+a pure function of the stored records (no clock), so that a row computed today and a rebuild next week agree.
+Statistics is a read-only consumer above every other app; it reads their models here and nowhere else."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from wageguard.alerts.models import Alert
+from wageguard.attendance.models import AttendanceDay, BatchProjectCount
+from wageguard.accounts.models import WageAccount
+from wageguard.accounts.selectors import allocations
+from wageguard.complaints.models import Complaint
+from wageguard.core import rules as thresholds
+from wageguard.credit.models import CreditRecord
+from wageguard.payroll.models import PayrollLine, ResultStatus
+from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project
+
+
+def local_month(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m}"
+
+
+def _month(year: int, number: int) -> str:
+    return f"{year:04d}-{number:02d}"
+
+
+@dataclass
+class ProjectFacts:
+    """One project's records, as the month rows need them."""
+
+    pk: int
+    county: str
+    industry: str
+    qualifying: bool
+    start: datetime.date
+    onboarded_on: datetime.date | None
+    opened_on: datetime.date | None = None
+    account_due: datetime.date | None = None
+    # (entered, exited, worker, first contract signed on) per employment
+    employments: list[tuple[datetime.date, datetime.date | None, int, datetime.date | None]] = field(default_factory=list)
+    attended: set[tuple[int, str]] = field(default_factory=set)  # (worker, month)
+    monthly: dict[str, dict[str, object]] = field(default_factory=lambda: defaultdict(dict))  # month -> measure -> value
+
+
+def facts_of(project_ids) -> tuple[dict[int, ProjectFacts], dict[int, datetime.date]]:
+    """The facts of the projects, and the day each of their workers was first read from an ID card."""
+    projects = {}
+    for p in Project.objects.filter(pk__in=project_ids).select_related("region"):
+        start = p.started_on or timezone.localtime(p.created_at).date()
+        onboarded = timezone.localtime(p.onboarded_at).date() if p.onboarded_at else None
+        projects[p.pk] = ProjectFacts(p.pk, p.region.code, p.industry, p.is_qualifying, start, onboarded)
+        if p.started_on:
+            projects[p.pk].account_due = p.started_on + datetime.timedelta(days=int(thresholds.value("account.open_within_days", p.region)))
+    ids = list(projects)
+    for row in WageAccount.objects.filter(project_id__in=ids).values("project_id").annotate(first=Min("opened_on")):
+        projects[row["project_id"]].opened_on = row["first"]
+    accounts = list(WageAccount.objects.filter(project_id__in=ids).select_related("project__region"))
+    by_account = allocations(accounts=accounts)
+    short = {(a.project_id, row.month) for a in accounts for row in by_account[a.pk] if {"missing", "low"} & set(row.flags)}
+    for project_id, month in short:
+        projects[project_id].monthly[month]["labour_cost_short"] = 1
+    signed = dict(LabourContract.objects.filter(employment__project_id__in=ids).values("employment_id")
+                  .annotate(first=Min("signed_on")).values_list("employment_id", "first"))
+    workers = set()
+    for e in Employment.objects.filter(project_id__in=ids).values_list("pk", "project_id", "worker_id", "entered_on", "exited_on").order_by("pk"):
+        projects[e[1]].employments.append((e[3], e[4], e[2], signed.get(e[0])))
+        workers.add(e[2])
+    read = {w: timezone.localtime(at).date() for w, at in IdCardReading.objects.filter(worker_id__in=workers, accepted=True)
+            .values("worker_id").annotate(first=Min("captured_at")).values_list("worker_id", "first")}
+    for project_id, worker_id, year, number in (AttendanceDay.objects.filter(project_id__in=ids)
+                                                .values_list("project_id", "worker_id", ExtractYear("day"), ExtractMonth("day")).distinct()):
+        projects[project_id].attended.add((worker_id, _month(year, number)))
+    _ledgers(projects, ids)
+    _counted_events(projects, ids)
+    return projects, read
+
+
+def _ledgers(projects: dict[int, ProjectFacts], ids) -> None:
+    unpaid = ~Q(result__status=ResultStatus.PAID) | Q(result__isnull=True)
+    rows = (PayrollLine.objects.current().filter(payroll__project_id__in=ids, net__gt=0)
+            .values("payroll__project_id", "payroll__month")
+            .annotate(lines=Count("id"), paid=Count("id", filter=Q(result__status=ResultStatus.PAID)), due=Sum("net"),
+                      paid_net=Sum("net", filter=Q(result__status=ResultStatus.PAID)), unpaid_net=Sum("net", filter=unpaid),
+                      unpaid_workers=Count("worker_id", filter=unpaid, distinct=True)))
+    for row in rows:
+        unpaid_net = row["unpaid_net"] or Decimal("0")
+        projects[row["payroll__project_id"]].monthly[row["payroll__month"]].update(
+            ledger_lines=row["lines"], lines_paid=row["paid"], net_due=row["due"] or Decimal("0"), net_paid=row["paid_net"] or Decimal("0"),
+            unpaid_net=unpaid_net, unpaid_workers=row["unpaid_workers"], projects_unpaid=int(unpaid_net > 0))
+
+
+def _add(projects, project_id: int, month: str, **counts) -> None:
+    monthly = projects[project_id].monthly[month]
+    for name, value in counts.items():
+        monthly[name] = monthly.get(name, 0) + value
+
+
+def _counted_events(projects: dict[int, ProjectFacts], ids) -> None:
+    """Alerts by the month raised (closed by their deadline or after it), complaints by the month filed, credit
+    records by the month proposed, data received from senders (attendance batches) by the month received."""
+    for project_id, raised, due, closed in Alert.objects.filter(project_id__in=ids).values_list("project_id", "raised_at", "due_at", "closed_at"):
+        _add(projects, project_id, local_month(raised), alerts_raised=1,
+             alerts_in_time=int(closed is not None and closed <= due), alerts_late=int(closed is not None and closed > due))
+    for project_id, filed in Complaint.objects.filter(project_id__in=ids).values_list("project_id", "filed_at"):
+        _add(projects, project_id, local_month(filed), complaints=1)
+    for project_id, proposed in CreditRecord.objects.filter(project_id__in=ids).values_list("project_id", "proposed_at"):
+        _add(projects, project_id, local_month(proposed), credit_records=1)
+    for project_id, received, accepted, rejected, late in (BatchProjectCount.objects.filter(project_id__in=ids)
+                                                            .values_list("project_id", "received_at", "accepted", "rejected", "late")):
+        _add(projects, project_id, local_month(received), records_received=accepted + rejected, records_late=late, records_rejected=rejected)

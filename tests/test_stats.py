@@ -1,0 +1,269 @@
+"""Statistics: each indicator against a small province computed by hand, the rollups kept by the events equal to
+a rebuild after any sequence of events, the list behind a number adding up to it, the scope of every role, the
+monthly reports, the forecast and its yellow alert, the read replica."""
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from wageguard.core import clock
+from wageguard.core.dbrouter import ReplicaRouter, replica_reads
+from wageguard.credit import services as credit_services
+from wageguard.credit.models import RecordKind
+from wageguard.payroll import services as payroll_services
+from wageguard.registry import services as registry_services
+from wageguard.stats import forecast, reports, rollup, selectors
+from wageguard.stats.indicators import MEASURES, coverage_target
+from wageguard.stats.models import Cell, MonthlyReport, ProjectMonth, RiskScore
+from tests.factories import EnterpriseFactory, employ, project, system_admin
+from tests.test_payroll import JUNE, _confirmed, attend, gate, verify  # noqa: F401 (gate: a fixture)
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def snapshot() -> tuple[list, list]:
+    fields = ("project_id", "month", "county", "industry", *MEASURES)
+    return (sorted(ProjectMonth.objects.values_list(*fields)),
+            sorted(Cell.objects.values_list("county", "industry", "month", *MEASURES)))
+
+
+def province_totals(month: str) -> dict:
+    from wageguard.core.models import Industry, Region
+
+    return selectors.totals(selectors.Area(Region.objects.get(code="370000"), tuple(Industry.values)), month)
+
+
+def _paid_june(world, gate):
+    """The sub-contractor's June ledger paid by the bank (600 yuan, 1 line); GC A's own June ledger submitted,
+    confirmed and never paid (3 days × 300 = 900 yuan owed to one worker)."""
+    from tests.factories import Machine, api_client
+
+    payroll = _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (fetched,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"]
+    (line,) = fetched["lines"]
+    verify(icbc, line, payroll.lines.get().worker.name)
+    paid = {"client_record_id": "r1", "line_id": line["line_id"], "status": "paid", "amount": line["amount"], "card": line["card"],
+            "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00"}
+    assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res", "records": [paid]}).json()["status"] == "applied"
+    own = payroll_services.payroll_build(actor=world.users["gc_a_admin"], project=world.jinan_building, enterprise=world.gc_a, month=JUNE)
+    assert own.lines.get().net == Decimal("900.00")
+
+
+def test_each_indicator_against_a_small_province_by_hand(world, gate):
+    """World: three projects started 1 Jan 2026 and onboarded today (Dec 2026); four workers entered 1 Mar 2026 with
+    a contract, their cards read today; one account (济南 building) opened 5 Mar, late (due 31 Jan)."""
+    _paid_june(world, gate)
+    rollup.rebuild()
+    june = province_totals(JUNE)
+    assert {m: june[m] for m in ("projects", "qualifying", "onboarded", "accounts_opened", "accounts_in_time", "employments",
+                                 "contracts", "real_name", "attended", "ledger_lines", "lines_paid", "unpaid_workers",
+                                 "projects_unpaid", "records_received")} == {
+        "projects": 3, "qualifying": 3, "onboarded": 0, "accounts_opened": 1, "accounts_in_time": 0, "employments": 4,
+        "contracts": 4, "real_name": 0, "attended": 2, "ledger_lines": 2, "lines_paid": 1, "unpaid_workers": 1,
+        "projects_unpaid": 1, "records_received": 0}  # the punches arrived today, not in June
+    assert (june["net_due"], june["net_paid"], june["unpaid_net"]) == (Decimal("1500.00"), Decimal("600.00"), Decimal("900.00"))
+    values = selectors.indicator_values(june, JUNE)
+    assert values["coverage"] == 0 and values["accounts"] == Decimal("0.3333") and values["contracts"] == 1
+    assert values["attendance"] == Decimal("0.5000") and values["bank_disbursement"] == Decimal("0.5000")
+    assert values["arrears"] == Decimal("900.00") and values["arrears_workers"] == 1  # June's wages fell due on 31 July
+    today = clock.localdate()
+    now = province_totals(f"{today:%Y-%m}")
+    assert (now["onboarded"], now["real_name"], now["ledger_lines"]) == (3, 4, 0)
+    assert (now["records_received"], now["records_late"], now["records_rejected"]) == (10, 10, 0)  # June's punches, sent today
+    assert selectors.indicator_values(now, f"{today:%Y-%m}")["arrears"] is None  # this month's wages are not due yet
+    assert coverage_target("2019-09") == (Decimal("0.70"), D(2019, 10, 31))
+    assert coverage_target("2019-12") == (Decimal("1.00"), D(2020, 1, 31)) == coverage_target("2026-06")
+
+
+def run_pending_events() -> None:
+    """The test's own transaction never commits: run the events still waiting for it (the world's), so that each
+    step's events form their own batch, as each request's do."""
+    from django.db import connection
+
+    pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+    for _savepoints, callback, _robust in pending:
+        callback()
+
+
+OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit")
+
+
+@hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 7)), min_size=1, max_size=8))
+def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, django_capture_on_commit_callbacks, steps):
+    savepoint = transaction.savepoint()
+    try:
+        run_pending_events()
+        rollup.rebuild()
+        admin, projects = system_admin(), [world.jinan_building, world.jinan_transport, world.qingdao_building]
+        employers = {world.jinan_building.pk: world.gc_a, world.jinan_transport.pk: world.gc_b, world.qingdao_building.pk: world.gc_b}
+        for operation, n in steps:
+            target = projects[n % len(projects)]
+            with django_capture_on_commit_callbacks(execute=True):
+                if operation.startswith("employ"):
+                    employ(target, employers[target.pk], entered_on=D(2026, 1 + n, 3), contract=operation == "employ")
+                elif operation == "exit":
+                    open_ = target.employments.filter(exited_on__isnull=True).first()
+                    if open_:
+                        registry_services.employment_exit(actor=admin, employment=open_, exited_on=D(2026, 8, 1 + n))
+                elif operation == "contract":
+                    bare = target.employments.filter(contracts__isnull=True).first()
+                    if bare:
+                        registry_services.contract_attach(actor=admin, employment=bare, signed_on=D(2026, 2 + n, 1), wage_basis="daily",
+                                                          wage_rate="280", pay_day=10)
+                elif operation == "onboard":
+                    fresh = project(county="370203", industry="water", gc=world.gc_b, onboard=False)
+                    projects.append(fresh)
+                    employers[fresh.pk] = world.gc_b
+                    for participation in fresh.participations.all():
+                        registry_services.participation_review(actor=admin, participation=participation, approve=True)
+                    registry_services.project_onboard(actor=admin, project=fresh)
+                elif operation == "file":
+                    fresh = project(county="370102", industry="municipal", gc=world.gc_a, onboard=False)
+                    projects.append(fresh)
+                    employers[fresh.pk] = world.gc_a
+                else:
+                    credit_services.record_propose(actor=world.users["hrss_jinan"], kind=RecordKind.ARREARS_FOUND, enterprise=world.gc_a, amount=Decimal("5000"),
+                                                   project=world.jinan_building, facts="拖欠工资", legal_basis="《保障农民工工资支付条例》")
+        kept = snapshot()
+        rollup.rebuild()
+        rebuilt = snapshot()
+        assert kept == rebuilt, (steps, set(kept[0]) ^ set(rebuilt[0]), set(kept[1]) ^ set(rebuilt[1]))
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+def test_the_projects_behind_a_number_add_up_to_it(world, gate, client):
+    _paid_june(world, gate)
+    rollup.rebuild()
+    client.force_login(world.users["hrss_province"])
+    page = client.get("/stats/", {"month": JUNE})
+    assert page.status_code == 200
+    for measure in ("employments", "attended", "ledger_lines", "unpaid_net", "accounts_opened", "contracts"):
+        shown = province_totals(JUNE)[measure]
+        listed = selectors.projects_behind(selectors.area_for(world.users["hrss_province"]), JUNE, measure)
+        assert sum(b.value for b in listed) == shown and shown
+        response = client.get("/stats/projects/", {"month": JUNE, "measure": measure})
+        assert response.status_code == 200 and all(b.project.code in response.content.decode() for b in listed)
+    workbook = client.get("/stats/projects/", {"month": JUNE, "measure": "employments", "format": "xlsx"})
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get("/stats/", {"month": JUNE, "format": "xlsx"}).status_code == 200
+
+
+@pytest.mark.parametrize("role, region, industry, status", [
+    ("hrss_province", "", "", 200), ("hrss_province", "370200", "", 200), ("pboc_province", "370102", "", 200),
+    ("hrss_jinan", "", "", 200), ("hrss_jinan", "370102", "", 200), ("hrss_jinan", "370200", "", 404), ("hrss_jinan", "370000", "", 404),
+    ("housing_jinan", "", "building", 200), ("housing_jinan", "", "transport", 404), ("transport_jinan", "", "building", 404),
+    ("housing_lixia", "370102", "", 200), ("housing_lixia", "370100", "", 404), ("housing_qingdao", "370102", "", 404),
+    ("platform_admin", "", "", 200), ("gc_a_admin", "", "", 404), ("wage_officer_jb", "", "", 404), ("bank_operator", "", "", 404),
+    ("worker", "", "", 404), ("police", "", "", 404),
+])
+def test_statistics_are_scoped_to_the_officials_area(world, client, role, region, industry, status):
+    rollup.rebuild()
+    client.force_login(world.users[role])
+    params = {k: v for k, v in {"region": region, "industry": industry}.items() if v}
+    for url in ("/stats/", "/stats/screen/", "/stats/risk/"):
+        assert client.get(url, params).status_code == status, url
+    assert client.get("/stats/projects/", params | {"measure": "employments"}).status_code == status
+
+
+def test_an_industry_department_counts_only_its_industries(world):
+    rollup.rebuild()
+    month = f"{clock.localdate():%Y-%m}"
+    housing = selectors.totals(selectors.area_for(world.users["housing_jinan"]), month)
+    transport = selectors.totals(selectors.area_for(world.users["transport_jinan"]), month)
+    hrss = selectors.totals(selectors.area_for(world.users["hrss_jinan"]), month)
+    assert (housing["projects"], transport["projects"], hrss["projects"]) == (1, 1, 2)
+    listed = selectors.projects_behind(selectors.area_for(world.users["housing_jinan"]), month, "projects")
+    assert [b.project for b in listed] == [world.jinan_building]
+
+
+def test_the_monthly_reports_rank_the_cities_and_open_as_pdf_and_excel(world, gate, client):
+    _paid_june(world, gate)
+    rollup.rebuild()
+    made = reports.generate(JUNE)
+    assert len(made) == 17  # the province and its 16 cities
+    jinan = MonthlyReport.objects.get(region__code="370100", month=JUNE)
+    assert jinan.figures["shown"]["arrears"] == "900.00" and jinan.figures["ranks"]["bank_disbursement"] == [1, 1]
+    assert jinan.figures["ranks"]["coverage"] == [1, 2]  # of the two cities with projects, tied at 0 % in June
+    assert bytes(jinan.pdf).startswith(b"%PDF") and b"FontFile2" in bytes(jinan.pdf)  # the CJK font embedded
+    client.force_login(world.users["hrss_jinan"])
+    assert client.get(f"/stats/reports/{jinan.pk}.pdf")["Content-Type"] == "application/pdf"
+    qingdao = MonthlyReport.objects.get(region__code="370200", month=JUNE)
+    assert client.get(f"/stats/reports/{qingdao.pk}.pdf").status_code == 404
+    province = MonthlyReport.objects.get(region__code="370000", month=JUNE)
+    assert client.get(f"/stats/reports/{province.pk}.xlsx").status_code == 200
+    assert client.post("/stats/reports/", {"month": JUNE}).status_code == 403  # only the province's HRSS generates again
+    client.force_login(world.users["hrss_province"])
+    assert client.post("/stats/reports/", {"month": JUNE}).status_code == 302
+
+
+def test_the_forecast_explains_its_score_and_raises_a_yellow_alert(world, gate):
+    from wageguard.alerts import engine
+    from wageguard.alerts.models import Alert
+
+    _paid_june(world, gate)
+    rollup.rebuild()
+    with clock.travel(clock.parse_moment("2026-08-03T09:00")):
+        forecast.refresh("2026-07")
+    score = RiskScore.objects.get(project_id=world.jinan_building.pk, month="2026-07")
+    assert score.parts["arrears_before"] == {"value": 0.6, "points": 1.8}  # June: 900 of 1,500 yuan unpaid
+    assert score.parts["no_account"]["value"] == 0
+    other = RiskScore.objects.get(project_id=world.jinan_transport.pk, month="2026-07")
+    assert (other.parts["no_account"]["value"], other.parts["ledger_missing"]["value"]) == (1, 1)  # workers in June, no ledger
+    assert score.score == Decimal("0.2315") and other.score == Decimal("0.3775")  # 1 / (1 + e^-(-3 + Σ points))
+    from wageguard.core.models import Region
+    from wageguard.core.services import regional_setting_set
+
+    regional_setting_set(actor=system_admin(), key="forecast.alert_score", region=Region.objects.get(code="370000"), value="0.3",
+                         regulation="测试")
+    with clock.travel(clock.parse_moment("2026-08-03T09:00")):
+        engine.evaluate(["arrears_risk"], engine.Scope(None, None))
+    alerts = Alert.objects.filter(rule="arrears_risk")
+    assert {a.project_id for a in alerts} == {world.jinan_transport.pk, world.qingdao_building.pk}  # 0.3775 ≥ 0.3 > 0.2315
+    alert = alerts.get(project=world.jinan_transport)
+    assert (alert.severity, alert.period) == ("yellow", "2026-08")
+    assert set(alert.facts["signals"]) == {"ledger_missing", "no_account"}
+
+
+def test_the_backtest_grades_against_the_arrears_that_followed_not_the_score():
+    """A toy history: the forecast's top 5 % against the projects that owed wages the month after."""
+    history = [("2026-05", pk, {s: (1.0 if s == "arrears_before" and pk < 3 else 0.0) for s in forecast.SIGNALS}, pk in (1, 2, 50))
+               for pk in range(1, 101)]
+    result = forecast.backtest(data=history)
+    assert (result.samples, result.positives, result.top, result.hits) == (100, 3, 5, 2)
+    assert result.base_rate == 0.03 and result.precision == 0.4
+    fitted = forecast.fit(history)
+    assert fitted["arrears_before"] > 0 > fitted["intercept"]
+
+
+def test_statistics_and_reports_read_from_the_replica_writes_never(monkeypatch):
+    from wageguard.core import dbrouter
+
+    router = ReplicaRouter()
+    assert router.db_for_read(ProjectMonth) is None  # no replica configured: the primary, inside or out
+    with replica_reads():
+        assert router.db_for_read(ProjectMonth) is None
+    monkeypatch.setattr(dbrouter, "replica_configured", lambda: True)  # WAGEGUARD_READ_DATABASE_URL set
+    assert router.db_for_read(ProjectMonth) is None
+    with replica_reads():
+        assert router.db_for_read(ProjectMonth) == "replica"
+        assert router.db_for_write(ProjectMonth) == "default"
+    assert not router.allow_migrate("replica", "stats")
+
+
+def test_an_enterprise_sees_its_own_data_quality_and_not_a_rivals(world, client):
+    rollup.rebuild()
+    client.force_login(world.users["gc_a_admin"])
+    page = client.get("/stats/quality/").content.decode()
+    assert world.jinan_building.code in page and world.qingdao_building.code not in page
+    assert world.jinan_building.code in client.get("/stats/quality/", {"uscc": world.gc_b.uscc}).content.decode()  # its own, always
+    client.force_login(world.users["hrss_jinan"])
+    page = client.get("/stats/quality/", {"uscc": world.gc_b.uscc}).content.decode()
+    assert world.jinan_transport.code in page and world.qingdao_building.code not in page  # Qingdao is outside Jinan
+    client.force_login(world.users["bank_operator"])
+    assert client.get("/stats/quality/").status_code == 404

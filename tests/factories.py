@@ -278,7 +278,12 @@ def build_scope(name: str, *, county: str, city: str, bank_code: str, account_nu
     complaint = complaint_services.complaint_file(actor=users["worker"], project=p, kinds=["unpaid"], months_claimed=["2026-06"])
     complaint_answer = complaint_services.complaint_answer(actor=users["sub_admin"], complaint=complaint, note="已核实",
                                                            attachment=pdf_upload("reply.pdf"))
+    from wageguard.core.models import Region
+    from wageguard.stats import reports
+
+    (report,) = reports.generate("2026-06", regions=[Region.objects.get(code=city)])
     objects = {
+        "stats.monthlyreport": report,
         "complaints.complaint": complaint, "complaints.complaintaction": complaint_answer,
         "registry.enterprise": gc, "credit.creditrecord": record, "credit.creditaction": objection, "credit.evidencerequest": evidence_request,
         "registry.project": p, "registry.employment": employment, "registry.worker": worker,

@@ -82,9 +82,10 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in [
     Indicator("attendance", _("Attendance update rate"), "attended", "employments",
               _("Workers on the roster during the month with at least one day of attendance from the site gate in it.")),
     Indicator("bank_disbursement", _("Bank disbursement"), "lines_paid", "ledger_lines",
-              _("Lines of the month's wage ledgers (net pay above zero) that the bank reports paid, over all such lines.")),
+              _("Lines of the month's wage ledgers (net pay above zero) that the bank reports paid, over all such lines, once due "
+                "(the end of the next month)."), needs_due=True),
     Indicator("wages_paid", _("Wages paid through the bank (yuan)"), "net_paid", None,
-              _("Net wages of the month's ledgers that the bank reports paid.")),
+              _("Net wages of the month's ledgers that the bank reports paid, once due."), needs_due=True),
     Indicator("arrears", _("Arrears (yuan)"), "unpaid_net", None,
               _("Net wages of the month's ledgers not paid by the bank, once due (the end of the next month)."),
               higher_is_better=False, needs_due=True),

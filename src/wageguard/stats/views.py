@@ -36,7 +36,7 @@ def _month(request) -> str:
     month = request.GET.get("month", "")
     first, last = window()
     if not month:
-        return last
+        return months.previous(last)  # the last month that has ended
     if not months.is_month(month) or not first <= month <= last:
         raise NotFound(_("No statistics for this month."))
     return month

@@ -48,4 +48,16 @@ def _huey_immediate():
 def world(db):
     from tests.factories import World
 
-    return World.build()
+    built = World.build()
+    run_pending_events()
+    return built
+
+
+def run_pending_events() -> None:
+    """A test's own transaction never commits: run the domain events its set-up emitted (as each request's commit
+    would), so that what the test does next forms its own batch."""
+    from django.db import connection
+
+    pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+    for _savepoints, callback, _robust in pending:
+        callback()

@@ -17,11 +17,19 @@ from wageguard.registry import services as registry_services
 from wageguard.stats import forecast, reports, rollup, selectors
 from wageguard.stats.indicators import MEASURES, coverage_target
 from wageguard.stats.models import Cell, MonthlyReport, ProjectMonth, RiskScore
-from tests.factories import EnterpriseFactory, employ, project, system_admin
-from tests.test_payroll import JUNE, _confirmed, attend, gate, verify  # noqa: F401 (gate: a fixture)
+from tests.conftest import run_pending_events
+from tests.factories import employ, project, system_admin
+from tests.test_payroll import JUNE, _confirmed, verify
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
+
+
+@pytest.fixture
+def gate(world):
+    from tests.factories import Machine, api_client
+
+    return Machine(*api_client(project_codes=[world.jinan_building.code, world.jinan_transport.code]))
 
 
 def snapshot() -> tuple[list, list]:
@@ -77,16 +85,6 @@ def test_each_indicator_against_a_small_province_by_hand(world, gate):
     assert selectors.indicator_values(now, f"{today:%Y-%m}")["arrears"] is None  # this month's wages are not due yet
     assert coverage_target("2019-09") == (Decimal("0.70"), D(2019, 10, 31))
     assert coverage_target("2019-12") == (Decimal("1.00"), D(2020, 1, 31)) == coverage_target("2026-06")
-
-
-def run_pending_events() -> None:
-    """The test's own transaction never commits: run the events still waiting for it (the world's), so that each
-    step's events form their own batch, as each request's do."""
-    from django.db import connection
-
-    pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
-    for _savepoints, callback, _robust in pending:
-        callback()
 
 
 OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit")

@@ -131,12 +131,22 @@ def three_manual_of_25(twin):
                for d in range(1, 26)], "manual")
 
 
+def on_the_roster_with_no_account_and_no_ledger(twin):
+    """The forecast's signals of June: no dedicated account (1 point) and May's workers without a ledger (1.5): risk 0.3775."""
+    from wageguard.stats import forecast, rollup
+
+    twin.crew(1)
+    rollup.rebuild()
+    forecast.refresh("2026-06")
+
+
 AFTER_JUNE = datetime.date(2026, 7, 3)
 # threshold: (rule, the situation, the day the rule runs, 历下区's own value, the periods judged (from)); a deposit's
 # deadline is fixed when it is assessed (the date the enterprise is told), so its region's value is set before.
 SET_BEFORE = {"deposit.lodge_within_working_days"}
 SITUATIONS = {
     "alert.large_payment_month": ("large_payment", pay_600, AFTER_JUNE, "500", ""),
+    "forecast.alert_score": ("arrears_risk", on_the_roster_with_no_account_and_no_ledger, AFTER_JUNE, "0.3", ""),
     "alert.large_payment_year": ("large_payment", pay_600, AFTER_JUNE, "500", ""),
     "alert.low_average_pay": ("low_average_pay", three_paid_600, AFTER_JUNE, "500", ""),
     "alert.proxy_window_seconds": ("proxy_clockin", one_card_90_seconds_apart, datetime.date(2026, 6, 10), "120", ""),

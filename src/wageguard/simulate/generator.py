@@ -118,8 +118,9 @@ def make_id_number(rng: random.Random, province: str, birth: datetime.date, sex:
     return body + ric.calc_check_digit(body + "0")
 
 
-def make_uscc(rng: random.Random, region_code: str) -> str:
-    digits = [rng.randrange(10) for _ in range(8)]
+def make_uscc(rng: random.Random, region_code: str, serial: int | None = None) -> str:
+    """A valid USCC of the region; `serial` (below 10^8) makes the organisation code unique instead of random."""
+    digits = [rng.randrange(10) for _ in range(8)] if serial is None else [int(c) for c in f"{serial:08d}"]
     check = 11 - sum(d * w for d, w in zip(digits, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
     org = "".join(map(str, digits)) + {10: "X", 11: "0"}.get(check, str(check))
     body = "91" + region_code + org
@@ -237,8 +238,8 @@ class Province:
             if project.is_qualifying and rng.random() < 0.85:
                 for participation in project.participations.all():
                     services.participation_review(actor=self.sim, participation=participation, approve=True)
-                with clock.travel(_at(min(self.today, started + datetime.timedelta(days=rng.randint(0, 45))), 10)):
-                    services.project_onboard(actor=self.sim, project=project)  # onboarded soon after its start
+                with clock.travel(_at(min(self.today, started + datetime.timedelta(days=i * 7 % 45)), 10)):  # no draw: the
+                    services.project_onboard(actor=self.sim, project=project)  # seed's province stays; onboarded soon after its start
             self.summary.projects += 1
             projects.append(project)
         return projects
@@ -287,15 +288,14 @@ class Province:
                     reading = IdCardReading.objects.filter(accepted=False).latest("id")
                     self.label(EXPIRED_ID_CARD, {"type": "id_card_reading", "id": reading.pk}, months.of(self.today))
                 continue
-            project = rng.choices([s[0] for s in sized], weights=[s[1] / total_weight for s in sized])[0]
-            entered = self.entry_date(project)
-            with clock.travel(_at(entered, 8)):  # the card is read on the day the worker enters the site
+            with clock.travel(_at(self.window_start, 8)):  # registered (the card read) when the simulated history begins
                 worker, _created = services.worker_register_from_reading(actor=self.sim, payload=self.reader_payload(),
                                                                          device_id="SIM-READER")
             bank, bin_prefix = rng.choice(names.BANKS)
             services.worker_set_contact(actor=self.sim, worker=worker, phone=make_phone(rng),
                                         bank_card=make_bank_card(rng, bin_prefix), bank_name=bank)
-            employment = self.employ(worker, project, teams, entered_on=entered)
+            project = rng.choices([s[0] for s in sized], weights=[s[1] / total_weight for s in sized])[0]
+            employment = self.employ(worker, project, teams)
             placed.append((worker, employment))
             self.progress("workers", i + 1, p.workers)
         self.summary.workers = len(placed)
@@ -306,7 +306,7 @@ class Province:
                 self.label(WORKER_ON_TWO_SITES, {"type": "worker", "id": worker.pk, "employments": [employment.pk, second.pk]},
                            months.of(max(employment.entered_on, second.entered_on)))
 
-    def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None, entered_on: datetime.date | None = None):
+    def employ(self, worker, project: Project, teams: dict, around: datetime.date | None = None):
         rng = self.rng
         participations = [pt for pt in project.participations.all() if pt.role in (ParticipationRole.LABOUR_SUBCONTRACTOR, ParticipationRole.GENERAL_CONTRACTOR)]
         enterprise = rng.choice(participations).enterprise
@@ -318,7 +318,7 @@ class Province:
             team_list.append(team)
         else:
             team = rng.choice(mine)
-        entered = around + datetime.timedelta(days=rng.randint(0, 5)) if around else (entered_on or self.entry_date(project))
+        entered = around + datetime.timedelta(days=rng.randint(0, 5)) if around else self.entry_date(project)
         entered = min(entered, self.today)
         exited = None
         if around is None and rng.random() < 0.2:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Min
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -83,17 +83,24 @@ def facts_of(project_ids) -> tuple[dict[int, ProjectFacts], dict[int, datetime.d
 
 
 def _ledgers(projects: dict[int, ProjectFacts], ids) -> None:
-    unpaid = ~Q(result__status=ResultStatus.PAID) | Q(result__isnull=True)
-    rows = (PayrollLine.objects.current().filter(payroll__project_id__in=ids, net__gt=0)
-            .values("payroll__project_id", "payroll__month")
-            .annotate(lines=Count("id"), paid=Count("id", filter=Q(result__status=ResultStatus.PAID)), due=Sum("net"),
-                      paid_net=Sum("net", filter=Q(result__status=ResultStatus.PAID)), unpaid_net=Sum("net", filter=unpaid),
-                      unpaid_workers=Count("worker_id", filter=unpaid, distinct=True)))
-    for row in rows:
-        unpaid_net = row["unpaid_net"] or Decimal("0")
-        projects[row["payroll__project_id"]].monthly[row["payroll__month"]].update(
-            ledger_lines=row["lines"], lines_paid=row["paid"], net_due=row["due"] or Decimal("0"), net_paid=row["paid_net"] or Decimal("0"),
-            unpaid_net=unpaid_net, unpaid_workers=row["unpaid_workers"], projects_unpaid=int(unpaid_net > 0))
+    """Each line in force (net above zero) with the bank's result, summed here: one plain read, no per-line subquery."""
+    sums: dict[tuple[int, str], dict] = {}
+    unpaid_workers: dict[tuple[int, str], set] = defaultdict(set)
+    for project_id, month, worker_id, net, status in (PayrollLine.objects.current().filter(payroll__project_id__in=ids, net__gt=0)
+                                                     .values_list("payroll__project_id", "payroll__month", "worker_id", "net", "result__status")):
+        row = sums.setdefault((project_id, month), {"ledger_lines": 0, "lines_paid": 0, "net_due": Decimal("0"), "net_paid": Decimal("0"),
+                                                    "unpaid_net": Decimal("0")})
+        row["ledger_lines"] += 1
+        row["net_due"] += net
+        if status == ResultStatus.PAID:
+            row["lines_paid"] += 1
+            row["net_paid"] += net
+        else:
+            row["unpaid_net"] += net
+            unpaid_workers[(project_id, month)].add(worker_id)
+    for (project_id, month), row in sums.items():
+        owed = unpaid_workers.get((project_id, month), ())
+        projects[project_id].monthly[month].update(row, unpaid_workers=len(owed), projects_unpaid=int(row["unpaid_net"] > 0))
 
 
 def _add(projects, project_id: int, month: str, **counts) -> None:

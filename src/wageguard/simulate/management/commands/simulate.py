@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from wageguard.core import clock
 
+from wageguard.simulate.bulk import SCALES, BulkParams
+from wageguard.simulate.bulk import generate as bulk_generate
 from wageguard.simulate.generator import Params, simulate
 
 
@@ -44,15 +46,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--projects", type=int, default=40)
-        parser.add_argument("--workers", type=int, default=2000)
-        parser.add_argument("--months", type=int, default=3)
+        parser.add_argument("--projects", type=int, help="default 40 (or the scale's)")
+        parser.add_argument("--workers", type=int, help="default 2000 (or the scale's)")
+        parser.add_argument("--months", type=int, help="default 3 (with --scale: 12 months of ledgers)")
+        parser.add_argument("--scale", choices=sorted(SCALES), help="bulk-generate a province of that size with PostgreSQL COPY "
+                                                                     "(simulate/bulk.py; no labelled anomalies)")
+        parser.add_argument("--attendance-months", dest="attendance_months", type=int, default=1,
+                            help="with --scale: the last months that get attendance days")
         parser.add_argument("--labels-out", dest="labels_out", help="write each injected anomaly as a JSON line here")
         parser.add_argument("--today", help="run at this moment, YYYY-MM-DD[THH:MM] (Asia/Shanghai; a day means 20:30)")
 
-    def handle(self, *args, seed, projects, workers, months, labels_out, today=None, **options):
+    def handle(self, *args, seed, projects, workers, months, labels_out, today=None, scale=None, attendance_months=1, **options):
         if today:
             set_today(today)
+        if scale:
+            self.bulk(scale, seed, projects, workers, months, attendance_months)
+            return
+        projects, workers, months = projects or 40, workers or 2000, months or 3
         params = Params(seed=seed, projects=projects, workers=workers, months=months)
         started = time.perf_counter()
         out = open(labels_out, "w", encoding="utf-8") if labels_out else None
@@ -79,3 +89,15 @@ class Command(BaseCommand):
             f"{summary.workers} workers, {summary.employments} employments, {summary.contracts} contracts, "
             f"{len(summary.labels)} labelled anomalies" + (f"; {sent}" if attendance else "")
         )
+
+    def bulk(self, scale: str, seed: int, projects, workers, months, attendance_months: int) -> None:
+        from wageguard.stats import rollup
+
+        size = SCALES[scale]
+        params = BulkParams(projects=projects or size["projects"], workers=workers or size["workers"], months=months or 12,
+                            attendance_months=attendance_months, seed=seed)
+        bar = ProgressBar(sys.stdout)
+        summary = bulk_generate(params, progress=bar)
+        self.stdout.write(f"province ({scale}) written in {summary.seconds:.0f} s: " + ", ".join(f"{n} {t}" for t, n in summary.rows.items()))
+        result = rollup.rebuild()
+        self.stdout.write(f"statistics rebuilt in {result.seconds:.0f} s: {result.rows} project months")

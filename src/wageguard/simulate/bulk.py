@@ -1,0 +1,356 @@
+"""The province at full size (`wageguard simulate --scale province`): enterprises, ~30,000 projects, ~3,000,000
+workers with their ID-card readings, employments and contracts, dedicated accounts, attendance days and a year of
+wage ledgers with the bank's results, written with PostgreSQL COPY into the same tables the services fill, with
+the same encrypted personal data and blind indexes (core.pii). It is a load generator, not a story: no anomalies
+are labelled (the simulator proper does that at demo size); the nightly jobs (alert sweep, statistics rebuild,
+month-end ledgers) then run over it as they would over real data.
+
+Rows are streamed (bounded memory), the ids assigned here and the sequences moved past them at the end."""
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from django.db import connection
+from django.utils import timezone
+from stdnum import luhn
+from stdnum.cn import ric
+
+from wageguard.accounts.models import Bank
+from wageguard.core import clock, months
+from wageguard.core.models import Region, RegionLevel
+from wageguard.core.pii import blind_index, encrypt
+
+from . import names
+from .generator import make_uscc
+
+SCALES = {"province": {"projects": 30_000, "workers": 3_000_000}}
+
+
+@dataclass
+class BulkParams:
+    projects: int
+    workers: int
+    months: int = 12             # months of ledgers (and of employment history)
+    attendance_months: int = 1   # the last months with attendance days (a year at full size is ~300 M rows: see docs/scaling.md)
+    seed: int = 1
+
+
+@dataclass
+class BulkSummary:
+    rows: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+class Copier:
+    """COPY rows into a table, counting them."""
+
+    def __init__(self, summary: BulkSummary):
+        self.summary = summary
+
+    def __call__(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+        count = 0
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        self.summary.rows[table] = self.summary.rows.get(table, 0) + count
+        return count
+
+
+def _next_id(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"')
+        return cursor.fetchone()[0]
+
+
+def _reset_sequences(tables: Iterable[str]) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))")
+
+
+def _weighted(rng: random.Random, weights: dict):
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _id_number(k: int, counties: list[str]) -> tuple[str, datetime.date, str]:
+    """A unique valid resident ID number for the k-th worker: (county, sequence, birth day) never repeat."""
+    county = counties[k % len(counties)]
+    sequence = (k // len(counties)) % 1000
+    birth = datetime.date(1965, 1, 1) + datetime.timedelta(days=(k // (len(counties) * 1000)) * 600 + sequence % 600)
+    body = f"{county}{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body), birth, "male" if sequence % 2 else "female"
+
+
+def _card(k: int, bin_prefix: str) -> str:
+    body = f"{bin_prefix}{k:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | None = None) -> BulkSummary:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the bulk generator writes with PostgreSQL COPY: set DATABASE_URL=postgres://…")
+    began = time.monotonic()
+    summary = BulkSummary()
+    copy = Copier(summary)
+    rng = random.Random(params.seed)
+    say = progress or (lambda *_args: None)
+    today = clock.localdate()
+    now = clock.now()
+    first_month = months.shift(months.of(today), -params.months)
+    window_start = months.first_day(first_month)
+    counties = list(Region.objects.filter(level=RegionLevel.COUNTY).select_related("parent"))
+    by_city: dict[str, list[Region]] = {}
+    for county in counties:
+        by_city.setdefault(county.parent.code, []).append(county)
+    county_codes = [c.code for c in counties if not c.name.endswith(("开发区", "新区"))]
+    banks = list(Bank.objects.order_by("code"))
+
+    # -- enterprises: contractors, owners, labour subcontractors
+    enterprise_id = _next_id("registry_enterprise")
+    kinds = [("construction", names.CONTRACTOR_SUFFIX, max(1, params.projects // 4)), ("developer", names.OWNER_SUFFIX, max(1, params.projects // 3)),
+             ("labour_service", names.LABOUR_SUFFIX, max(1, params.projects // 6))]
+    pools: dict[str, list[int]] = {}
+
+    def enterprises():
+        nonlocal enterprise_id
+        for kind, suffixes, count in kinds:
+            pool = pools.setdefault(kind, [])
+            for n in range(count):
+                county = rng.choice(counties)
+                uscc = make_uscc(rng, county.code, serial=enterprise_id)  # unique: the id is the organisation code
+                yield (enterprise_id, uscc, f"{county.name}{rng.choice(names.PLACE_WORDS)}{n}{rng.choice(suffixes)}", kind, county.pk, "", now)
+                pool.append(enterprise_id)
+                enterprise_id += 1
+
+    say("enterprises", 0, 1)
+    copy("registry_enterprise", ("id", "uscc", "name", "kind", "region_id", "legal_representative", "created_at"), enterprises())
+
+    # -- projects and participations
+    project_id = _next_id("registry_project")
+    projects = []  # (id, county code, industry, gc, sub, started_on, onboarded)
+    sequence: dict[tuple[str, int], int] = {}
+
+    def project_rows():
+        for n in range(params.projects):
+            city = _weighted(rng, names.CITY_WEIGHTS)
+            county = rng.choice(by_city[city])
+            industry = _weighted(rng, names.INDUSTRY_WEIGHTS)
+            started = today - datetime.timedelta(days=rng.randint(60, 900))
+            key = (county.code, started.year)
+            sequence[key] = sequence.get(key, 0) + 1
+            gc, owner, sub = rng.choice(pools["construction"]), rng.choice(pools["developer"]), rng.choice(pools["labour_service"])
+            qualifying = rng.random() < 0.97
+            onboarded = _aware(started + datetime.timedelta(days=rng.randint(0, 45)), 10) if qualifying and rng.random() < 0.9 else None
+            pk = project_id + n
+            projects.append((pk, county.code, industry, gc, sub, started, onboarded, owner))
+            amount = Decimal(rng.randint(3_000_000, 300_000_000))
+            yield (pk, f"{county.code}{started.year}{sequence[key]:05d}", f"{county.name}{rng.choice(names.PLACE_WORDS)}{n}号工程",
+                   county.pk, industry, owner, gc, amount, Decimal(rng.randint(15, 35)) / 100, "", started,
+                   started + datetime.timedelta(days=rng.randint(365, 1100)), "under_construction", qualifying,
+                   "onboarded" if onboarded else "filed", onboarded, _aware(started, 9))
+            if n % 1000 == 0:
+                say("projects", n, params.projects)
+
+    copy("registry_project", ("id", "code", "name", "region_id", "industry", "owner_id", "general_contractor_id", "contract_amount",
+                              "labour_cost_ratio", "permit_no", "started_on", "planned_end", "status", "is_qualifying", "filing_status",
+                              "onboarded_at", "created_at"), project_rows())
+    participation_id = _next_id("registry_participation")
+
+    def participations():
+        pk = participation_id
+        for project, _county, _industry, gc, sub, started, _onboarded, owner in projects:
+            for enterprise, role in ((owner, "owner"), (gc, "general_contractor"), (sub, "labour_subcontractor")):
+                yield (pk, project, enterprise, role, "approved", "", None, _aware(started, 11))
+                pk += 1
+
+    copy("registry_participation", ("id", "project_id", "enterprise_id", "role", "review_status", "review_reason", "reviewed_by_id",
+                                    "reviewed_at"), participations())
+    # -- dedicated accounts
+    account_id = _next_id("accounts_wageaccount")
+    accounts = {}
+
+    def account_rows():
+        pk = account_id
+        for project, _county, _industry, gc, _sub, started, _onboarded, _owner in projects:
+            if rng.random() < 0.95:
+                bank = rng.choice(banks)
+                opened = started + datetime.timedelta(days=rng.randint(3, 50))
+                accounts[project] = (pk, bank)
+                yield (pk, project, "", bank.pk, gc, f"{bank.code}{pk:014d}", f"{project}号项目农民工工资专用账户", opened, "active", now, None, now)
+                pk += 1
+
+    copy("accounts_wageaccount", ("id", "project_id", "section", "bank_id", "holder_id", "number", "name", "opened_on", "status",
+                                  "confirmed_at", "confirmed_by_id", "created_at"), account_rows())
+
+    # -- workers, readings, employments, contracts, in chunks
+    worker_base, reading_base = _next_id("registry_worker"), _next_id("registry_idcardreading")
+    employment_base, contract_base = _next_id("registry_employment"), _next_id("registry_labourcontract")
+    weights = [max(1.0, rng.paretovariate(1.5)) for _p in projects]
+    chosen = rng.choices(range(len(projects)), weights=weights, k=params.workers)
+    employments: list[tuple] = []  # (employment id, worker, project index, enterprise, entered, exited, rate, card cipher, card index, bank)
+    chunk = 50_000
+    for at in range(0, params.workers, chunk):
+        say("workers", at, params.workers)
+        workers, readings, jobs, contracts = [], [], [], []
+        for k in range(at, min(params.workers, at + chunk)):
+            number, birth, sex = _id_number(k, county_codes)
+            project_index = chosen[k]
+            project, _county, _industry, gc, sub, started, _onboarded, _owner = projects[project_index]
+            start = max(window_start, started)
+            entered = start + datetime.timedelta(days=rng.randrange(max(1, (today - start).days - 3)))
+            exited = min(today, entered + datetime.timedelta(days=rng.randint(30, 240))) if rng.random() < 0.5 else None
+            bank_name, bin_prefix = rng.choice(names.BANKS)
+            card, phone = _card(k, bin_prefix), f"13{k:09d}"
+            card_cipher, card_index = encrypt(card), blind_index(card)
+            name = rng.choice(names.SURNAMES) + rng.choice(names.GIVEN) + (rng.choice(names.GIVEN) if rng.random() < 0.6 else "")
+            worker = worker_base + k
+            read_at = _aware(entered, 8)
+            workers.append((worker, encrypt(number), blind_index(number), name, sex, "汉", birth, encrypt(f"山东省{number[:6]}某村{k % 97}号"),
+                            "公安局", birth + datetime.timedelta(days=365 * 30), None, "", "", encrypt(phone), blind_index(phone), None,
+                            card_cipher, card_index, bank_name, read_at, read_at))
+            payload = {"name": name, "id_number": number, "sex": "男" if sex == "male" else "女", "birth_date": f"{birth:%Y%m%d}"}
+            readings.append((reading_base + k, encrypt(json.dumps(payload, ensure_ascii=False)), blind_index(number), worker, None, read_at,
+                             "BULK-READER", "", project, True, "", ""))
+            employer = sub if rng.random() < 0.7 else gc
+            employment = employment_base + k
+            jobs.append((employment, worker, project, employer, None, rng.choice(names.TRADES), entered, exited, "card_read", read_at))
+            rate = Decimal(rng.randint(200, 450))
+            if rng.random() < 0.97:
+                contracts.append((contract_base + k, employment, entered, None, "daily", rate, rng.choice([5, 10, 15, 20, 25]), "", "", None, read_at))
+            employments.append((employment, worker, project_index, employer, entered, exited, rate, card_cipher, card_index, bank_name))
+        copy("registry_worker", ("id", "id_number", "id_number_index", "name", "sex", "ethnicity", "birth_date", "address", "id_authority",
+                                 "id_valid_from", "id_valid_until", "native_place", "photo", "phone", "phone_index", "phone_usable_from",
+                                 "bank_card", "bank_card_index", "bank_name", "created_at", "updated_at"), workers)
+        copy("registry_idcardreading", ("id", "payload", "id_number_index", "worker_id", "captured_by_id", "captured_at", "device_id",
+                                        "sender_key", "project_id", "accepted", "refusal_code", "refusal_reason"), readings)
+        copy("registry_employment", ("id", "worker_id", "project_id", "enterprise_id", "team_id", "trade", "entered_on", "exited_on", "proof",
+                                     "created_at"), jobs)
+        copy("registry_labourcontract", ("id", "employment_id", "signed_on", "term_end", "wage_basis", "wage_rate", "pay_day", "file",
+                                         "file_type", "file_size", "created_at"), contracts)
+
+    _attendance(params, copy, rng, employments, projects, today, say)
+    _ledgers(params, copy, rng, employments, projects, accounts, today, first_month, say)
+    _reset_sequences(summary.rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    summary.seconds = time.monotonic() - began
+    return summary
+
+
+def _working_days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    days, day = [], first
+    while day <= last:
+        if day.weekday() < 6:  # sites work Monday to Saturday
+            days.append(day)
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def _attendance(params: BulkParams, copy: Copier, rng: random.Random, employments, projects, today, say) -> None:
+    """Attendance days of the last `attendance_months` months, up to yesterday: most working days of each
+    employment on site, in at about 7:30 and out at about 17:30 by face."""
+    yesterday = today - datetime.timedelta(days=1)
+    first = months.first_day(months.shift(months.of(yesterday), -(params.attendance_months - 1)))
+    days = _working_days(first, yesterday)
+    base = _next_id("attendance_attendanceday")
+
+    minutes = [datetime.timedelta(minutes=m) for m in range(60)]
+    moments = {day: (_aware(day, 7), _aware(day, 17)) for day in days}  # computed once: time zones are slow
+
+    def rows():
+        pk = base
+        for n, (_e, worker, project_index, _employer, entered, exited, *_rest) in enumerate(employments):
+            if n % 100_000 == 0:
+                say("attendance", n, len(employments))
+            project = projects[project_index][0]
+            for day in days:
+                if day < entered or (exited and day > exited) or rng.random() < 0.12:
+                    continue
+                seven, five = moments[day]
+                last_out = five + minutes[int(rng.random() * 60)]
+                yield (pk, worker, project, day, seven + minutes[int(rng.random() * 60)], last_out, last_out, "out", 2, "face", False)
+                pk += 1
+
+    copy("attendance_attendanceday", ("id", "worker_id", "project_id", "day", "first_in", "last_out", "last_punch_at", "last_direction",
+                                      "punches", "methods", "has_manual"), rows())
+
+
+def _ledgers(params: BulkParams, copy: Copier, rng: random.Random, employments, projects, accounts, today, first_month, say) -> None:
+    """A ledger per project and month (the general contractor's, for all its workers) for every month that has
+    ended, built on the 1st after it; the bank's results for those whose pay day has passed (most paid, a few
+    failed or left unpaid: arrears)."""
+    from wageguard.exchange.models import ApiClient, ClientKind
+    from wageguard.exchange.models import IngestionBatch
+
+    client, _created = ApiClient.objects.get_or_create(key_id="bulk-bank", defaults={"secret": "-", "kind": ClientKind.BANK, "name": "bulk"})
+    current = months.of(today)
+    ledger_months = [m for m in (months.shift(first_month, i) for i in range(params.months + 1)) if m < current]
+    by_project: dict[int, list] = {}
+    for job in employments:
+        by_project.setdefault(job[2], []).append(job)
+    payroll_id, line_id, result_id = _next_id("payroll_payroll"), _next_id("payroll_payrollline"), _next_id("payroll_disbursementresult")
+    batches = {}
+    for month in ledger_months:
+        received = _aware(months.first_day(months.next_month(month)) + datetime.timedelta(days=9), 16)
+        if received.date() < today:
+            batches[month] = IngestionBatch.objects.create(sender=client, kind="bank_payroll_results", batch_id=f"bulk-{month}", body_sm3="-",
+                                                           mode="partial", received_at=received, status="applied").pk
+    payrolls, lines, results = [], [], []
+
+    def flush():
+        copy("payroll_payroll", ("id", "project_id", "enterprise_id", "month", "status", "built_at", "fetched_at"), payrolls)
+        copy("payroll_payrollline", ("id", "payroll_id", "worker_id", "employment_id", "days_attended", "hours_attended", "days_claimed",
+                                     "quantity", "wage_basis", "wage_rate", "gross", "deductions", "net", "card", "card_index", "bank_name",
+                                     "checks", "warning_reasons", "reissue_of_id", "reissue_reason"), lines)
+        copy("payroll_disbursementresult", ("id", "line_id", "status", "amount", "card", "bank_txn_id", "paid_at", "reason_code",
+                                            "holder_name", "batch_id", "received_at"), results)
+        payrolls.clear(), lines.clear(), results.clear()
+
+    empty = json.dumps([]), json.dumps({})
+    moments = {m: (_aware(months.first_day(months.next_month(m)), 6),
+                   _aware(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 15),
+                   _aware(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 16)) for m in ledger_months}
+    for n, (project_index, jobs) in enumerate(sorted(by_project.items())):
+        if n % 2000 == 0:
+            say("ledgers", n, len(by_project))
+        project, _county, _industry, gc, *_rest = projects[project_index]
+        owes = rng.random() < 0.03  # a project that leaves a month unpaid
+        for month in ledger_months:
+            start, end = months.bounds(month)
+            on_roster = [j for j in jobs if j[4] <= end and (j[5] is None or j[5] >= start)]
+            if not on_roster or project not in accounts:
+                continue
+            built, paid_at, received = moments[month]
+            answered = month in batches
+            unpaid_month = owes and rng.random() < 0.3
+            payrolls.append((payroll_id, project, gc, month, ("paid" if not unpaid_month else "partly_paid") if answered else "submitted", built,
+                             built if answered else None))
+            for job in on_roster:
+                days = 14 + int(rng.random() * 13)
+                gross = job[6] * days
+                lines.append((line_id, payroll_id, job[1], job[0], days, days * 9, days, None, "daily", job[6], gross, empty[0], gross,
+                              job[7], job[8], job[9], empty[1], empty[1], None, ""))
+                if answered and not (unpaid_month and rng.random() < 0.5):
+                    failed = rng.random() < 0.003
+                    results.append((result_id, line_id, "failed" if failed else "paid", gross, job[7], "" if failed else f"B{line_id}",
+                                    None if failed else paid_at, "ACCOUNT_CLOSED" if failed else "", "", batches[month], received))
+                    result_id += 1
+                line_id += 1
+            payroll_id += 1
+        if len(lines) > 200_000:
+            flush()
+    flush()

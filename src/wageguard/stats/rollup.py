@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from wageguard.core import clock, months
+from wageguard.core import rules as thresholds
 from wageguard.registry.models import Project
 
 from . import sources
@@ -48,7 +49,8 @@ def month_rows(facts: sources.ProjectFacts, read: dict, first: str, last: str) -
 
 
 def _project_rows(project_ids, first: str, last: str) -> list[ProjectMonth]:
-    facts, read = sources.facts_of(project_ids)
+    with thresholds.remembered():  # each region's deadlines read once
+        facts, read = sources.facts_of(project_ids)
     return [row for pk in sorted(facts) for row in month_rows(facts[pk], read, first, last)]
 
 

@@ -1,0 +1,158 @@
+"""The province at full size: statistics pages, rollup rebuild, nightly sweep, month-end ledgers.
+
+    python bench/stats.py [--projects 30000] [--workers 3000000] [--attendance-months 1] [--requests 60]
+                          [--skip-sweep] [--skip-month-end] [--today D]
+
+1. A fresh database `wageguard_bench_stats` (on DATABASE_URL's PostgreSQL server) gets the province from the bulk
+   generator (`wageguard simulate --scale province`, simulate/bulk.py: COPY into the services' tables, encrypted
+   personal data and blind indexes): `--projects` projects, `--workers` workers, a year of ledgers with the bank's
+   results, `--attendance-months` months of attendance days. Timed (target: under 30 minutes at full size).
+2. The rollups rebuilt from scratch (`wageguard stats_rebuild`): `rebuild_s`.
+3. The statistics page through gunicorn as in production (2FA optional, no rate limit), signed in as the
+   province's, a city's and a county's HRSS official: `--requests` GETs of each (month and indicator varied), p95
+   over all of them (target < 300 ms). Baseline in the same run: the sign-in page (no data read), its p95.
+4. The nightly alert sweep (`alerts.engine.sweep`): `sweep_s`; the month-end ledger build of the last month
+   (`payroll.tasks.build_month`): `month_end_s` (its drafts rolled back: the data stay as generated).
+
+Last line: {"projects", "workers", "page_p95_ms", "rebuild_s", "sweep_s", "month_end_s"} (a skipped step: null).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from _common import ROOT, add_today, fresh_database, set_today
+from ingest_attendance import free_port, production_env, wait_for
+
+DB_NAME = "wageguard_bench_stats"
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)] if ordered else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--projects", type=int, default=30_000)
+    parser.add_argument("--workers", type=int, default=3_000_000)
+    parser.add_argument("--attendance-months", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=60, help="GETs per official")
+    parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--skip-month-end", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    add_today(parser)
+    args = parser.parse_args()
+    set_today(args.today)
+    database_url = fresh_database(DB_NAME)
+    env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"}
+    os.environ.update({k: v for k, v in env.items() if k.startswith("WAGEGUARD_") or k == "DATABASE_URL"})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "wageguard.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from wageguard.core import clock, months
+    from wageguard.core.models import Agency, Department, Role
+    from wageguard.core.services import user_create
+    from wageguard.simulate.bulk import BulkParams, generate
+    from wageguard.stats import rollup
+
+    call_command("migrate", verbosity=0)
+    call_command("load_regions", verbosity=0, stdout=io.StringIO())
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"\r  {stage}: {done}/{total}        ", end="", file=sys.stderr, flush=True)
+
+    summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, attendance_months=args.attendance_months,
+                                  seed=args.seed), progress=progress)
+    print(f"\nprovince written in {summary.seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+    rebuilt = rollup.rebuild()
+    print(f"rollups rebuilt in {rebuilt.seconds:.1f} s: {rebuilt.projects:,} projects, {rebuilt.rows:,} project months, {rebuilt.cells:,} cells")
+
+    password = "Bench-stats-2026!"
+    officials = {}
+    for name, code in (("province", "370000"), ("city", "370200"), ("county", "370202")):
+        department = Department.objects.get(region__code=code, agency=Agency.HRSS)
+        officials[name] = (user_create(username=f"bench-{name}", password=password, role=Role.OFFICIAL, department=department), code)
+    page = _pages(env, officials, password, args.requests)
+    print(f"statistics page p95 {page['p95']:.0f} ms over {page['count']} GETs (max {page['max']:.0f} ms); "
+          f"sign-in page p95 {page['baseline_p95']:.0f} ms; ratio {page['p95'] / max(page['baseline_p95'], 0.1):.1f}")
+
+    sweep_s = month_end_s = None
+    if not args.skip_sweep:
+        from wageguard.alerts import engine
+
+        started = time.perf_counter()
+        results = engine.sweep()
+        sweep_s = time.perf_counter() - started
+        print(f"nightly sweep in {sweep_s:.0f} s: {sum(r.raised for r in results.values()):,} alerts raised")
+    if not args.skip_month_end:
+        from wageguard.payroll.tasks import build_month
+
+        month = months.before(clock.localdate())
+        started = time.perf_counter()
+        with transaction.atomic():
+            built = build_month(month)
+            month_end_s = time.perf_counter() - started
+            transaction.set_rollback(True)
+        print(f"month-end build of {month} in {month_end_s:.0f} s: {built:,} ledgers (rolled back)")
+    print(json.dumps({"projects": args.projects, "workers": args.workers, "page_p95_ms": round(page["p95"], 1),
+                      "rebuild_s": round(rebuilt.seconds, 1), "sweep_s": None if sweep_s is None else round(sweep_s, 1),
+                      "month_end_s": None if month_end_s is None else round(month_end_s, 1)}))
+
+
+def _pages(env: dict, officials: dict, password: str, count: int) -> dict:
+    """GET /stats/ through gunicorn as each official (signed in through the sign-in form)."""
+    import requests
+
+    port = free_port()
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "wageguard.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+                               "--log-level", "warning"], env=env, cwd=str(ROOT))
+    try:
+        wait_for("127.0.0.1", port, server)
+        base = f"http://127.0.0.1:{port}"
+        from wageguard.core import months as month_math
+        from wageguard.stats.indicators import INDICATORS
+        from wageguard.stats.rollup import window
+
+        first, last = window()
+        choices = month_math.span(month_math.first_day(month_math.shift(last, -6)), month_math.first_day(last))
+        rng = random.Random(1)
+        times, baseline = [], []
+        for name, (user, region) in officials.items():
+            # production cookies are Secure: over this local plain HTTP they are sent by hand
+            first_visit = requests.get(f"{base}/login/")
+            csrf = first_visit.cookies["csrftoken"]
+            answer = requests.post(f"{base}/login/", data={"username": user.username, "password": password, "csrfmiddlewaretoken": csrf},
+                                   headers={"Referer": f"{base}/login/", "Cookie": f"csrftoken={csrf}"}, allow_redirects=False)
+            assert answer.status_code == 302, f"sign-in as {name}: {answer.status_code}"
+            session = requests.Session()
+            session.headers["Cookie"] = f"csrftoken={csrf}; sessionid={answer.cookies['sessionid']}"
+            for _n in range(count):
+                params = {"region": region, "month": rng.choice(choices), "indicator": rng.choice(list(INDICATORS))}
+                started = time.perf_counter()
+                response = session.get(f"{base}/stats/", params=params)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (name, params, response.status_code)
+                started = time.perf_counter()
+                requests.get(f"{base}/login/")
+                baseline.append((time.perf_counter() - started) * 1000)
+        return {"p95": p95(times), "max": max(times), "count": len(times), "baseline_p95": p95(baseline)}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

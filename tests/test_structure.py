@@ -36,7 +36,15 @@ def test_core_imports_no_app():
     assert not {k: v for k, v in offending.items() if v}
 
 
-APPS = ("core", "registry", "attendance", "accounts", "payroll", "alerts", "exchange", "simulate")
+APPS = ("core", "registry", "attendance", "accounts", "payroll", "alerts", "credit", "complaints", "stats", "exchange", "simulate")
+
+
+@pytest.mark.parametrize("producer", ["core", "registry", "attendance", "accounts", "payroll", "alerts", "credit", "complaints", "exchange"])
+def test_no_app_below_statistics_imports_it(producer):
+    """Statistics reads every app and subscribes to their events; none of them reads statistics."""
+    offending = {path: sorted(n for n in names if n.startswith("wageguard.stats"))
+                 for path, names in imports_of(producer).items() if any(n.startswith("wageguard.stats") for n in names)}
+    assert not offending, offending
 
 
 def app_graph() -> dict[str, set[str]]:

@@ -63,16 +63,26 @@ def _paid_june(world, gate):
 
 def test_each_indicator_against_a_small_province_by_hand(world, gate):
     """World: three projects started 1 Jan 2026 and onboarded today (Dec 2026); four workers entered 1 Mar 2026 with
-    a contract, their cards read today; one account (济南 building) opened 5 Mar, late (due 31 Jan)."""
+    a contract, their cards read today; one account (济南 building) opened 5 Mar, late (due 31 Jan). Then: June's
+    progress payment with no labour cost allocated, the arrears rule run, a worker's complaint, a credit record."""
+    from wageguard.accounts.services import progress_payment_record
+    from wageguard.alerts import engine
+    from wageguard.complaints import services as complaint_services
+
     _paid_june(world, gate)
+    progress_payment_record(actor=world.users["platform_admin"], project=world.jinan_building, month=JUNE, amount=Decimal("1000000"))
+    engine.evaluate(["arrears"], engine.Scope.everything())
+    complaint_services.complaint_file(actor=world.users["worker"], project=world.jinan_building, kinds=["unpaid"], months_claimed=[JUNE])
+    credit_services.record_propose(actor=world.users["hrss_jinan"], kind=RecordKind.ARREARS_FOUND, enterprise=world.gc_a, amount=Decimal("900"),
+                                   project=world.jinan_building, facts="拖欠6月工资", legal_basis="《保障农民工工资支付条例》")
     rollup.rebuild()
     june = province_totals(JUNE)
     assert {m: june[m] for m in ("projects", "qualifying", "onboarded", "accounts_opened", "accounts_in_time", "employments",
                                  "contracts", "real_name", "attended", "ledger_lines", "lines_paid", "unpaid_workers",
-                                 "projects_unpaid", "records_received")} == {
+                                 "projects_unpaid", "records_received", "labour_cost_short")} == {
         "projects": 3, "qualifying": 3, "onboarded": 0, "accounts_opened": 1, "accounts_in_time": 0, "employments": 4,
         "contracts": 4, "real_name": 0, "attended": 2, "ledger_lines": 2, "lines_paid": 1, "unpaid_workers": 1,
-        "projects_unpaid": 1, "records_received": 0}  # the punches arrived today, not in June
+        "projects_unpaid": 1, "records_received": 0, "labour_cost_short": 1}  # the punches arrived today, not in June
     assert (june["net_due"], june["net_paid"], june["unpaid_net"]) == (Decimal("1500.00"), Decimal("600.00"), Decimal("900.00"))
     values = selectors.indicator_values(june, JUNE)
     assert values["coverage"] == 0 and values["accounts"] == Decimal("0.3333") and values["contracts"] == 1
@@ -82,6 +92,8 @@ def test_each_indicator_against_a_small_province_by_hand(world, gate):
     now = province_totals(f"{today:%Y-%m}")
     assert (now["onboarded"], now["real_name"], now["ledger_lines"]) == (3, 4, 0)
     assert (now["records_received"], now["records_late"], now["records_rejected"]) == (10, 10, 0)  # June's punches, sent today
+    assert (now["alerts_raised"], now["alerts_in_time"], now["complaints"], now["credit_records"]) == (1, 0, 1, 1)
+    assert selectors.indicator_values(june, JUNE)["labour_cost_short"] == 1  # the one project with an account
     assert selectors.indicator_values(now, f"{today:%Y-%m}")["arrears"] is None  # this month's wages are not due yet
     assert coverage_target("2019-09") == (Decimal("0.70"), D(2019, 10, 31))
     assert coverage_target("2019-12") == (Decimal("1.00"), D(2020, 1, 31)) == coverage_target("2026-06")

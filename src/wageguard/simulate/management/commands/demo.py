@@ -43,6 +43,7 @@ class Command(BaseCommand):
         call_command("load_regions", stdout=self.stdout)
         self.stdout.write("3/4 generating the demo province …")
         call_command("simulate", seed=seed, projects=projects, workers=workers, months=months, stdout=self.stdout)  # at the moment set
+        call_command("stats_reports", stdout=self.stdout)  # last month's 通报, as the 1st of this month generated them
         self.stdout.write("4/4 demo logins (password for each: %s)" % DEMO_PASSWORD)
         for login in demo_users_create():
             self.stdout.write(f"    {login.username:<18} {login.role:<17} {login.sees}")

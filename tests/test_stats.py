@@ -277,3 +277,29 @@ def test_an_enterprise_sees_its_own_data_quality_and_not_a_rivals(world, client)
     assert world.jinan_transport.code in page and world.qingdao_building.code not in page  # Qingdao is outside Jinan
     client.force_login(world.users["bank_operator"])
     assert client.get("/stats/quality/").status_code == 404
+
+
+def test_a_subcontractor_sees_no_other_firms_data_and_an_official_no_enterprise_outside_scope(world, client):
+    rollup.rebuild()
+    client.force_login(world.users["sub_a_admin"])  # on 济南's building project, whose data the general contractor answers for
+    assert world.jinan_building.code not in client.get("/stats/quality/").content.decode()
+    client.force_login(world.users["housing_qingdao"])
+    assert client.get("/stats/quality/", {"uscc": world.gc_a.uscc}).status_code == 404  # GC A works only in 济南
+
+
+def test_a_proposal_is_not_on_the_platform_and_pboc_sees_no_complaints(world, client):
+    data = registry_services.ProjectData(
+        name="拟建项目", region=world.jinan_building.region, industry="building", owner=world.gc_b, general_contractor=world.gc_a,
+        contract_amount=Decimal("5000000"), labour_cost_ratio=Decimal("0.2"), started_on=D(2026, 1, 1), planned_end=D(2027, 1, 1))
+    proposal = registry_services.project_propose(actor=world.users["gc_a_admin"], data=data)
+    rollup.rebuild()
+    assert not ProjectMonth.objects.filter(project_id=proposal.pk).exists()
+    registry_services.project_accept(actor=world.users["housing_lixia"], project=proposal)
+    rollup.refresh([proposal.pk])
+    assert ProjectMonth.objects.filter(project_id=proposal.pk).exists()
+    client.force_login(world.users["pboc_province"])
+    assert client.get("/stats/projects/", {"measure": "complaints"}).status_code == 404
+    page = client.get("/stats/", {"indicator": "complaints"}).content.decode()
+    assert 'value="complaints"' not in page and "measure=complaints" not in page
+    client.force_login(world.users["housing_jinan"])
+    assert client.get("/stats/reports/").status_code == 200 and not selectors.reports(user=world.users["housing_jinan"]).exists()

@@ -42,6 +42,7 @@ def progress_payment_record(*, actor, project: Project, month: str, amount: Deci
     payment.amount, payment.recorded_by = amount, actor
     payment.save()
     audit.record(actor=actor, action="accounts.progress_payment_record", obj=payment, before=before, after=audit.snapshot(payment))
+    events.emit(events.PROGRESS_RECORDED, project_ids={project.pk}, periods={month})
     return payment
 
 

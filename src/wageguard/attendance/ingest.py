@@ -341,6 +341,7 @@ def _log(batch: IngestionBatch, punches: list[Punch], culprits: list[Punch]) -> 
             counts_of["late"] += p.status == "accepted" and p.is_late
     BatchProjectCount.objects.bulk_create([BatchProjectCount(batch=batch, project_id=project_id, received_at=batch.received_at, **c)
                                            for project_id, c in sorted(per_project.items())])
+    events.emit(events.DATA_RECEIVED, project_ids=set(per_project))  # a batch all refused is counted too
 
 
 ATTENDANCE = BatchKindSpec(kind=BatchKind.ATTENDANCE, parse_record=_parse_record, prepare=_resolve, store=_store, log=_log,

@@ -24,6 +24,8 @@ ALERT_CHANGED = "alert.changed"              # raised, closed, escalated (credit
 CREDIT_CHANGED = "credit.changed"            # a credit record proposed, decided, published, removed or repaired
 REGISTRY_CHANGED = "registry.changed"        # a project filed or onboarded, a roster entry or exit, a contract, an ID card read
 COMPLAINT_CHANGED = "complaint.changed"      # a complaint filed or a step of its handling
+PROGRESS_RECORDED = "accounts.progress_recorded"  # a month's progress payment (what labour cost the owner owes)
+DATA_RECEIVED = "data.received"              # a batch's records counted per project, whatever their verdict
 SWEEP = "platform.sweep"                     # everything judged again (only ever dispatched, never emitted)
 
 Subscriber = Callable[..., object]  # (event, project ids, periods, *, now: bool): now = run it here, not queued

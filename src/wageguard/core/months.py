@@ -5,11 +5,11 @@ import calendar
 import datetime
 import re
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def is_month(text: str | None) -> bool:
-    return bool(MONTH_RE.match(text or ""))
+    return bool(MONTH_RE.fullmatch(text or ""))
 
 
 def of(day: datetime.date) -> str:

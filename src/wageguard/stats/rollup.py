@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from wageguard.core import clock, months
@@ -20,6 +20,7 @@ from .models import Cell, ProjectMonth
 
 HISTORY_MONTHS = 24
 CHUNK = 500  # projects per read in a rebuild (bounded memory at the province's size)
+ROLLUP_LOCK = 0x57A75  # the advisory lock of the rollups' writers
 
 
 def window() -> tuple[str, str]:
@@ -64,6 +65,14 @@ def _cells(area: Q | None) -> int:
     return len(cells)
 
 
+def _exclusive() -> None:
+    """One writer of the rollups at a time (two refreshes of one cell, or a refresh during the rebuild, would
+    each delete and insert it): a transaction-level advisory lock on PostgreSQL; SQLite's writes are serial."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLLUP_LOCK])
+
+
 @transaction.atomic
 def refresh(project_ids) -> int:
     """The month rows of these projects and the cells of their counties × industries (old ones too, should a
@@ -71,6 +80,7 @@ def refresh(project_ids) -> int:
     ids = sorted(set(project_ids))
     if not ids:
         return 0
+    _exclusive()
     first, last = window()
     old = set(ProjectMonth.objects.filter(project_id__in=ids).values_list("county", "industry").distinct())
     ProjectMonth.objects.filter(project_id__in=ids).delete()
@@ -94,6 +104,7 @@ class Rebuilt:
 def rebuild(progress=None) -> Rebuilt:
     """Everything from scratch, in one transaction (readers see the old numbers until it commits)."""
     started = time.monotonic()
+    _exclusive()
     first, last = window()
     ProjectMonth.objects.all().delete()
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))

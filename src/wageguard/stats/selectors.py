@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from wageguard.core import access, clock, months
 from wageguard.core.errors import NotFound, PermissionDenied
-from wageguard.core.models import AGENCY_INDUSTRIES, Industry, Region, RegionLevel
+from wageguard.core.models import AGENCY_INDUSTRIES, Agency, Industry, Region, RegionLevel
 from wageguard.registry.models import Project
 
 from .indicators import INDICATORS, MEASURES, is_due
@@ -20,10 +20,15 @@ from .models import Cell, ProjectMonth
 
 
 
+# What PBOC's officials do not see elsewhere (alerts other than the accounts', complaints): not here either.
+HIDDEN_FROM = {Agency.PBOC: frozenset({"alerts_raised", "alerts_in_time", "alerts_late", "complaints"})}
+
+
 @dataclass(frozen=True)
 class Area:
     region: Region
     industries: tuple[str, ...]
+    hidden: frozenset = frozenset()  # measures this person does not see
 
     @property
     def prefix(self) -> str:
@@ -39,7 +44,9 @@ class Area:
 
 def _home_region(user) -> Region:
     if user.is_platform_admin:
-        return Region.objects.get(level=RegionLevel.PROVINCE)
+        return Region.objects.filter(level=RegionLevel.PROVINCE).order_by("code").first()
+    if not user.department_id:
+        raise PermissionDenied(_("Statistics are for the supervising departments."))
     return user.department.region
 
 
@@ -66,7 +73,8 @@ def area_for(user, region_code: str = "", industry: str = "") -> Area:
         industries = (industry,)
     if not industries:
         raise PermissionDenied(_("Statistics are for the supervising departments."))
-    return Area(region, industries)
+    hidden = frozenset() if user.is_platform_admin else HIDDEN_FROM.get(user.department.agency, frozenset())
+    return Area(region, industries, hidden)
 
 
 def latest_month() -> str:
@@ -128,7 +136,7 @@ class Behind:
 def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
     """The projects whose month row counts towards a measure (its value not zero), largest first: the list
     behind a number on the page, which it adds up to."""
-    if measure not in MEASURES:
+    if measure not in MEASURES or measure in area.hidden:
         raise NotFound(_("No such measure."))
     rows = list(ProjectMonth.objects.filter(area.q(), month=month).exclude(**{measure: 0})
                 .values_list("project_id", "county", measure, "projects"))
@@ -142,9 +150,13 @@ def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
 
 
 def _report_q(user) -> Q:
-    """A report of the person's region, of a region above it (their city's, the province's), or below it."""
+    """A report of the person's region, of a region above it (their city's, the province's), or below it; for the
+    departments that see every industry (the reports cover them all: an industry department reads its own on
+    the statistics page)."""
     if user.is_platform_admin:
         return Q()
+    if set(AGENCY_INDUSTRIES.get(user.department.agency, ())) != set(Industry.values):
+        return Q(pk__in=[])
     region = user.department.region
     above = [region.code[:2] + "0000", region.code[:4] + "00"]
     return Q(region__code__startswith=region.subtree_prefix) | Q(region__code__in=above)
@@ -168,7 +180,7 @@ def report_get(*, user, pk: int):
 
 
 def risk_list(*, user, area: Area, month: str, limit: int = 500):
-    """The month's forecast scores of the area's projects, riskiest first."""
+    """The month's forecast scores of the area's projects, riskiest first (the first `limit`)."""
     from .models import RiskScore
 
     scores = list(RiskScore.objects.filter(area.q(), month=month).order_by("-score", "project_id")[:limit])
@@ -176,15 +188,22 @@ def risk_list(*, user, area: Area, month: str, limit: int = 500):
     return [(s, projects[s.project_id]) for s in scores if s.project_id in projects]
 
 
+def risk_count(*, area: Area, month: str, limit) -> int:
+    from .models import RiskScore
+
+    return RiskScore.objects.filter(area.q(), month=month, score__gte=limit).count()
+
+
 def quality_projects(*, user, enterprise_id: int | None) -> QuerySet[Project]:
-    """The projects of an enterprise's data-quality report: enterprise staff their own enterprise's (a wage
-    officer their project), an official those of the enterprise within their scope."""
+    """The projects of an enterprise's data-quality report: those it is the general contractor of (it answers for
+    the whole project's data, and sees its whole roster; a subcontractor sees none of the others'). Enterprise
+    staff their own enterprise's (a wage officer their project), an official those within their scope."""
     projects = Project.objects.filter(access.project_q(user))
     if access.is_enterprise_staff(user):
         enterprise_id = user.enterprise_id
     if enterprise_id is None:
         raise NotFound(_("Name the enterprise."))
-    return projects.filter(participations__enterprise_id=enterprise_id).distinct().select_related("region", "general_contractor")
+    return projects.filter(general_contractor_id=enterprise_id).select_related("region", "general_contractor")
 
 
 def quality_rows(projects: QuerySet[Project], first: str, last: str) -> list[dict]:

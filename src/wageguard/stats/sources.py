@@ -8,11 +8,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from wageguard.alerts.models import Alert
+from wageguard.alerts.models import ActionKind, Alert, AlertAction
 from wageguard.attendance.models import AttendanceDay, BatchProjectCount
 from wageguard.accounts.models import WageAccount
 from wageguard.accounts.selectors import allocations
@@ -20,7 +20,7 @@ from wageguard.complaints.models import Complaint
 from wageguard.core import rules as thresholds
 from wageguard.credit.models import CreditRecord
 from wageguard.payroll.models import PayrollLine, ResultStatus
-from wageguard.registry.models import Employment, IdCardReading, LabourContract, Project
+from wageguard.registry.models import Employment, FilingStatus, IdCardReading, LabourContract, Project
 
 
 def local_month(moment: datetime.datetime) -> str:
@@ -52,7 +52,7 @@ class ProjectFacts:
 def facts_of(project_ids) -> tuple[dict[int, ProjectFacts], dict[int, datetime.date]]:
     """The facts of the projects, and the day each of their workers was first read from an ID card."""
     projects = {}
-    for p in Project.objects.filter(pk__in=project_ids).select_related("region"):
+    for p in Project.objects.filter(pk__in=project_ids).exclude(filing_status=FilingStatus.PROPOSED).select_related("region"):
         start = p.started_on or timezone.localtime(p.created_at).date()
         onboarded = timezone.localtime(p.onboarded_at).date() if p.onboarded_at else None
         projects[p.pk] = ProjectFacts(p.pk, p.region.code, p.industry, p.is_qualifying, start, onboarded)
@@ -112,9 +112,12 @@ def _add(projects, project_id: int, month: str, **counts) -> None:
 def _counted_events(projects: dict[int, ProjectFacts], ids) -> None:
     """Alerts by the month raised (closed by their deadline or after it), complaints by the month filed, credit
     records by the month proposed, data received from senders (attendance batches) by the month received."""
-    for project_id, raised, due, closed in Alert.objects.filter(project_id__in=ids).values_list("project_id", "raised_at", "due_at", "closed_at"):
-        _add(projects, project_id, local_month(raised), alerts_raised=1,
-             alerts_in_time=int(closed is not None and closed <= due), alerts_late=int(closed is not None and closed > due))
+    escalated = Exists(AlertAction.objects.filter(alert_id=OuterRef("pk"), kind=ActionKind.ESCALATED))
+    for project_id, raised, due, closed, late in (Alert.objects.filter(project_id__in=ids).annotate(escalated=escalated)
+                                                  .values_list("project_id", "raised_at", "due_at", "closed_at", "escalated")):
+        late = late or (closed is not None and closed > due)  # an escalation moved the deadline: it was missed
+        _add(projects, project_id, local_month(raised), alerts_raised=1, alerts_in_time=int(closed is not None and not late),
+             alerts_late=int(closed is not None and late))
     for project_id, filed in Complaint.objects.filter(project_id__in=ids).values_list("project_id", "filed_at"):
         _add(projects, project_id, local_month(filed), complaints=1)
     for project_id, proposed in CreditRecord.objects.filter(project_id__in=ids).values_list("project_id", "proposed_at"):

@@ -42,9 +42,14 @@ def _month(request) -> str:
     return month
 
 
-def _indicator(request) -> str:
+def _indicator(request, area) -> str:
     code = request.GET.get("indicator", "coverage")
-    return code if code in INDICATORS else "coverage"
+    return code if code in INDICATORS and not _hides(area, code) else "coverage"
+
+
+def _hides(area, code: str) -> bool:
+    indicator = INDICATORS[code]
+    return indicator.numerator in area.hidden or indicator.denominator in area.hidden
 
 
 def _params(area: selectors.Area, month: str, **more) -> dict:
@@ -62,6 +67,8 @@ def cards(area: selectors.Area, month: str, counts: dict) -> list[dict]:
     values = selectors.indicator_values(counts, month)
     found = []
     for code, indicator in INDICATORS.items():
+        if _hides(area, code):
+            continue
         card = {"code": code, "label": indicator.label, "definition": indicator.definition, "value": shown(code, values[code]),
                 "numerator": {"label": MEASURE_LABELS[indicator.numerator], "count": counts[indicator.numerator],
                               "url": _behind_url(area, month, indicator.numerator)}}
@@ -92,7 +99,7 @@ def ranking(area: selectors.Area, month: str, code: str) -> list[dict]:
 def overview_context(request) -> dict:
     area = selectors.area_for(request.user, request.GET.get("region", ""), request.GET.get("industry", ""))
     month = _month(request)
-    code = _indicator(request)
+    code = _indicator(request, area)
     indicator = INDICATORS[code]
     counts = selectors.totals(area, month)
     rows = ranking(area, month, code)
@@ -107,7 +114,7 @@ def overview_context(request) -> dict:
         "area": area, "month": month, "indicator": indicator, "code": code, "cards": cards(area, month, counts), "rows": rows,
         "series": series, "trend": {"months": [m for m, _v in trend],
                                     "values": [None if v is None else float(v * 100 if as_share else v) for _m, v in trend]},
-        "as_share": as_share, "indicators": INDICATORS.items(), "months": list(reversed(months.span(months.first_day(first), months.first_day(last)))),
+        "as_share": as_share, "indicators": [(c, i) for c, i in INDICATORS.items() if not _hides(area, c)], "months": list(reversed(months.span(months.first_day(first), months.first_day(last)))),
         "industries": [(i, Industry(i).label) for i in selectors.industries_of(request.user)],
         "industry": request.GET.get("industry", ""), "map_city": area.region.code if area.region.level == "city" else "",
         "targets": COVERAGE_TARGETS, "breadcrumb": _breadcrumb(area),
@@ -167,7 +174,8 @@ def projects(request):
         sheet.append(["", _("Total"), "", "", total])
         return download(to_bytes(workbook), f"统计明细-{area.region.name}-{month}-{measure}.xlsx")
     return render(request, "stats/projects.html", {
-        "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure], "behind": behind, "total": total,
+        "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure], "total": total, "count": len(behind),
+        "page": Paginator(behind, 100).get_page(request.GET.get("page")), "querystring": _without_page(request),
         "money": measure in MONEY_MEASURES, "xlsx": request.get_full_path() + "&format=xlsx",
         "back": reverse("stats_overview") + "?" + urlencode(_params(area, month))})
 
@@ -184,6 +192,12 @@ def screen(request):
                          for code in ("coverage", "bank_disbursement", "real_name")}
     context["trends"] = {code: [None if v is None else float(v * 100) for v in values] for code, values in context["trends"].items()}
     return render(request, "stats/screen.html", context)
+
+
+def _without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 # ---------------------------------------------------------------- monthly reports
@@ -238,11 +252,11 @@ def risk(request):
         raise NotFound(_("No statistics for this month."))
     rows = selectors.risk_list(user=request.user, area=area, month=month)
     limit = thresholds.value("forecast.alert_score", area.region)
+    at_risk = selectors.risk_count(area=area, month=month, limit=limit)
     labels = dict(SIGNAL_LABELS)
     shown_rows = [{"score": s, "project": p, "high": s.score >= limit,
                    "parts": sorted(((labels[k], v["points"]) for k, v in s.parts.items() if v["points"]), key=lambda x: -x[1])} for s, p in rows]
-    return render(request, "stats/risk.html", {"area": area, "month": month, "rows": shown_rows, "limit": limit,
-                                               "at_risk": sum(1 for r in shown_rows if r["high"])})
+    return render(request, "stats/risk.html", {"area": area, "month": month, "rows": shown_rows, "limit": limit, "at_risk": at_risk})
 
 
 SIGNAL_LABELS = (
@@ -266,7 +280,7 @@ def quality(request):
     if access.is_enterprise_staff(request.user):
         enterprise = request.user.enterprise
     elif request.GET.get("uscc"):
-        enterprise = Enterprise.objects.filter(uscc=request.GET["uscc"].strip().upper()).first()
+        enterprise = Enterprise.objects.filter(access.enterprise_q(request.user), uscc=request.GET["uscc"].strip().upper()).first()
         if enterprise is None:
             raise NotFound(_("No such enterprise."))
     last = months.of(clock.localdate())

@@ -75,3 +75,23 @@ def test_a_worker_complains_from_a_phone_and_an_official_sees_the_screening(worl
     desk.click(f"a[href='/complaints/{complaint.pk}/']")
     body = desk.content()
     assert "记录核对结果" in body and "记录支持" in body and "考勤3天" in body
+
+
+def test_an_official_drills_down_from_the_province_to_a_city_on_the_map(world, live_server, chromium):
+    """The statistics page draws the province's map; a click on 济南 opens the city, whose county outlines load."""
+    from wageguard.stats import rollup
+
+    rollup.rebuild()
+    page = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", world.users["hrss_province"].username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/stats/")
+    page.wait_for_selector("#stats-map canvas")
+    page.get_by_role("link", name="济南市").first.click()  # the ranking's link, as the map's click does
+    page.wait_for_url(re.compile(r".*region=370100.*"))
+    with page.expect_response(re.compile(r".*/maps/counties/370100\.json$")) as county_map:
+        page.reload()
+    assert county_map.value.ok and "历下区" in page.content()
+    page.wait_for_selector("#stats-map canvas")

@@ -102,9 +102,10 @@ def samples() -> list[tuple[str, int, dict, bool]]:
     """(month, project, signals, arrears the next month) for every month whose next month has fallen due."""
     today = clock.localdate()
     found = []
+    with_ledgers = set(ProjectMonth.objects.filter(ledger_lines__gt=0).values_list("month", flat=True))
     for month in sorted(set(ProjectMonth.objects.values_list("month", flat=True))):
         following = months.next_month(month)
-        if not is_due(following, today):
+        if not is_due(following, today) or following not in with_ledgers:  # no ledgers then: nothing to grade against
             continue
         owed = outcomes(following)
         found += [(month, pk, values, pk in owed) for pk, values in signals(month).items()]
@@ -163,25 +164,53 @@ def backtest(weights_: dict[str, float] | None = None, share: float = 0.05, data
     return Backtest(len(data), sum(1 for s in data if s[3]), top, hits, new_samples, new_top, new_hits)
 
 
-def fit(data=None, *, rounds: int = 400, rate: float = 0.5, l2: float = 0.01) -> dict[str, float]:
-    """Logistic regression by gradient descent on the history (small: a few features, any number of samples);
-    returns the weights to store as the `forecast.*` settings."""
+def fit(data=None, *, rounds: int = 25, l2: float = 1.0) -> dict[str, float]:
+    """Logistic regression on the history by Newton's method (a few features, any number of samples; L2 keeps
+    the weights of signals that never occur at zero); returns the weights to store as the `forecast.*` settings."""
     data = samples() if data is None else data
-    w = {"intercept": 0.0} | dict.fromkeys(SIGNALS, 0.0)
-    if not data:
-        return weights()
-    n = len(data)
+    if not data or not any(s[3] for s in data) or all(s[3] for s in data):
+        return weights()  # nothing to learn from: no arrears followed (or only arrears)
+    names = ["intercept", *SIGNALS]
+    rows = [([1.0] + [values[s] for s in SIGNALS], 1.0 if owed else 0.0) for _m, _pk, values, owed in data]
+    w = [0.0] * len(names)
     for _round in range(rounds):
-        grad = dict.fromkeys(w, 0.0)
-        for _month, _pk, values, owed in data:
-            p = 1 / (1 + math.exp(-(w["intercept"] + sum(w[s] * values[s] for s in SIGNALS))))
-            error = p - (1.0 if owed else 0.0)
-            grad["intercept"] += error
-            for s in SIGNALS:
-                grad[s] += error * values[s]
-        for key in w:
-            w[key] -= rate * (grad[key] / n + (l2 * w[key] if key != "intercept" else 0))
-    return {k: round(v, 3) for k, v in w.items()}
+        grad = [l2 * w[k] if k else 0.0 for k in range(len(names))]
+        hess = [[(l2 if j == k and k else 0.0) for k in range(len(names))] for j in range(len(names))]
+        for x, y in rows:
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
+            r, v = p - y, p * (1 - p)
+            for j, xj in enumerate(x):
+                if xj:
+                    grad[j] += r * xj
+                    row = hess[j]
+                    for k, xk in enumerate(x):
+                        if xk:
+                            row[k] += v * xj * xk
+        step = _solve(hess, grad)
+        w = [a - b for a, b in zip(w, step)]
+        if max(abs(b) for b in step) < 1e-6:
+            break
+    return {name: round(max(-20.0, min(20.0, value)), 3) for name, value in zip(names, w)}
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the Hessian is small and, with L2, positive definite)."""
+    n = len(vector)
+    a = [row[:] + [vector[i]] for i, row in enumerate(matrix)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        a[col], a[pivot] = a[pivot], a[col]
+        if abs(a[col][col]) < 1e-12:
+            continue
+        for r in range(col + 1, n):
+            factor = a[r][col] / a[col][col]
+            for c in range(col, n + 1):
+                a[r][c] -= factor * a[col][c]
+    x = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        if abs(a[r][r]) >= 1e-12:
+            x[r] = (a[r][n] - sum(a[r][c] * x[c] for c in range(r + 1, n))) / a[r][r]
+    return x
 
 
 def high_risk(project_ids, today) -> list[tuple[int, int, str, dict]]:

@@ -27,7 +27,7 @@ from wageguard.core.models import Region, RegionLevel
 from wageguard.core.pii import blind_index, encrypt
 
 from . import names
-from .generator import make_uscc
+from .generator import county_codes, make_uscc
 
 SCALES = {"province": {"projects": 30_000, "workers": 3_000_000}}
 
@@ -90,9 +90,9 @@ def _id_number(k: int, counties: list[str]) -> tuple[str, datetime.date, str]:
     """A unique valid resident ID number for the k-th worker: (county, sequence, birth day) never repeat."""
     county = counties[k % len(counties)]
     sequence = (k // len(counties)) % 1000
-    birth = datetime.date(1965, 1, 1) + datetime.timedelta(days=(k // (len(counties) * 1000)) * 600 + sequence % 600)
+    birth = datetime.date(1975, 1, 1) + datetime.timedelta(days=(k // (len(counties) * 1000)) * 211 + sequence % 211)
     body = f"{county}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body), birth, "male" if sequence % 2 else "female"
+    return body + ric.calc_check_digit(body + "0"), birth, "male" if sequence % 2 else "female"
 
 
 def _card(k: int, bin_prefix: str) -> str:
@@ -116,7 +116,7 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
     by_city: dict[str, list[Region]] = {}
     for county in counties:
         by_city.setdefault(county.parent.code, []).append(county)
-    county_codes = [c.code for c in counties if not c.name.endswith(("开发区", "新区"))]
+    id_counties = list(county_codes("37"))  # as the simulator's: codes in use (the platform's validator's rule)
     banks = list(Bank.objects.order_by("code"))
 
     # -- enterprises: contractors, owners, labour subcontractors
@@ -207,7 +207,7 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
         say("workers", at, params.workers)
         workers, readings, jobs, contracts = [], [], [], []
         for k in range(at, min(params.workers, at + chunk)):
-            number, birth, sex = _id_number(k, county_codes)
+            number, birth, sex = _id_number(k, id_counties)
             project_index = chosen[k]
             project, _county, _industry, gc, sub, started, _onboarded, _owner = projects[project_index]
             start = max(window_start, started)

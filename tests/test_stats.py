@@ -32,10 +32,13 @@ def gate(world):
     return Machine(*api_client(project_codes=[world.jinan_building.code, world.jinan_transport.code]))
 
 
-def snapshot() -> tuple[list, list]:
+def snapshot() -> tuple[list, list, list]:
+    from wageguard.stats.models import SenderMonth
+
     fields = ("project_id", "month", "county", "industry", *MEASURES)
     return (sorted(ProjectMonth.objects.values_list(*fields)),
-            sorted(Cell.objects.values_list("county", "industry", "month", *MEASURES)))
+            sorted(Cell.objects.values_list("county", "industry", "month", *MEASURES)),
+            sorted(SenderMonth.objects.values_list("project_id", "month", "sender", "received", "late", "rejected")))
 
 
 def province_totals(month: str) -> dict:
@@ -92,6 +95,8 @@ def test_each_indicator_against_a_small_province_by_hand(world, gate):
     now = province_totals(f"{today:%Y-%m}")
     assert (now["onboarded"], now["real_name"], now["ledger_lines"]) == (3, 4, 0)
     assert (now["records_received"], now["records_late"], now["records_rejected"]) == (10, 10, 0)  # June's punches, sent today
+    (gate_line,) = selectors.senders(selectors.area_for(world.users["hrss_province"]), f"{today:%Y-%m}")
+    assert (gate_line.kind, gate_line.received, gate_line.late, gate_line.late_share) == ("gate", 10, 10, 1.0)
     assert (now["alerts_raised"], now["alerts_in_time"], now["complaints"], now["credit_records"]) == (1, 0, 1, 1)
     assert selectors.indicator_values(june, JUNE)["labour_cost_short"] == 1  # the one project with an account
     assert selectors.indicator_values(now, f"{today:%Y-%m}")["arrears"] is None  # this month's wages are not due yet

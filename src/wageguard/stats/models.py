@@ -67,6 +67,25 @@ class Cell(Counts):
         verbose_name = _("statistics cell")
 
 
+class SenderMonth(models.Model):
+    """Data timeliness per sender: what one sender (a gate system's client, a bank) delivered for one project in a
+    month (by the month received), how much of it late (after the one-day deadline) and refused. Kept with the
+    project's month rows."""
+
+    project_id = models.BigIntegerField()
+    month = models.CharField(max_length=7)
+    county = models.CharField(max_length=12)
+    industry = models.CharField(max_length=16)
+    sender = models.CharField(max_length=24)  # "gate:<api client id>" or "bank:<bank id>"
+    received = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_id", "month", "sender"], name="stats_sender_month_unique")]
+        indexes = [models.Index(fields=["month", "county", "industry"], name="stats_sm_month_area")]
+
+
 class MonthlyReport(models.Model):
     """通报: a city's (or the province's) month, as generated on the 1st of the next month, in Excel and PDF."""
 

@@ -16,7 +16,7 @@ from wageguard.registry.models import Project
 
 from . import sources
 from .indicators import MEASURES
-from .models import Cell, ProjectMonth
+from .models import Cell, ProjectMonth, SenderMonth
 
 HISTORY_MONTHS = 24
 CHUNK = 500  # projects per read in a rebuild (bounded memory at the province's size)
@@ -49,10 +49,17 @@ def month_rows(facts: sources.ProjectFacts, read: dict, first: str, last: str) -
     return rows
 
 
-def _project_rows(project_ids, first: str, last: str) -> list[ProjectMonth]:
+def sender_rows(facts: sources.ProjectFacts, first: str, last: str) -> list[SenderMonth]:
+    return [SenderMonth(project_id=facts.pk, month=month, county=facts.county, industry=facts.industry, sender=sender,
+                        received=counts[0], late=counts[1], rejected=counts[2])
+            for (month, sender), counts in sorted(facts.senders.items()) if first <= month <= last]
+
+
+def _project_rows(project_ids, first: str, last: str) -> tuple[list[ProjectMonth], list[SenderMonth]]:
     with thresholds.remembered():  # each region's deadlines read once
         facts, read = sources.facts_of(project_ids)
-    return [row for pk in sorted(facts) for row in month_rows(facts[pk], read, first, last)]
+    return ([row for pk in sorted(facts) for row in month_rows(facts[pk], read, first, last)],
+            [row for pk in sorted(facts) for row in sender_rows(facts[pk], first, last)])
 
 
 def _cells(area: Q | None) -> int:
@@ -84,8 +91,10 @@ def refresh(project_ids) -> int:
     first, last = window()
     old = set(ProjectMonth.objects.filter(project_id__in=ids).values_list("county", "industry").distinct())
     ProjectMonth.objects.filter(project_id__in=ids).delete()
-    rows = _project_rows(ids, first, last)
+    SenderMonth.objects.filter(project_id__in=ids).delete()
+    rows, senders = _project_rows(ids, first, last)
     ProjectMonth.objects.bulk_create(rows, batch_size=2000)
+    SenderMonth.objects.bulk_create(senders, batch_size=2000)
     areas = old | {(r.county, r.industry) for r in rows}
     if areas:
         _cells(Q(county__in={a[0] for a in areas}, industry__in={a[1] for a in areas}))
@@ -107,11 +116,13 @@ def rebuild(progress=None) -> Rebuilt:
     _exclusive()
     first, last = window()
     ProjectMonth.objects.all().delete()
+    SenderMonth.objects.all().delete()
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
     written = 0
     for at in range(0, len(ids), CHUNK):
-        rows = _project_rows(ids[at:at + CHUNK], first, last)
+        rows, senders = _project_rows(ids[at:at + CHUNK], first, last)
         ProjectMonth.objects.bulk_create(rows, batch_size=5000)
+        SenderMonth.objects.bulk_create(senders, batch_size=5000)
         written += len(rows)
         if progress:
             progress(min(at + CHUNK, len(ids)), len(ids))

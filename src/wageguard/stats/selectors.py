@@ -126,6 +126,39 @@ def indicator_values(counts: dict, month: str) -> dict[str, Decimal | None]:
 
 
 @dataclass
+class SenderLine:
+    name: str
+    kind: str  # gate / bank
+    received: int
+    late: int
+    rejected: int
+
+    @property
+    def late_share(self) -> float:
+        return self.late / self.received if self.received else 0.0
+
+
+def senders(area: Area, month: str) -> list[SenderLine]:
+    """Data timeliness per sender in the area and month (gate systems' clients, banks), the latest first."""
+    from wageguard.accounts.models import Bank
+    from wageguard.exchange.models import ApiClient
+
+    from .models import SenderMonth
+
+    rows = (SenderMonth.objects.filter(area.q(), month=month).values("sender")
+            .annotate(received=Sum("received"), late=Sum("late"), rejected=Sum("rejected")).order_by())
+    ids = {"gate": set(), "bank": set()}
+    for row in rows:
+        kind, _sep, pk = row["sender"].partition(":")
+        ids.setdefault(kind, set()).add(int(pk))
+    names = {f"gate:{pk}": name or key for pk, name, key in ApiClient.objects.filter(pk__in=ids["gate"]).values_list("pk", "name", "key_id")}
+    names |= {f"bank:{pk}": name for pk, name in Bank.objects.filter(pk__in=ids["bank"]).values_list("pk", "name")}
+    found = [SenderLine(names.get(r["sender"], r["sender"]), r["sender"].partition(":")[0], r["received"], r["late"], r["rejected"])
+             for r in rows]
+    return sorted(found, key=lambda line: (-line.late_share, -line.received, line.name))
+
+
+@dataclass
 class Behind:
     project: Project
     county: str

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wageguard.alerts.models import ActionKind, Alert, AlertAction
 from wageguard.attendance.models import AttendanceDay, BatchProjectCount
-from wageguard.accounts.models import WageAccount
+from wageguard.accounts.models import AccountTransaction, WageAccount
 from wageguard.accounts.selectors import allocations
 from wageguard.complaints.models import Complaint
 from wageguard.core import rules as thresholds
@@ -46,6 +46,7 @@ class ProjectFacts:
     # (entered, exited, worker, first contract signed on) per employment
     employments: list[tuple[datetime.date, datetime.date | None, int, datetime.date | None]] = field(default_factory=list)
     attended: set[tuple[int, str]] = field(default_factory=set)  # (worker, month)
+    senders: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (month, sender) -> [received, late, rejected]
     monthly: dict[str, dict[str, object]] = field(default_factory=lambda: defaultdict(dict))  # month -> measure -> value
 
 
@@ -122,6 +123,22 @@ def _counted_events(projects: dict[int, ProjectFacts], ids) -> None:
         _add(projects, project_id, local_month(filed), complaints=1)
     for project_id, proposed in CreditRecord.objects.filter(project_id__in=ids).values_list("project_id", "proposed_at"):
         _add(projects, project_id, local_month(proposed), credit_records=1)
-    for project_id, received, accepted, rejected, late in (BatchProjectCount.objects.filter(project_id__in=ids)
-                                                            .values_list("project_id", "received_at", "accepted", "rejected", "late")):
-        _add(projects, project_id, local_month(received), records_received=accepted + rejected, records_late=late, records_rejected=rejected)
+    for project_id, received, accepted, rejected, late, sender in (
+            BatchProjectCount.objects.filter(project_id__in=ids).values_list("project_id", "received_at", "accepted", "rejected", "late",
+                                                                               "batch__sender_id")):
+        month = local_month(received)
+        _add(projects, project_id, month, records_received=accepted + rejected, records_late=late, records_rejected=rejected)
+        _add_sender(projects[project_id], month, f"gate:{sender}", accepted + rejected, late, rejected)
+    for project_id, bank, booked, received in (AccountTransaction.objects.filter(account__project_id__in=ids)
+                                               .values_list("account__project_id", "bank_id", "booked_at", "received_at")):
+        _add_sender(projects[project_id], local_month(received), f"bank:{bank}", 1, int(received - booked > BANK_LATE_AFTER), 0)
+
+
+BANK_LATE_AFTER = datetime.timedelta(days=1)  # the data standard: account data within one day of the event
+
+
+def _add_sender(facts: ProjectFacts, month: str, sender: str, received: int, late: int, rejected: int) -> None:
+    counts = facts.senders.setdefault((month, sender), [0, 0, 0])
+    counts[0] += received
+    counts[1] += late
+    counts[2] += rejected

@@ -117,7 +117,7 @@ def overview_context(request) -> dict:
         "as_share": as_share, "indicators": [(c, i) for c, i in INDICATORS.items() if not _hides(area, c)], "months": list(reversed(months.span(months.first_day(first), months.first_day(last)))),
         "industries": [(i, Industry(i).label) for i in selectors.industries_of(request.user)],
         "industry": request.GET.get("industry", ""), "map_city": area.region.code if area.region.level == "city" else "",
-        "targets": COVERAGE_TARGETS, "breadcrumb": _breadcrumb(area),
+        "targets": COVERAGE_TARGETS, "breadcrumb": _breadcrumb(area), "senders": selectors.senders(area, month)[:50],
     }
 
 

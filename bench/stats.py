@@ -46,10 +46,12 @@ def main() -> None:
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-month-end", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--again", action="store_true", help="measure the province of the last run again (no new generation)")
     add_today(parser)
     args = parser.parse_args()
     set_today(args.today)
-    database_url = fresh_database(DB_NAME)
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
+    database_url = base.rsplit("/", 1)[0] + "/" + DB_NAME if args.again else fresh_database(DB_NAME)
     env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"}
     os.environ.update({k: v for k, v in env.items() if k.startswith("WAGEGUARD_") or k == "DATABASE_URL"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "wageguard.settings"
@@ -74,17 +76,23 @@ def main() -> None:
     def progress(stage: str, done: int, total: int) -> None:
         print(f"\r  {stage}: {done}/{total}        ", end="", file=sys.stderr, flush=True)
 
-    summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, attendance_months=args.attendance_months,
-                                  seed=args.seed), progress=progress)
-    print(f"\nprovince written in {summary.seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+    if not args.again:
+        summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, attendance_months=args.attendance_months,
+                                      seed=args.seed), progress=progress)
+        print(f"\nprovince written in {summary.seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
     rebuilt = rollup.rebuild()
     print(f"rollups rebuilt in {rebuilt.seconds:.1f} s: {rebuilt.projects:,} projects, {rebuilt.rows:,} project months, {rebuilt.cells:,} cells")
 
     password = "Bench-stats-2026!"
     officials = {}
+    from wageguard.core.models import User
+
     for name, code in (("province", "370000"), ("city", "370200"), ("county", "370202")):
         department = Department.objects.get(region__code=code, agency=Agency.HRSS)
-        officials[name] = (user_create(username=f"bench-{name}", password=password, role=Role.OFFICIAL, department=department), code)
+        user = User.objects.filter(username=f"bench-{name}").first()  # (a run again: the last run's)
+        if user is None:
+            user = user_create(username=f"bench-{name}", password=password, role=Role.OFFICIAL, department=department)
+        officials[name] = (user, code)
     page = _pages(env, officials, password, args.requests)
     print(f"statistics page p95 {page['p95']:.0f} ms over {page['count']} GETs (max {page['max']:.0f} ms); "
           f"sign-in page p95 {page['baseline_p95']:.0f} ms; ratio {page['p95'] / max(page['baseline_p95'], 0.1):.1f}")

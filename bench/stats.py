@@ -22,9 +22,12 @@ import argparse
 import json
 import os
 import random
+import secrets
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from _common import ROOT, add_today, fresh_database, set_today
 from ingest_attendance import free_port, production_env, wait_for
@@ -52,7 +55,7 @@ def main() -> None:
     set_today(args.today)
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
     database_url = base.rsplit("/", 1)[0] + "/" + DB_NAME if args.again else fresh_database(DB_NAME)
-    env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"}
+    env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"} | _keys(again=args.again)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WAGEGUARD_") or k == "DATABASE_URL"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "wageguard.settings"
     sys.path.insert(0, str(ROOT / "src"))
@@ -118,6 +121,24 @@ def main() -> None:
     print(json.dumps({"projects": args.projects, "workers": args.workers, "page_p95_ms": round(page["p95"], 1),
                       "rebuild_s": round(rebuilt.seconds, 1), "sweep_s": None if sweep_s is None else round(sweep_s, 1),
                       "month_end_s": None if month_end_s is None else round(month_end_s, 1)}))
+
+
+KEYS = Path(tempfile.gettempdir()) / f"{DB_NAME}.keys.json"  # the run's throwaway keys: `--again` must decrypt its data
+
+
+def _keys(*, again: bool) -> dict:
+    """The personal-data, audit and evidence keys of the run: new ones for a new province (kept in a file beside
+    it), the same ones again for `--again` (a province encrypted under other keys cannot be read)."""
+    names = ("WAGEGUARD_SECRET_KEY", "WAGEGUARD_FIELD_KEY", "WAGEGUARD_AUDIT_KEY", "WAGEGUARD_EVIDENCE_KEY")
+    if again:
+        if not KEYS.exists():
+            sys.exit(f"--again: the keys of the last run are not in {KEYS}")
+        return json.loads(KEYS.read_text())
+    keys = {name: os.environ.get(name) or (secrets.token_hex(16) if name == "WAGEGUARD_FIELD_KEY" else secrets.token_urlsafe(40))
+            for name in names}
+    KEYS.write_text(json.dumps(keys))
+    KEYS.chmod(0o600)
+    return keys
 
 
 def _pages(env: dict, officials: dict, password: str, count: int) -> dict:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Callable, Iterable
 
 from django.db import connection
-from django.utils import timezone
 from stdnum import luhn
 from stdnum.cn import ric
 
@@ -27,7 +26,8 @@ from wageguard.core.models import Region, RegionLevel
 from wageguard.core.pii import blind_index, encrypt
 
 from . import names
-from .generator import county_codes, make_uscc
+from .banking import _at
+from .generator import _weighted, county_codes, make_uscc
 
 SCALES = {"province": {"projects": 30_000, "workers": 3_000_000}}
 
@@ -45,10 +45,6 @@ class BulkParams:
 class BulkSummary:
     rows: dict = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def _aware(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
 
 
 class Copier:
@@ -79,11 +75,6 @@ def _reset_sequences(tables: Iterable[str]) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))")
-
-
-def _weighted(rng: random.Random, weights: dict):
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
 
 def _id_number(k: int, counties: list[str]) -> tuple[str, datetime.date, str]:
@@ -154,14 +145,14 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
             sequence[key] = sequence.get(key, 0) + 1
             gc, owner, sub = rng.choice(pools["construction"]), rng.choice(pools["developer"]), rng.choice(pools["labour_service"])
             qualifying = rng.random() < 0.97
-            onboarded = _aware(started + datetime.timedelta(days=rng.randint(0, 45)), 10) if qualifying and rng.random() < 0.9 else None
+            onboarded = _at(started + datetime.timedelta(days=rng.randint(0, 45)), 10) if qualifying and rng.random() < 0.9 else None
             pk = project_id + n
             projects.append((pk, county.code, industry, gc, sub, started, onboarded, owner))
             amount = Decimal(rng.randint(3_000_000, 300_000_000))
             yield (pk, f"{county.code}{started.year}{sequence[key]:05d}", f"{county.name}{rng.choice(names.PLACE_WORDS)}{n}号工程",
                    county.pk, industry, owner, gc, amount, Decimal(rng.randint(15, 35)) / 100, "", started,
                    started + datetime.timedelta(days=rng.randint(365, 1100)), "under_construction", qualifying,
-                   "onboarded" if onboarded else "filed", onboarded, _aware(started, 9))
+                   "onboarded" if onboarded else "filed", onboarded, _at(started, 9))
             if n % 1000 == 0:
                 say("projects", n, params.projects)
 
@@ -174,7 +165,7 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
         pk = participation_id
         for project, _county, _industry, gc, sub, started, _onboarded, owner in projects:
             for enterprise, role in ((owner, "owner"), (gc, "general_contractor"), (sub, "labour_subcontractor")):
-                yield (pk, project, enterprise, role, "approved", "", None, _aware(started, 11))
+                yield (pk, project, enterprise, role, "approved", "", None, _at(started, 11))
                 pk += 1
 
     copy("registry_participation", ("id", "project_id", "enterprise_id", "role", "review_status", "review_reason", "reviewed_by_id",
@@ -218,7 +209,7 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
             card_cipher, card_index = encrypt(card), blind_index(card)
             name = rng.choice(names.SURNAMES) + rng.choice(names.GIVEN) + (rng.choice(names.GIVEN) if rng.random() < 0.6 else "")
             worker = worker_base + k
-            read_at = _aware(entered, 8)
+            read_at = _at(entered, 8)
             workers.append((worker, encrypt(number), blind_index(number), name, sex, "汉", birth, encrypt(f"山东省{number[:6]}某村{k % 97}号"),
                             "公安局", birth + datetime.timedelta(days=365 * 30), None, "", "", encrypt(phone), blind_index(phone), None,
                             card_cipher, card_index, bank_name, read_at, read_at))
@@ -269,7 +260,7 @@ def _attendance(params: BulkParams, copy: Copier, rng: random.Random, employment
     base = _next_id("attendance_attendanceday")
 
     minutes = [datetime.timedelta(minutes=m) for m in range(60)]
-    moments = {day: (_aware(day, 7), _aware(day, 17)) for day in days}  # computed once: time zones are slow
+    moments = {day: (_at(day, 7), _at(day, 17)) for day in days}  # computed once: time zones are slow
 
     def rows():
         pk = base
@@ -305,7 +296,7 @@ def _ledgers(params: BulkParams, copy: Copier, rng: random.Random, employments, 
     payroll_id, line_id, result_id = _next_id("payroll_payroll"), _next_id("payroll_payrollline"), _next_id("payroll_disbursementresult")
     batches = {}
     for month in ledger_months:
-        received = _aware(months.first_day(months.next_month(month)) + datetime.timedelta(days=9), 16)
+        received = _at(months.first_day(months.next_month(month)) + datetime.timedelta(days=9), 16)
         if received.date() < today:
             batches[month] = IngestionBatch.objects.create(sender=client, kind="bank_payroll_results", batch_id=f"bulk-{month}", body_sm3="-",
                                                            mode="partial", received_at=received, status="applied").pk
@@ -321,9 +312,9 @@ def _ledgers(params: BulkParams, copy: Copier, rng: random.Random, employments, 
         payrolls.clear(), lines.clear(), results.clear()
 
     empty = json.dumps([]), json.dumps({})
-    moments = {m: (_aware(months.first_day(months.next_month(m)), 6),
-                   _aware(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 15),
-                   _aware(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 16)) for m in ledger_months}
+    moments = {m: (_at(months.first_day(months.next_month(m)), 6),
+                   _at(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 15),
+                   _at(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 16)) for m in ledger_months}
     for n, (project_index, jobs) in enumerate(sorted(by_project.items())):
         if n % 2000 == 0:
             say("ledgers", n, len(by_project))

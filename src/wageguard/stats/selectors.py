@@ -77,10 +77,6 @@ def area_for(user, region_code: str = "", industry: str = "") -> Area:
     return Area(region, industries, hidden)
 
 
-def latest_month() -> str:
-    return months.of(clock.localdate())
-
-
 def _sum(rows) -> dict:
     total = dict.fromkeys(MEASURES, 0)
     for row in rows:
@@ -163,7 +159,6 @@ class Behind:
     project: Project
     county: str
     value: object
-    total: object
 
 
 def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
@@ -172,10 +167,10 @@ def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
     if measure not in MEASURES or measure in area.hidden:
         raise NotFound(_("No such measure."))
     rows = list(ProjectMonth.objects.filter(area.q(), month=month).exclude(**{measure: 0})
-                .values_list("project_id", "county", measure, "projects"))
+                .values_list("project_id", "county", measure))
     projects = Project.objects.in_bulk([r[0] for r in rows])
     names = dict(Region.objects.filter(code__in={r[1] for r in rows}).values_list("code", "name"))
-    found = [Behind(projects[r[0]], names.get(r[1], r[1]), r[2], r[3]) for r in rows if r[0] in projects]
+    found = [Behind(projects[r[0]], names.get(r[1], r[1]), r[2]) for r in rows if r[0] in projects]
     return sorted(found, key=lambda b: (-b.value, b.project.code))
 
 

@@ -27,7 +27,7 @@ from wageguard.core.xlsx import download, new_sheet, to_bytes
 from wageguard.registry.models import Enterprise
 
 from . import selectors, services
-from .indicators import COVERAGE_TARGETS, INDICATORS, MEASURE_LABELS, MONEY_MEASURES, coverage_target, rank_among, shown
+from .indicators import INDICATORS, MEASURE_LABELS, MONEY_MEASURES, coverage_target, rank_among, shown
 from .models import MonthlyReport
 from .rollup import window
 
@@ -117,7 +117,7 @@ def overview_context(request) -> dict:
         "as_share": as_share, "indicators": [(c, i) for c, i in INDICATORS.items() if not _hides(area, c)], "months": list(reversed(months.span(months.first_day(first), months.first_day(last)))),
         "industries": [(i, Industry(i).label) for i in selectors.industries_of(request.user)],
         "industry": request.GET.get("industry", ""), "map_city": area.region.code if area.region.level == "city" else "",
-        "targets": COVERAGE_TARGETS, "breadcrumb": _breadcrumb(area), "senders": selectors.senders(area, month)[:50],
+        "breadcrumb": _breadcrumb(area), "senders": selectors.senders(area, month)[:50],
     }
 
 
@@ -188,9 +188,10 @@ def screen(request):
     context = overview_context(request)
     context["headline"] = [c for c in context["cards"] if c["code"] in
                            ("coverage", "accounts", "contracts", "real_name", "attendance", "bank_disbursement", "arrears", "alerts_in_time")]
-    context["trends"] = {code: [selectors.indicator_values(c, m)[code] for m, c in selectors.trend(context["area"], context["month"])]
+    months_counts = selectors.trend(context["area"], context["month"])  # one read for the three lines
+    context["trends"] = {code: [None if v is None else float(v * 100) for v in
+                                (selectors.indicator_values(c, m)[code] for m, c in months_counts)]
                          for code in ("coverage", "bank_disbursement", "real_name")}
-    context["trends"] = {code: [None if v is None else float(v * 100) for v in values] for code, values in context["trends"].items()}
     return render(request, "stats/screen.html", context)
 
 

@@ -76,13 +76,18 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
 
+    stages: dict[str, float] = {}  # each stage's first report: where the generation's time goes
+
     def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(stage, time.perf_counter())
         print(f"\r  {stage}: {done}/{total}        ", end="", file=sys.stderr, flush=True)
 
     if not args.again:
         summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, attendance_months=args.attendance_months,
                                       seed=args.seed), progress=progress)
         print(f"\nprovince written in {summary.seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
+        ends = [*list(stages.values())[1:], time.perf_counter()]  # (the last stage ends when the generation does, near enough)
+        print("stages: " + ", ".join(f"{stage} {end - start:.0f} s" for (stage, start), end in zip(stages.items(), ends)))
     rebuilt = rollup.rebuild()
     print(f"rollups rebuilt in {rebuilt.seconds:.1f} s: {rebuilt.projects:,} projects, {rebuilt.rows:,} project months, {rebuilt.cells:,} cells")
 

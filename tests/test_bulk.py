@@ -1,13 +1,13 @@
 """The bulk generator (`wageguard simulate --scale province`): what it writes with COPY is what the services would
 store — valid, encrypted, indexed personal data the platform's own reads find — and the statistics count it."""
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, models
 
 from wageguard.core.pii import blind_index
 from wageguard.payroll.models import DisbursementResult, PayrollLine
 from wageguard.registry.models import Employment, Project, Worker
 from wageguard.registry.validators import validate_id_number
-from wageguard.simulate.bulk import BulkParams, generate
+from wageguard.simulate.bulk import BULK_TABLES, BulkParams, generate
 from wageguard.stats import rollup, selectors
 from wageguard.stats.models import ProjectMonth
 
@@ -37,3 +37,40 @@ def test_the_bulk_province_is_what_the_services_would_store():
 
     area = selectors.Area(Region.objects.get(code="370000"), tuple(Industry.values))
     assert selectors.totals(area, month)["projects"] == ProjectMonth.objects.filter(month=month).count() == 12
+
+
+def _schema() -> set[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint
+                          WHERE conrelid = ANY(%s::regclass[])""", [list(BULK_TABLES)])
+        constraints = set(cursor.fetchall())
+        cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [list(BULK_TABLES)])
+        return constraints | set(cursor.fetchall())
+
+
+def test_the_indexes_and_constraints_dropped_for_the_load_are_all_back_after_it():
+    before = _schema()
+    assert len([s for s in before if s[0] == "payroll_payrollline"]) > 8  # what is compared is there
+    generate(BulkParams(projects=3, workers=40, months=2, seed=5))
+    assert _schema() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError, match="violates foreign key"):  # and they hold again
+        Employment.objects.create(worker_id=10**9, project_id=Project.objects.first().pk, enterprise_id=Project.objects.first().general_contractor_id,
+                                  entered_on="2026-01-01")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_write_the_workers_and_their_attendance_in_disjoint_chunks(monkeypatch):
+    from wageguard.attendance.models import AttendanceDay
+    from wageguard.simulate import bulk
+
+    monkeypatch.setattr(bulk, "WORKER_CHUNK", 25)  # several chunks for each of the two processes
+    monkeypatch.setattr(bulk, "ATTENDANCE_CHUNK", 30)
+    summary = generate(BulkParams(projects=4, workers=110, months=2, seed=7, processes=2))
+    ids = sorted(Worker.objects.values_list("pk", flat=True))
+    assert len(ids) == 110 and ids[-1] - ids[0] == 109  # every chunk written once, none twice
+    assert summary.rows["attendance_attendanceday"] == AttendanceDay.objects.count() > 0
+    assert Employment.objects.filter(worker_id__in=ids).count() == 110
+    assert not AttendanceDay.objects.exclude(worker__employments__project=models.F("project")).exists()  # each day on the worker's own site
+    Worker.objects.create(name="新工人", sex="male", birth_date="1990-01-01", id_number="110101199001011237")  # the connection is back

@@ -59,6 +59,7 @@ def check_keys() -> None:
     _keyring()
 
 
+@functools.lru_cache(maxsize=32)  # one HMAC per key and purpose, not one per field encrypted
 def _subkey(master: bytes, purpose: bytes) -> bytes:
     return hmac_sm3(master, b"wageguard:" + purpose)[:16]
 

@@ -8,15 +8,18 @@ month-end ledgers) then run over it as they would over real data.
 Rows are streamed (bounded memory), the ids assigned here and the sequences moved past them at the end."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import multiprocessing
+import os
 import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from django.db import connection
+from django.db import connection, connections
 from stdnum import luhn
 from stdnum.cn import ric
 
@@ -37,14 +40,19 @@ class BulkParams:
     projects: int
     workers: int
     months: int = 12             # months of ledgers (and of employment history)
-    attendance_months: int = 1   # the last months with attendance days (a year at full size is ~300 M rows: see docs/scaling.md)
+    attendance_months: int = 1   # the last months (rolling) with attendance days (a year at full size is ~300 M rows: see docs/scaling.md)
     seed: int = 1
+    processes: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))  # for the workers and their attendance
 
 
 @dataclass
 class BulkSummary:
     rows: dict = field(default_factory=dict)
     seconds: float = 0.0
+
+    def add(self, rows: dict[str, int]) -> None:
+        for table, count in rows.items():
+            self.rows[table] = self.rows.get(table, 0) + count
 
 
 class Copier:
@@ -61,8 +69,26 @@ class Copier:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
-        self.summary.rows[table] = self.summary.rows.get(table, 0) + count
+        self.summary.add({table: count})
         return count
+
+
+# What the chunks of a stage read: set before the stage, inherited by the forked processes (never sent to them).
+_shared: dict = {}
+WORKER_CHUNK = 50_000
+ATTENDANCE_CHUNK = 100_000
+
+
+def _fan_out(task: Callable, items: Iterable, processes: int) -> Iterator:
+    """`task` over `items`, the results in the items' order: in this process, or in `processes` forked ones, each
+    writing on a connection of its own. Within a transaction (the tests) always here: the rows written so far
+    are seen by this connection only."""
+    if processes <= 1 or connection.in_atomic_block:
+        yield from map(task, items)
+        return
+    connections.close_all()  # a forked process must not share the parent's socket
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield from pool.imap(task, items)
 
 
 def _next_id(table: str) -> int:
@@ -75,6 +101,55 @@ def _reset_sequences(tables: Iterable[str]) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))")
+
+
+# The tables the load fills by the million: their secondary indexes, unique and foreign-key constraints are dropped
+# for the load and built again after it (one sort per index instead of millions of B-tree inserts); the primary keys
+# stay (the ids are looked up with MAX(id)).
+BULK_TABLES = ("registry_worker", "registry_idcardreading", "registry_employment", "registry_labourcontract",
+               "attendance_attendanceday", "payroll_payroll", "payroll_payrollline", "payroll_disbursementresult")
+
+_SECONDARY_INDEXES = """
+    SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = %s::regclass AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))
+    ORDER BY c.relname"""
+_CONSTRAINTS = """
+    SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname"""
+
+
+@contextlib.contextmanager
+def _indexes_built_after(tables: Iterable[str], say: Callable[[str, int, int], None]):
+    """Drop the tables' secondary indexes, unique and foreign-key constraints; build them again on the way out
+    (unique constraints and indexes first, then the foreign keys, validated against the loaded rows), even when
+    the load fails, so that the schema is always the migrations' one."""
+    dropped = []  # (table, kind, name, definition)
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block:  # deferred checks still pending would forbid dropping the foreign keys
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in tables:
+            cursor.execute(_CONSTRAINTS, [table])
+            for name, kind, definition in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                dropped.append((table, kind, name, definition))
+            cursor.execute(_SECONDARY_INDEXES, [table])  # after the unique constraints: theirs are gone with them
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+                dropped.append((table, "i", name, definition))
+    try:
+        yield
+    finally:
+        order = {"u": 0, "i": 1, "f": 2}
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            for n, (table, kind, name, definition) in enumerate(sorted(dropped, key=lambda d: order[d[1]])):
+                say("indexes", n, len(dropped))
+                if kind == "i":
+                    cursor.execute(definition)
+                else:
+                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute("RESET maintenance_work_mem")
 
 
 def _id_number(k: int, counties: list[str]) -> tuple[str, datetime.date, str]:
@@ -187,54 +262,22 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
     copy("accounts_wageaccount", ("id", "project_id", "section", "bank_id", "holder_id", "number", "name", "opened_on", "status",
                                   "confirmed_at", "confirmed_by_id", "created_at"), account_rows())
 
-    # -- workers, readings, employments, contracts, in chunks
-    worker_base, reading_base = _next_id("registry_worker"), _next_id("registry_idcardreading")
-    employment_base, contract_base = _next_id("registry_employment"), _next_id("registry_labourcontract")
-    weights = [max(1.0, rng.paretovariate(1.5)) for _p in projects]
-    chosen = rng.choices(range(len(projects)), weights=weights, k=params.workers)
-    employments: list[tuple] = []  # (employment id, worker, project index, enterprise, entered, exited, rate, card cipher, card index, bank)
-    chunk = 50_000
-    for at in range(0, params.workers, chunk):
-        say("workers", at, params.workers)
-        workers, readings, jobs, contracts = [], [], [], []
-        for k in range(at, min(params.workers, at + chunk)):
-            number, birth, sex = _id_number(k, id_counties)
-            project_index = chosen[k]
-            project, _county, _industry, gc, sub, started, _onboarded, _owner = projects[project_index]
-            start = max(window_start, started)
-            entered = start + datetime.timedelta(days=rng.randrange(max(1, (today - start).days - 3)))
-            exited = min(today, entered + datetime.timedelta(days=rng.randint(30, 240))) if rng.random() < 0.5 else None
-            bank_name, bin_prefix = rng.choice(names.BANKS)
-            card, phone = _card(k, bin_prefix), f"13{k:09d}"
-            card_cipher, card_index = encrypt(card), blind_index(card)
-            name = rng.choice(names.SURNAMES) + rng.choice(names.GIVEN) + (rng.choice(names.GIVEN) if rng.random() < 0.6 else "")
-            worker = worker_base + k
-            read_at = _at(entered, 8)
-            workers.append((worker, encrypt(number), blind_index(number), name, sex, "汉", birth, encrypt(f"山东省{number[:6]}某村{k % 97}号"),
-                            "公安局", birth + datetime.timedelta(days=365 * 30), None, "", "", encrypt(phone), blind_index(phone), None,
-                            card_cipher, card_index, bank_name, read_at, read_at))
-            payload = {"name": name, "id_number": number, "sex": "男" if sex == "male" else "女", "birth_date": f"{birth:%Y%m%d}"}
-            readings.append((reading_base + k, encrypt(json.dumps(payload, ensure_ascii=False)), blind_index(number), worker, None, read_at,
-                             "BULK-READER", "", project, True, "", ""))
-            employer = sub if rng.random() < 0.7 else gc
-            employment = employment_base + k
-            jobs.append((employment, worker, project, employer, None, rng.choice(names.TRADES), entered, exited, "card_read", read_at))
-            rate = Decimal(rng.randint(200, 450))
-            if rng.random() < 0.97:
-                contracts.append((contract_base + k, employment, entered, None, "daily", rate, rng.choice([5, 10, 15, 20, 25]), "", "", None, read_at))
-            employments.append((employment, worker, project_index, employer, entered, exited, rate, card_cipher, card_index, bank_name))
-        copy("registry_worker", ("id", "id_number", "id_number_index", "name", "sex", "ethnicity", "birth_date", "address", "id_authority",
-                                 "id_valid_from", "id_valid_until", "native_place", "photo", "phone", "phone_index", "phone_usable_from",
-                                 "bank_card", "bank_card_index", "bank_name", "created_at", "updated_at"), workers)
-        copy("registry_idcardreading", ("id", "payload", "id_number_index", "worker_id", "captured_by_id", "captured_at", "device_id",
-                                        "sender_key", "project_id", "accepted", "refusal_code", "refusal_reason"), readings)
-        copy("registry_employment", ("id", "worker_id", "project_id", "enterprise_id", "team_id", "trade", "entered_on", "exited_on", "proof",
-                                     "created_at"), jobs)
-        copy("registry_labourcontract", ("id", "employment_id", "signed_on", "term_end", "wage_basis", "wage_rate", "pay_day", "file",
-                                         "file_type", "file_size", "created_at"), contracts)
-
-    _attendance(params, copy, rng, employments, projects, today, say)
-    _ledgers(params, copy, rng, employments, projects, accounts, today, first_month, say)
+    with _indexes_built_after(BULK_TABLES, say):
+        # -- workers, readings, employments, contracts; then their attendance days: in chunks, over the processes
+        weights = [max(1.0, rng.paretovariate(1.5)) for _p in projects]
+        bases = tuple(_next_id(t) for t in ("registry_worker", "registry_idcardreading", "registry_employment", "registry_labourcontract"))
+        _shared.update(params=params, today=today, window_start=window_start, id_counties=id_counties, projects=projects, bases=bases,
+                       chosen=rng.choices(range(len(projects)), weights=weights, k=params.workers))
+        employments: list[tuple] = []  # (employment id, worker, project index, enterprise, entered, exited, rate, card cipher, card index, bank)
+        starts = range(0, params.workers, WORKER_CHUNK)
+        for n, (jobs, rows) in enumerate(_fan_out(_workers_chunk, starts, params.processes)):
+            say("workers", min(params.workers, (n + 1) * WORKER_CHUNK), params.workers)
+            employments.extend(jobs)
+            summary.add(rows)
+        _attendance(params, summary, employments, today, say)
+        _ledgers(params, copy, rng, employments, projects, accounts, today, first_month, say)
+    _shared.clear()
+    say("analyse", 0, 1)
     _reset_sequences(summary.rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -251,33 +294,87 @@ def _working_days(first: datetime.date, last: datetime.date) -> list[datetime.da
     return days
 
 
-def _attendance(params: BulkParams, copy: Copier, rng: random.Random, employments, projects, today, say) -> None:
-    """Attendance days of the last `attendance_months` months, up to yesterday: most working days of each
-    employment on site, in at about 7:30 and out at about 17:30 by face."""
-    yesterday = today - datetime.timedelta(days=1)
-    first = months.first_day(months.shift(months.of(yesterday), -(params.attendance_months - 1)))
-    days = _working_days(first, yesterday)
-    base = _next_id("attendance_attendanceday")
+def _workers_chunk(at: int) -> tuple[list[tuple], dict[str, int]]:
+    """Workers at..at + WORKER_CHUNK with their ID-card readings, employments and labour contracts, COPY'd on this
+    process's connection; their ids follow from their rank (no two chunks collide), their random draws from the seed
+    and the chunk (the same province on one process or many). Returns the employments and the rows written."""
+    params, projects, chosen = _shared["params"], _shared["projects"], _shared["chosen"]
+    today, window_start, id_counties = _shared["today"], _shared["window_start"], _shared["id_counties"]
+    worker_base, reading_base, employment_base, contract_base = _shared["bases"]
+    rng = random.Random(f"{params.seed}:workers:{at}")
+    summary = BulkSummary()
+    copy = Copier(summary)
+    workers, readings, jobs, contracts, employments = [], [], [], [], []
+    for k in range(at, min(params.workers, at + WORKER_CHUNK)):
+        number, birth, sex = _id_number(k, id_counties)
+        project_index = chosen[k]
+        project, _county, _industry, gc, sub, started, _onboarded, _owner = projects[project_index]
+        start = max(window_start, started)
+        entered = start + datetime.timedelta(days=rng.randrange(max(1, (today - start).days - 3)))
+        exited = min(today, entered + datetime.timedelta(days=rng.randint(30, 240))) if rng.random() < 0.5 else None
+        bank_name, bin_prefix = rng.choice(names.BANKS)
+        card, phone = _card(k, bin_prefix), f"13{k:09d}"
+        card_cipher, card_index = encrypt(card), blind_index(card)
+        name = rng.choice(names.SURNAMES) + rng.choice(names.GIVEN) + (rng.choice(names.GIVEN) if rng.random() < 0.6 else "")
+        worker = worker_base + k
+        read_at = _at(entered, 8)
+        workers.append((worker, encrypt(number), blind_index(number), name, sex, "汉", birth, encrypt(f"山东省{number[:6]}某村{k % 97}号"),
+                        "公安局", birth + datetime.timedelta(days=365 * 30), None, "", "", encrypt(phone), blind_index(phone), None,
+                        card_cipher, card_index, bank_name, read_at, read_at))
+        payload = {"name": name, "id_number": number, "sex": "男" if sex == "male" else "女", "birth_date": f"{birth:%Y%m%d}"}
+        readings.append((reading_base + k, encrypt(json.dumps(payload, ensure_ascii=False)), blind_index(number), worker, None, read_at,
+                         "BULK-READER", "", project, True, "", ""))
+        employer = sub if rng.random() < 0.7 else gc
+        employment = employment_base + k
+        jobs.append((employment, worker, project, employer, None, rng.choice(names.TRADES), entered, exited, "card_read", read_at))
+        rate = Decimal(rng.randint(200, 450))
+        if rng.random() < 0.97:
+            contracts.append((contract_base + k, employment, entered, None, "daily", rate, rng.choice([5, 10, 15, 20, 25]), "", "", None, read_at))
+        employments.append((employment, worker, project_index, employer, entered, exited, rate, card_cipher, card_index, bank_name))
+    copy("registry_worker", ("id", "id_number", "id_number_index", "name", "sex", "ethnicity", "birth_date", "address", "id_authority",
+                             "id_valid_from", "id_valid_until", "native_place", "photo", "phone", "phone_index", "phone_usable_from",
+                             "bank_card", "bank_card_index", "bank_name", "created_at", "updated_at"), workers)
+    copy("registry_idcardreading", ("id", "payload", "id_number_index", "worker_id", "captured_by_id", "captured_at", "device_id",
+                                    "sender_key", "project_id", "accepted", "refusal_code", "refusal_reason"), readings)
+    copy("registry_employment", ("id", "worker_id", "project_id", "enterprise_id", "team_id", "trade", "entered_on", "exited_on", "proof",
+                                 "created_at"), jobs)
+    copy("registry_labourcontract", ("id", "employment_id", "signed_on", "term_end", "wage_basis", "wage_rate", "pay_day", "file",
+                                     "file_type", "file_size", "created_at"), contracts)
+    return employments, summary.rows
 
+
+def _attendance(params: BulkParams, summary: BulkSummary, employments: list[tuple], today: datetime.date, say) -> None:
+    """Attendance days of the last `attendance_months` months (a rolling window, so that a run's size does not
+    depend on the day of the month it runs on), up to yesterday: most working days of each employment on site,
+    in at about 7:30 and out at about 17:30 by face. The ids come from the table's identity (the chunks' row
+    counts are not known beforehand)."""
+    yesterday = today - datetime.timedelta(days=1)
+    days = _working_days(months.add_months(today, -params.attendance_months), yesterday)
+    _shared.update(employments=employments, moments={day: (_at(day, 7), _at(day, 17)) for day in days})  # time zones are slow: once
+    starts = range(0, len(employments), ATTENDANCE_CHUNK)
+    for n, rows in enumerate(_fan_out(_attendance_chunk, starts, params.processes)):
+        say("attendance", min(len(employments), (n + 1) * ATTENDANCE_CHUNK), len(employments))
+        summary.add(rows)
+
+
+def _attendance_chunk(at: int) -> dict[str, int]:
+    params, projects, moments = _shared["params"], _shared["projects"], _shared["moments"]
+    rng = random.Random(f"{params.seed}:attendance:{at}")
     minutes = [datetime.timedelta(minutes=m) for m in range(60)]
-    moments = {day: (_at(day, 7), _at(day, 17)) for day in days}  # computed once: time zones are slow
 
     def rows():
-        pk = base
-        for n, (_e, worker, project_index, _employer, entered, exited, *_rest) in enumerate(employments):
-            if n % 100_000 == 0:
-                say("attendance", n, len(employments))
+        for _e, worker, project_index, _employer, entered, exited, *_rest in _shared["employments"][at:at + ATTENDANCE_CHUNK]:
             project = projects[project_index][0]
-            for day in days:
+            for day, (seven, five) in moments.items():
                 if day < entered or (exited and day > exited) or rng.random() < 0.12:
                     continue
-                seven, five = moments[day]
                 last_out = five + minutes[int(rng.random() * 60)]
-                yield (pk, worker, project, day, seven + minutes[int(rng.random() * 60)], last_out, last_out, "out", 2, "face", False)
-                pk += 1
+                yield (worker, project, day, seven + minutes[int(rng.random() * 60)], last_out, last_out, "out", 2, "face", False)
 
-    copy("attendance_attendanceday", ("id", "worker_id", "project_id", "day", "first_in", "last_out", "last_punch_at", "last_direction",
-                                      "punches", "methods", "has_manual"), rows())
+    summary = BulkSummary()
+    Copier(summary)("attendance_attendanceday", ("worker_id", "project_id", "day", "first_in", "last_out", "last_punch_at", "last_direction",
+                                                 "punches", "methods", "has_manual"), rows())
+    return summary.rows
 
 
 def _ledgers(params: BulkParams, copy: Copier, rng: random.Random, employments, projects, accounts, today, first_month, say) -> None:

@@ -74,3 +74,17 @@ def test_two_processes_write_the_workers_and_their_attendance_in_disjoint_chunks
     assert Employment.objects.filter(worker_id__in=ids).count() == 110
     assert not AttendanceDay.objects.exclude(worker__employments__project=models.F("project")).exists()  # each day on the worker's own site
     Worker.objects.create(name="新工人", sex="male", birth_date="1990-01-01", id_number="110101199001011237")  # the connection is back
+
+
+def test_a_load_that_fails_half_way_leaves_the_indexes_and_constraints_as_they_were(monkeypatch):
+    from wageguard.simulate import bulk
+
+    before = _schema()
+
+    def broken(*_args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(bulk, "_ledgers", broken)
+    with pytest.raises(OSError, match="disk full"):
+        generate(BulkParams(projects=2, workers=20, months=2, seed=9))
+    assert _schema() == before

@@ -5,21 +5,24 @@ the same encrypted personal data and blind indexes (core.pii). It is a load gene
 are labelled (the simulator proper does that at demo size); the nightly jobs (alert sweep, statistics rebuild,
 month-end ledgers) then run over it as they would over real data.
 
-Rows are streamed (bounded memory), the ids assigned here and the sequences moved past them at the end."""
+Rows are streamed (bounded memory), the ids assigned here (attendance days': the table's identity) and the
+sequences moved past them at the end."""
 from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import json
 import multiprocessing
 import os
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from stdnum import luhn
 from stdnum.cn import ric
 
@@ -83,12 +86,16 @@ def _fan_out(task: Callable, items: Iterable, processes: int) -> Iterator:
     """`task` over `items`, the results in the items' order: in this process, or in `processes` forked ones, each
     writing on a connection of its own. Within a transaction (the tests) always here: the rows written so far
     are seen by this connection only."""
-    if processes <= 1 or connection.in_atomic_block:
+    if processes <= 1 or connection.in_atomic_block or not connection.get_autocommit():
         yield from map(task, items)
         return
     connections.close_all()  # a forked process must not share the parent's socket
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        yield from pool.imap(task, items)
+    gc.freeze()  # the shared rows stay on pages the children share: no collector walking (and copying) them
+    try:
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(task, items)  # a child killed (out of memory) raises BrokenProcessPool, never hangs
+    finally:
+        gc.unfreeze()
 
 
 def _next_id(table: str) -> int:
@@ -115,25 +122,27 @@ _SECONDARY_INDEXES = """
         SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))
     ORDER BY c.relname"""
 _CONSTRAINTS = """
-    SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint
-    WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY contype DESC, conname"""
+    SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = %s::regclass AND contype = %s ORDER BY conname"""
 
 
 @contextlib.contextmanager
 def _indexes_built_after(tables: Iterable[str], say: Callable[[str, int, int], None]):
-    """Drop the tables' secondary indexes, unique and foreign-key constraints; build them again on the way out
-    (unique constraints and indexes first, then the foreign keys, validated against the loaded rows), even when
-    the load fails, so that the schema is always the migrations' one."""
+    """Drop the tables' secondary indexes, unique and foreign-key constraints (all or none); build them again on
+    the way out (unique constraints and indexes first, then the foreign keys, validated against the loaded rows),
+    even when the load fails, every one of them even when one fails (the failed statements are then raised, for
+    an operator to run once the cause is mended), so that the schema stays the migrations' one."""
     dropped = []  # (table, kind, name, definition)
-    with connection.cursor() as cursor:
-        if connection.in_atomic_block:  # deferred checks still pending would forbid dropping the foreign keys
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred checks still pending would forbid dropping the foreign keys
+        for kind in ("f", "u"):  # the foreign keys first: one could reference a unique constraint
+            for table in tables:
+                cursor.execute(_CONSTRAINTS, [table, kind])
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                    dropped.append((table, kind, name, definition))
         for table in tables:
-            cursor.execute(_CONSTRAINTS, [table])
-            for name, kind, definition in cursor.fetchall():
-                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-                dropped.append((table, kind, name, definition))
-            cursor.execute(_SECONDARY_INDEXES, [table])  # after the unique constraints: theirs are gone with them
+            cursor.execute(_SECONDARY_INDEXES, [table])
             for name, definition in cursor.fetchall():
                 cursor.execute(f'DROP INDEX "{name}"')
                 dropped.append((table, "i", name, definition))
@@ -141,15 +150,20 @@ def _indexes_built_after(tables: Iterable[str], say: Callable[[str, int, int], N
         yield
     finally:
         order = {"u": 0, "i": 1, "f": 2}
+        failed = []
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             for n, (table, kind, name, definition) in enumerate(sorted(dropped, key=lambda d: order[d[1]])):
                 say("indexes", n, len(dropped))
-                if kind == "i":
-                    cursor.execute(definition)
-                else:
-                    cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                statement = definition if kind == "i" else f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+                try:
+                    with transaction.atomic():
+                        cursor.execute(statement)
+                except DatabaseError as error:
+                    failed.append(f"{statement}; -- {error}".strip())
             cursor.execute("RESET maintenance_work_mem")
+        if failed:
+            raise RuntimeError("indexes and constraints not built again after the bulk load:\n" + "\n".join(failed))
 
 
 def _id_number(k: int, counties: list[str]) -> tuple[str, datetime.date, str]:
@@ -262,21 +276,23 @@ def generate(params: BulkParams, *, progress: Callable[[str, int, int], None] | 
     copy("accounts_wageaccount", ("id", "project_id", "section", "bank_id", "holder_id", "number", "name", "opened_on", "status",
                                   "confirmed_at", "confirmed_by_id", "created_at"), account_rows())
 
-    with _indexes_built_after(BULK_TABLES, say):
-        # -- workers, readings, employments, contracts; then their attendance days: in chunks, over the processes
-        weights = [max(1.0, rng.paretovariate(1.5)) for _p in projects]
-        bases = tuple(_next_id(t) for t in ("registry_worker", "registry_idcardreading", "registry_employment", "registry_labourcontract"))
-        _shared.update(params=params, today=today, window_start=window_start, id_counties=id_counties, projects=projects, bases=bases,
-                       chosen=rng.choices(range(len(projects)), weights=weights, k=params.workers))
-        employments: list[tuple] = []  # (employment id, worker, project index, enterprise, entered, exited, rate, card cipher, card index, bank)
-        starts = range(0, params.workers, WORKER_CHUNK)
-        for n, (jobs, rows) in enumerate(_fan_out(_workers_chunk, starts, params.processes)):
-            say("workers", min(params.workers, (n + 1) * WORKER_CHUNK), params.workers)
-            employments.extend(jobs)
-            summary.add(rows)
-        _attendance(params, summary, employments, today, say)
-        _ledgers(params, copy, rng, employments, projects, accounts, today, first_month, say)
-    _shared.clear()
+    try:
+        with _indexes_built_after(BULK_TABLES, say):
+            # -- workers, readings, employments, contracts; then their attendance days: in chunks, over the processes
+            weights = [max(1.0, rng.paretovariate(1.5)) for _p in projects]
+            bases = tuple(_next_id(t) for t in ("registry_worker", "registry_idcardreading", "registry_employment", "registry_labourcontract"))
+            _shared.update(params=params, today=today, window_start=window_start, id_counties=id_counties, projects=projects, bases=bases,
+                           chosen=rng.choices(range(len(projects)), weights=weights, k=params.workers))
+            employments: list[tuple] = []  # (employment id, worker, project index, enterprise, entered, exited, rate, card cipher, card index, bank)
+            starts = range(0, params.workers, WORKER_CHUNK)
+            for n, (jobs, rows) in enumerate(_fan_out(_workers_chunk, starts, params.processes)):
+                say("workers", min(params.workers, (n + 1) * WORKER_CHUNK), params.workers)
+                employments.extend(jobs)
+                summary.add(rows)
+            _attendance(params, summary, employments, today, say)
+            _ledgers(params, copy, rng, employments, projects, accounts, today, first_month, say)
+    finally:
+        _shared.clear()  # the rows the chunks read
     say("analyse", 0, 1)
     _reset_sequences(summary.rows)
     with connection.cursor() as cursor:
@@ -350,6 +366,7 @@ def _attendance(params: BulkParams, summary: BulkSummary, employments: list[tupl
     counts are not known beforehand)."""
     yesterday = today - datetime.timedelta(days=1)
     days = _working_days(months.add_months(today, -params.attendance_months), yesterday)
+    _reset_sequences(["attendance_attendanceday"])  # its ids come from the identity: past the rows already there
     _shared.update(employments=employments, moments={day: (_at(day, 7), _at(day, 17)) for day in days})  # time zones are slow: once
     starts = range(0, len(employments), ATTENDANCE_CHUNK)
     for n, rows in enumerate(_fan_out(_attendance_chunk, starts, params.processes)):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from wageguard.core import access, clock, months
 from wageguard.core.errors import NotFound, PermissionDenied
 from wageguard.core.models import AGENCY_INDUSTRIES, Agency, Industry, Region, RegionLevel
-from wageguard.registry.models import Project
+from wageguard.registry.models import Enterprise, Project
 
 from .indicators import INDICATORS, MEASURES, is_due
 from .models import Cell, ProjectMonth
@@ -220,6 +220,19 @@ def risk_count(*, area: Area, month: str, limit) -> int:
     from .models import RiskScore
 
     return RiskScore.objects.filter(area.q(), month=month, score__gte=limit).count()
+
+
+def quality_enterprise(*, user, uscc: str):
+    """The enterprise whose data-quality report is asked for: enterprise staff their own; an official the one of
+    that credit code within their scope (None when none is named yet)."""
+    if access.is_enterprise_staff(user):
+        return user.enterprise
+    if not uscc.strip():
+        return None
+    enterprise = Enterprise.objects.filter(access.enterprise_q(user), uscc=uscc.strip().upper()).first()
+    if enterprise is None:
+        raise NotFound(_("No such enterprise."))
+    return enterprise
 
 
 def quality_projects(*, user, enterprise_id: int | None) -> QuerySet[Project]:

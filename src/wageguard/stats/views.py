@@ -24,7 +24,6 @@ from wageguard.core.errors import NotFound
 from wageguard.core.models import Industry
 from wageguard.core.xlsx import download, new_sheet, to_bytes
 
-from wageguard.registry.models import Enterprise
 
 from . import selectors, services
 from .indicators import INDICATORS, MEASURE_LABELS, MONEY_MEASURES, coverage_target, rank_among, shown
@@ -277,13 +276,7 @@ SIGNAL_LABELS = (
 def quality(request):
     """Each enterprise's own data-quality report: data late, missing and rejected, of every kind, by project,
     over the last three months (officials: any enterprise of their scope, by its credit code)."""
-    enterprise = None
-    if access.is_enterprise_staff(request.user):
-        enterprise = request.user.enterprise
-    elif request.GET.get("uscc"):
-        enterprise = Enterprise.objects.filter(access.enterprise_q(request.user), uscc=request.GET["uscc"].strip().upper()).first()
-        if enterprise is None:
-            raise NotFound(_("No such enterprise."))
+    enterprise = selectors.quality_enterprise(user=request.user, uscc=request.GET.get("uscc", ""))
     last = months.of(clock.localdate())
     first = months.shift(last, -2)
     rows = selectors.quality_rows(selectors.quality_projects(user=request.user, enterprise_id=enterprise.pk), first, last) if enterprise else []

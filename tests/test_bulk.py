@@ -2,7 +2,9 @@
 store — valid, encrypted, indexed personal data the platform's own reads find — and the statistics count it."""
 import pytest
 from django.db import IntegrityError, connection, models
+from django.utils import timezone
 
+from wageguard.attendance.models import AttendanceDay
 from wageguard.core.pii import blind_index
 from wageguard.payroll.models import DisbursementResult, PayrollLine
 from wageguard.registry.models import Employment, Project, Worker
@@ -29,6 +31,10 @@ def test_the_bulk_province_is_what_the_services_would_store():
     assert len({w.id_number for w in Worker.objects.all()}) == 400  # unique, as the unique index demands
     line = PayrollLine.objects.filter(result__isnull=False).first()
     assert line.card == line.worker.bank_card and DisbursementResult.objects.get(line=line).card == line.card
+    assert (line.deductions, line.checks, line.warning_reasons) == ([], {}, {})  # JSON values, not JSON text in a string
+    assert line.gross == line.wage_rate * line.days_claimed and line.hours_attended == line.days_attended * 9
+    day = AttendanceDay.objects.order_by("pk").first()
+    assert timezone.localtime(day.first_in).hour == 7 and timezone.localtime(day.first_in).date() == day.day and day.methods == "face"
     assert Employment.objects.count() == 400 and Project.objects.filter(filing_status="onboarded").exists()
     Worker.objects.create(name="新工人", sex="male", birth_date="1990-01-01", id_number="110101199001011237")  # the sequence moved on
     rollup.rebuild()

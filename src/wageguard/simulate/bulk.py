@@ -59,7 +59,9 @@ class BulkSummary:
 
 
 class Copier:
-    """COPY rows into a table, counting them."""
+    """COPY rows into a table, counting them. In PostgreSQL's binary format (half the time of the text format: the
+    server parses no timestamps), each value dumped as its column's type, read from the catalogue (a jsonb
+    column takes the Python object, never its JSON text)."""
 
     def __init__(self, summary: BulkSummary):
         self.summary = summary
@@ -68,12 +70,19 @@ class Copier:
         count = 0
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            types = _column_types(raw, table)
+            with raw.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN (FORMAT BINARY)') as copy:
+                copy.set_types([types[column] for column in columns])
                 for row in rows:
                     copy.write_row(row)
                     count += 1
         self.summary.add({table: count})
         return count
+
+
+def _column_types(cursor, table: str) -> dict[str, int]:
+    cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
+    return dict(cursor.fetchall())
 
 
 # What the chunks of a stage read: set before the stage, inherited by the forked processes (never sent to them).
@@ -425,7 +434,7 @@ def _ledgers(params: BulkParams, copy: Copier, rng: random.Random, employments, 
                                             "holder_name", "batch_id", "received_at"), results)
         payrolls.clear(), lines.clear(), results.clear()
 
-    empty = json.dumps([]), json.dumps({})
+    empty = [], {}  # jsonb values (the binary COPY dumps them; shared: never changed)
     moments = {m: (_at(months.first_day(months.next_month(m)), 6),
                    _at(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 15),
                    _at(months.first_day(months.next_month(m)) + datetime.timedelta(days=9), 16)) for m in ledger_months}

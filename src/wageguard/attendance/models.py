@@ -104,8 +104,9 @@ class AttendanceRecord(models.Model):
 class AttendanceDay(models.Model):
     """One worker, one project, one day: maintained from the raw punches in the ingest transaction."""
 
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="attendance_days")
-    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="attendance_days")
+    # no index of their own: the unique (worker, project, day) and (project, day) indexes lead with them
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="attendance_days", db_index=False)
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="attendance_days", db_index=False)
     day = models.DateField()
     first_in = models.DateTimeField(null=True, blank=True)
     last_out = models.DateTimeField(null=True, blank=True)

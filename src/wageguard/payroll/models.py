@@ -50,7 +50,7 @@ class NeverDeleted(models.Model):
 
 
 class Payroll(NeverDeleted):
-    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="payrolls")
+    project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="payrolls", db_index=False)  # the unique (project, enterprise, month) leads with it
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="payrolls")
     month = models.CharField(_("month"), max_length=7)  # YYYY-MM
     status = models.CharField(_("status"), max_length=12, choices=PayrollStatus.choices, default=PayrollStatus.DRAFT)

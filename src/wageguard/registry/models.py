@@ -330,8 +330,9 @@ class EmploymentProof(models.TextChoices):
 
 
 class Employment(models.Model):
-    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="employments")
+    # no index of their own: the (worker, entered_on) and (project, exited_on) indexes lead with them
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments", db_index=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="employments", db_index=False)
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="employments")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="employments")
     trade = models.CharField(_("trade"), max_length=32)

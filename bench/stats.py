@@ -2,6 +2,7 @@
 
     python bench/stats.py [--projects 30000] [--workers 3000000] [--attendance-months 1] [--requests 60]
                           [--skip-sweep] [--skip-month-end] [--today D]
+                          [--again] [--database NAME]
 
 1. A fresh database `wageguard_bench_stats` (on DATABASE_URL's PostgreSQL server) gets the province from the bulk
    generator (`wageguard simulate --scale province`, simulate/bulk.py: COPY into the services' tables, encrypted
@@ -50,12 +51,13 @@ def main() -> None:
     parser.add_argument("--skip-month-end", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--again", action="store_true", help="measure the province of the last run again (no new generation)")
+    parser.add_argument("--database", default=DB_NAME, help="the database the province is written to (dropped first)")
     add_today(parser)
     args = parser.parse_args()
     set_today(args.today)
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wageguard")
-    database_url = base.rsplit("/", 1)[0] + "/" + DB_NAME if args.again else fresh_database(DB_NAME)
-    env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"} | _keys(again=args.again)
+    database_url = base.rsplit("/", 1)[0] + "/" + args.database if args.again else fresh_database(args.database)
+    env = production_env(database_url) | {"WAGEGUARD_2FA": "optional"} | _keys(args.database, again=args.again)
     os.environ.update({k: v for k, v in env.items() if k.startswith("WAGEGUARD_") or k == "DATABASE_URL"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "wageguard.settings"
     sys.path.insert(0, str(ROOT / "src"))
@@ -128,21 +130,19 @@ def main() -> None:
                       "month_end_s": None if month_end_s is None else round(month_end_s, 1)}))
 
 
-KEYS = Path(tempfile.gettempdir()) / f"{DB_NAME}.keys.json"  # the run's throwaway keys: `--again` must decrypt its data
-
-
-def _keys(*, again: bool) -> dict:
+def _keys(database: str, *, again: bool) -> dict:
     """The personal-data, audit and evidence keys of the run: new ones for a new province (kept in a file beside
     it), the same ones again for `--again` (a province encrypted under other keys cannot be read)."""
     names = ("WAGEGUARD_SECRET_KEY", "WAGEGUARD_FIELD_KEY", "WAGEGUARD_AUDIT_KEY", "WAGEGUARD_EVIDENCE_KEY")
+    keys_file = Path(tempfile.gettempdir()) / f"{database}.keys.json"  # the run's throwaway keys: `--again` must decrypt its data
     if again:
-        if not KEYS.exists():
-            sys.exit(f"--again: the keys of the last run are not in {KEYS}")
-        return json.loads(KEYS.read_text())
+        if not keys_file.exists():
+            sys.exit(f"--again: the keys of the last run are not in {keys_file}")
+        return json.loads(keys_file.read_text())
     keys = {name: os.environ.get(name) or (secrets.token_hex(16) if name == "WAGEGUARD_FIELD_KEY" else secrets.token_urlsafe(40))
             for name in names}
-    KEYS.write_text(json.dumps(keys))
-    KEYS.chmod(0o600)
+    keys_file.write_text(json.dumps(keys))
+    keys_file.chmod(0o600)
     return keys
 
 

@@ -24,7 +24,6 @@ from wageguard.core.errors import NotFound
 from wageguard.core.models import Industry
 from wageguard.core.xlsx import download, new_sheet, to_bytes
 
-
 from . import selectors, services
 from .indicators import INDICATORS, MEASURE_LABELS, MONEY_MEASURES, coverage_target, rank_among, shown
 from .models import MonthlyReport

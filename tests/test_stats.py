@@ -6,16 +6,18 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from wageguard.core import clock
+from wageguard.core.models import Agency
 from wageguard.core.dbrouter import ReplicaRouter, replica_reads
 from wageguard.credit import services as credit_services
 from wageguard.credit.models import RecordKind
 from wageguard.payroll import services as payroll_services
 from wageguard.registry import services as registry_services
 from wageguard.stats import forecast, reports, rollup, selectors
-from wageguard.stats.indicators import MEASURES, coverage_target
+from wageguard.stats.indicators import MEASURE_LABELS, MEASURES, coverage_target
 from wageguard.stats.models import Cell, MonthlyReport, ProjectMonth, RiskScore
 from tests.conftest import run_pending_events
 from tests.factories import employ, project, system_admin
@@ -160,10 +162,12 @@ def test_the_projects_behind_a_number_add_up_to_it(world, gate, client):
     assert page.status_code == 200
     for measure in ("employments", "attended", "ledger_lines", "unpaid_net", "accounts_opened", "contracts"):
         shown = province_totals(JUNE)[measure]
-        listed = selectors.projects_behind(selectors.area_for(world.users["hrss_province"]), JUNE, measure)
+        official = world.users["hrss_province"]
+        listed = selectors.projects_behind(user=official, area=selectors.area_for(official), month=JUNE, measure=measure)
         assert sum(b.value for b in listed) == shown and shown
         response = client.get("/stats/projects/", {"month": JUNE, "measure": measure})
         assert response.status_code == 200 and all(b.project.code in response.content.decode() for b in listed)
+        assert (response.context["count"], response.context["total"]) == (len(listed), shown)
     workbook = client.get("/stats/projects/", {"month": JUNE, "measure": "employments", "format": "xlsx"})
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get("/stats/", {"month": JUNE, "format": "xlsx"}).status_code == 200
@@ -193,8 +197,43 @@ def test_an_industry_department_counts_only_its_industries(world):
     transport = selectors.totals(selectors.area_for(world.users["transport_jinan"]), month)
     hrss = selectors.totals(selectors.area_for(world.users["hrss_jinan"]), month)
     assert (housing["projects"], transport["projects"], hrss["projects"]) == (1, 1, 2)
-    listed = selectors.projects_behind(selectors.area_for(world.users["housing_jinan"]), month, "projects")
+    official = world.users["housing_jinan"]
+    listed = selectors.projects_behind(user=official, area=selectors.area_for(official), month=month, measure="projects")
     assert [b.project for b in listed] == [world.jinan_building]
+
+
+def test_a_project_moved_out_of_an_area_leaves_its_list_before_the_rollup_catches_up(world, client):
+    rollup.rebuild()
+    month = f"{clock.localdate():%Y-%m}"
+    official = world.users["housing_jinan"]
+    area = selectors.area_for(official)
+    assert [b.project for b in selectors.projects_behind(user=official, area=area, month=month, measure="projects")] == [world.jinan_building]
+    from wageguard.core.models import Region
+    from wageguard.registry.models import Project
+
+    Project.objects.filter(pk=world.jinan_building.pk).update(region=Region.objects.get(code="370202"))  # the rollup not yet told
+    assert selectors.projects_behind(user=official, area=area, month=month, measure="projects") == []
+    client.force_login(official)
+    page = client.get("/stats/projects/", {"measure": "projects", "month": month})
+    assert world.jinan_building.code not in page.content.decode() and page.context["count"] == 0
+
+
+def test_pboc_reads_no_hidden_measure_in_the_excel_nor_in_the_reports(world, gate, client):
+    from openpyxl import load_workbook
+    import io
+
+    _paid_june(world, gate)
+    rollup.rebuild()
+    reports.generate(JUNE)
+    client.force_login(world.users["pboc_province"])
+    book = load_workbook(io.BytesIO(client.get("/stats/", {"month": JUNE, "format": "xlsx"}).content))
+    ranking = {str(c.value) for c in book.worksheets[1][1]}  # the cities ranked, one column per measure
+    with translation.override("zh-hans"):
+        assert str(MEASURE_LABELS["employments"]) in ranking
+        assert not ranking & {str(MEASURE_LABELS[m]) for m in selectors.HIDDEN_FROM[Agency.PBOC]}
+    assert not selectors.reports(user=world.users["pboc_province"]).exists()
+    some = MonthlyReport.objects.get(region__code="370000", month=JUNE)
+    assert client.get(f"/stats/reports/{some.pk}.pdf").status_code == 404
 
 
 def test_the_monthly_reports_rank_the_cities_and_open_as_pdf_and_excel(world, gate, client):

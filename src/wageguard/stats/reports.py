@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 from wageguard.core import audit, clock
 from wageguard.core.dbrouter import replica_reads
 from wageguard.core.models import Industry, Region, RegionLevel
+from wageguard.core.xlsx import Sheet, add_sheet
 
 from . import selectors
 from .indicators import INDICATORS, coverage_target, rank_among, shown
@@ -68,7 +69,7 @@ def _title(data: dict) -> str:
 
 def to_xlsx(data: dict) -> bytes:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = Sheet(workbook.active)  # (the formula-safe wrapper: region names are text, never formulas)
     sheet.title = _("Report")[:30]
     sheet.append([_title(data)])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -82,7 +83,7 @@ def to_xlsx(data: dict) -> bytes:
     for problem in data["problems"] or [_("None found.")]:
         sheet.append([problem])
     if data["children"]:
-        children = workbook.create_sheet(_("Regions")[:30])
+        children = add_sheet(workbook, _("Regions")[:30])
         children.append([_("Region")] + [str(INDICATORS[c].label) for c in HEADLINE])
         for child in data["children"]:
             children.append([child["name"]] + [child[c] for c in HEADLINE])

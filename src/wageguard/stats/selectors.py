@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from wageguard.core import access, clock, months
@@ -161,29 +161,46 @@ class Behind:
     value: object
 
 
-def projects_behind(area: Area, month: str, measure: str) -> list[Behind]:
-    """The projects whose month row counts towards a measure (its value not zero), largest first: the list
-    behind a number on the page, which it adds up to."""
+def behind_rows(*, user, area: Area, month: str, measure: str) -> QuerySet[ProjectMonth]:
+    """The month rows whose measure counts towards a number on the page (its value not zero), largest first, of
+    the projects the person may see: the list behind the number, which it adds up to."""
     if measure not in MEASURES or measure in area.hidden:
         raise NotFound(_("No such measure."))
-    rows = list(ProjectMonth.objects.filter(area.q(), month=month).exclude(**{measure: 0})
-                .values_list("project_id", "county", measure))
-    projects = Project.objects.in_bulk([r[0] for r in rows])
-    names = dict(Region.objects.filter(code__in={r[1] for r in rows}).values_list("code", "name"))
-    found = [Behind(projects[r[0]], names.get(r[1], r[1]), r[2]) for r in rows if r[0] in projects]
-    return sorted(found, key=lambda b: (-b.value, b.project.code))
+    visible = Project.objects.filter(access.project_q(user))
+    return (ProjectMonth.objects.filter(area.q(), month=month, project_id__in=visible.values("pk")).exclude(**{measure: 0})
+            .annotate(code=Subquery(Project.objects.filter(pk=OuterRef("project_id")).values("code")))
+            .order_by(f"-{measure}", "code"))
+
+
+def as_behind(rows, measure: str) -> list[Behind]:
+    """Month rows with their projects and county names (one read each, whatever the number of rows)."""
+    rows = list(rows)
+    projects = Project.objects.in_bulk([r.project_id for r in rows])
+    names = dict(Region.objects.filter(code__in={r.county for r in rows}).values_list("code", "name"))
+    return [Behind(projects[r.project_id], names.get(r.county, r.county), getattr(r, measure)) for r in rows if r.project_id in projects]
+
+
+def behind_total(rows: QuerySet[ProjectMonth], measure: str) -> tuple[int, object]:
+    """How many rows and their sum (None for none), read in the database."""
+    found = rows.order_by().aggregate(count=Count("pk"), total=Sum(measure))
+    return found["count"], found["total"]
+
+
+def projects_behind(*, user, area: Area, month: str, measure: str) -> list[Behind]:
+    return as_behind(behind_rows(user=user, area=area, month=month, measure=measure), measure)
 
 
 # ---------------------------------------------------------------- monthly reports, forecast, data quality
 
 
 def _report_q(user) -> Q:
-    """A report of the person's region, of a region above it (their city's, the province's), or below it; for the
-    departments that see every industry (the reports cover them all: an industry department reads its own on
-    the statistics page)."""
+    """A report of the person's region, of a region above it (their city's, the province's: the 通报 is published
+    to the levels below), or below it; for the departments that see every industry and every measure (the
+    reports cover them all: an industry department reads its own on the statistics page, PBOC its measures)."""
     if user.is_platform_admin:
         return Q()
-    if set(AGENCY_INDUSTRIES.get(user.department.agency, ())) != set(Industry.values):
+    agency = user.department.agency
+    if set(AGENCY_INDUSTRIES.get(agency, ())) != set(Industry.values) or HIDDEN_FROM.get(agency):
         return Q(pk__in=[])
     region = user.department.region
     above = [region.code[:2] + "0000", region.code[:4] + "00"]

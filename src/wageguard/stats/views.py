@@ -22,7 +22,7 @@ from wageguard.core.http import service_call
 from wageguard.core.dbrouter import reads_from_replica
 from wageguard.core.errors import NotFound
 from wageguard.core.models import Industry
-from wageguard.core.xlsx import download, new_sheet, to_bytes
+from wageguard.core.xlsx import add_sheet, download, new_sheet, to_bytes
 
 from . import selectors, services
 from .indicators import INDICATORS, MEASURE_LABELS, MONEY_MEASURES, coverage_target, rank_among, shown
@@ -146,8 +146,8 @@ def _overview_xlsx(context: dict):
         sheet.append([str(card["label"]), card["value"], str(card["numerator"]["label"]), card["numerator"]["count"],
                       str(den.get("label", "")), den.get("count", ""), str(card["definition"])])
     if context["rows"]:
-        ranking_sheet = workbook.create_sheet(_("Ranking"))
-        measures = list(MEASURE_LABELS)
+        ranking_sheet = add_sheet(workbook, _("Ranking"))
+        measures = [m for m in MEASURE_LABELS if m not in area.hidden]
         ranking_sheet.append([_("Rank"), _("Region"), str(context["indicator"].label)] + [str(MEASURE_LABELS[m]) for m in measures])
         for row in context["rows"]:
             ranking_sheet.append([row.get("rank", ""), row["region"].name, row["shown"]] + [row["counts"][m] for m in measures])
@@ -162,18 +162,22 @@ def projects(request):
     area = selectors.area_for(request.user, request.GET.get("region", ""), request.GET.get("industry", ""))
     month = _month(request)
     measure = request.GET.get("measure", "")
-    behind = selectors.projects_behind(area, month, measure)
-    total = sum((b.value for b in behind), Decimal(0) if measure in MONEY_MEASURES else 0)
+    rows = selectors.behind_rows(user=request.user, area=area, month=month, measure=measure)
     if request.GET.get("format") == "xlsx":
+        behind = selectors.as_behind(rows, measure)
         workbook, sheet = new_sheet([_("Project code"), _("Project name"), _("County"), _("Industry"), str(MEASURE_LABELS[measure])],
                                     str(MEASURE_LABELS[measure])[:30])
         for b in behind:
             sheet.append([b.project.code, b.project.name, b.county, b.project.get_industry_display(), b.value])
-        sheet.append(["", _("Total"), "", "", total])
+        sheet.append(["", _("Total"), "", "", sum((b.value for b in behind), _zero(measure))])
         return download(to_bytes(workbook), f"统计明细-{area.region.name}-{month}-{measure}.xlsx")
+    count, total = selectors.behind_total(rows, measure)
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))  # only the page's rows are read
+    page.object_list = selectors.as_behind(page.object_list, measure)
     return render(request, "stats/projects.html", {
-        "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure], "total": total, "count": len(behind),
-        "page": Paginator(behind, 100).get_page(request.GET.get("page")), "querystring": _without_page(request),
+        "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure],
+        "total": total if total is not None else _zero(measure), "count": count,
+        "page": page, "querystring": _without_page(request),
         "money": measure in MONEY_MEASURES, "xlsx": request.get_full_path() + "&format=xlsx",
         "back": reverse("stats_overview") + "?" + urlencode(_params(area, month))})
 
@@ -191,6 +195,10 @@ def screen(request):
                                 (selectors.indicator_values(c, m)[code] for m, c in months_counts)]
                          for code in ("coverage", "bank_disbursement", "real_name")}
     return render(request, "stats/screen.html", context)
+
+
+def _zero(measure: str):
+    return Decimal(0) if measure in MONEY_MEASURES else 0
 
 
 def _without_page(request) -> str:

@@ -109,3 +109,18 @@ def test_missing_field_key_outside_dev_is_a_clear_startup_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "wageguard.cli", "check"], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "WAGEGUARD_FIELD_KEY is not set" in result.stderr
+
+
+def test_every_blind_index_is_indexed_for_equality_only():
+    """A blind index is looked up by equality: its B-tree is declared in Meta (an index or a unique constraint),
+    never as db_index/unique on the field, which on PostgreSQL adds a varchar_pattern_ops twin that no LIKE ever
+    uses (1.4 GB at the province's size, built after every bulk load and kept on every insert)."""
+    from django.apps import apps
+
+    blind = [(model, field) for model in apps.get_models() for field in model._meta.fields if isinstance(field, pii.BlindIndexField)]
+    assert blind
+    for model, field in blind:
+        assert not field.db_index and not field.unique, f"{model.__name__}.{field.name}: declare its index in Meta"
+        declared = [list(index.fields) for index in model._meta.indexes]
+        declared += [list(constraint.fields) for constraint in model._meta.constraints if getattr(constraint, "fields", None)]
+        assert [field.name] in declared, f"{model.__name__}.{field.name}: no index of its own"

@@ -94,7 +94,7 @@ class AccountTransaction(models.Model):
     # The other side of a movement: for wages, a worker's name and card. Personal data: encrypted, shown masked.
     counterparty_name = EncryptedField(_("counterparty"), masker=mask_name)
     counterparty_account = EncryptedField(_("counterparty account"), blank=True)
-    counterparty_account_index = BlindIndexField(source="counterparty_account", null=True, db_index=True)
+    counterparty_account_index = BlindIndexField(source="counterparty_account", null=True)
     purpose = models.CharField(_("purpose"), max_length=16, choices=TransactionPurpose.choices)
     balance_after = models.DecimalField(_("balance after"), **MONEY)
     received_at = models.DateTimeField()
@@ -104,7 +104,8 @@ class AccountTransaction(models.Model):
             models.UniqueConstraint(fields=["bank", "bank_txn_id"], name="accounttransaction_bank_txn_unique"),
             models.UniqueConstraint(fields=["account", "sequence"], name="accounttransaction_account_sequence_unique"),
         ]
-        indexes = [models.Index(fields=["account", "booked_at"], name="accttxn_account_booked")]
+        indexes = [models.Index(fields=["account", "booked_at"], name="accttxn_account_booked"),
+                   models.Index(fields=["counterparty_account_index"], name="accttxn_counterparty")]
         ordering = ["account", "sequence"]
         verbose_name = _("account transaction")
         verbose_name_plural = _("account transactions")

@@ -65,7 +65,7 @@ class Complaint(models.Model):
     worker = models.ForeignKey("registry.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
     complainant_name = models.CharField(_("complainant"), max_length=64, blank=True)
     complainant_id_number = EncryptedField(_("complainant's ID number"), blank=True)
-    complainant_id_number_index = BlindIndexField(source="complainant_id_number", null=True, db_index=True)
+    complainant_id_number_index = BlindIndexField(source="complainant_id_number", null=True)
     complainant_phone = EncryptedField(_("complainant's phone"), blank=True, masker=mask_phone)
     project = models.ForeignKey("registry.Project", on_delete=models.PROTECT, related_name="complaints")
     enterprise = models.ForeignKey("registry.Enterprise", on_delete=models.PROTECT, related_name="complaints")  # the employer named
@@ -90,7 +90,8 @@ class Complaint(models.Model):
     class Meta:
         ordering = ["-filed_at", "-id"]
         indexes = [models.Index(fields=["status", "due_at"], name="complaint_status_due"),
-                   models.Index(fields=["enterprise", "status"], name="complaint_enterprise")]
+                   models.Index(fields=["enterprise", "status"], name="complaint_enterprise"),
+                   models.Index(fields=["complainant_id_number_index"], name="complaint_complainant")]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
 

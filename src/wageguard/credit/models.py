@@ -69,7 +69,7 @@ class CreditRecord(models.Model):
     worker = models.ForeignKey("registry.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records")
     person_name = models.CharField(_("name of the person"), max_length=64, blank=True)
     person_id_number = EncryptedField(_("resident ID number"), blank=True)
-    person_id_number_index = BlindIndexField(source="person_id_number", null=True, db_index=True)
+    person_id_number_index = BlindIndexField(source="person_id_number", null=True)
     project = models.ForeignKey("registry.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records")
     department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="credit_records")  # deciding
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_records")
@@ -91,7 +91,8 @@ class CreditRecord(models.Model):
     class Meta:
         ordering = ["-proposed_at", "-id"]
         indexes = [models.Index(fields=["status", "kind"], name="credit_record_status_kind"),
-                   models.Index(fields=["enterprise", "status"], name="credit_record_enterprise")]
+                   models.Index(fields=["enterprise", "status"], name="credit_record_enterprise"),
+                   models.Index(fields=["person_id_number_index"], name="credit_record_person")]
         constraints = [models.UniqueConstraint(fields=["alert", "kind"], condition=models.Q(alert__isnull=False),
                                                name="credit_record_one_per_alert")]
         verbose_name = _("credit record")

@@ -80,7 +80,7 @@ class PayrollLine(NeverDeleted):
     deductions = models.JSONField(default=list, blank=True)  # [{"reason": str, "amount": "12.34"}]
     net = models.DecimalField(_("net pay"), **MONEY)
     card = EncryptedField(_("bank card"), masker=mask)
-    card_index = BlindIndexField(source="card", null=True, db_index=True)  # several workers paid to one card
+    card_index = BlindIndexField(source="card", null=True)  # several workers paid to one card
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     checks = models.JSONField(default=dict, blank=True)  # code -> {"level": "ok"|"warning"|"error"|"pending", "detail"}
     warning_reasons = models.JSONField(default=dict, blank=True)  # code -> the reason given for going ahead
@@ -91,6 +91,7 @@ class PayrollLine(NeverDeleted):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["payroll", "worker"], condition=models.Q(reissue_of__isnull=True),
                                                name="payrollline_payroll_worker")]
+        indexes = [models.Index(fields=["card_index"], name="payrollline_card_index")]
         ordering = ["payroll", "id"]
 
     @property

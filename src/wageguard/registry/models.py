@@ -176,7 +176,7 @@ class Worker(models.Model):
     """One person, one row across the province, keyed by the blind index of the ID number."""
 
     id_number = EncryptedField(_("resident ID number"))
-    id_number_index = BlindIndexField(source="id_number", unique=True, null=True)
+    id_number_index = BlindIndexField(source="id_number", null=True)
     name = models.CharField(_("name"), max_length=64)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=16, blank=True)
@@ -188,12 +188,12 @@ class Worker(models.Model):
     native_place = models.CharField(_("native place"), max_length=64, blank=True)
     photo = EncryptedField(_("photo (base64)"), blank=True)
     phone = EncryptedField(_("phone"), blank=True, masker=mask_phone)
-    phone_index = BlindIndexField(source="phone", null=True, db_index=True)
+    phone_index = BlindIndexField(source="phone", null=True)
     # A number an employer puts on a worker signs nobody in until this moment (the old number is told at once): an
     # employer cannot bind its own phone and sign in as the worker.
     phone_usable_from = models.DateTimeField(null=True, blank=True)
     bank_card = EncryptedField(_("bank card"), blank=True)
-    bank_card_index = BlindIndexField(source="bank_card", null=True, db_index=True)
+    bank_card_index = BlindIndexField(source="bank_card", null=True)
     bank_name = models.CharField(_("card bank"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -201,6 +201,8 @@ class Worker(models.Model):
     objects = WorkerQuerySet.as_manager()
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["id_number_index"], name="worker_id_number_unique")]
+        indexes = [models.Index(fields=["phone_index"], name="worker_phone"), models.Index(fields=["bank_card_index"], name="worker_bank_card")]
         ordering = ["id"]
         verbose_name = _("worker")
         verbose_name_plural = _("workers")
@@ -226,7 +228,7 @@ class IdCardReading(models.Model):
     """The ID-card reader's payload exactly as received (encrypted), and what became of it."""
 
     payload = EncryptedField(_("raw reader payload (JSON)"))
-    id_number_index = BlindIndexField(source="payload_id_number", null=True, db_index=True)
+    id_number_index = BlindIndexField(source="payload_id_number", null=True)
     worker = models.ForeignKey(Worker, null=True, blank=True, on_delete=models.PROTECT, related_name="readings")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     captured_at = models.DateTimeField(default=clock.now)  # the platform's clock (a simulated past reads at its moment)
@@ -247,6 +249,7 @@ class IdCardReading(models.Model):
         return re.sub(r"\s", "", str(number)).upper()
 
     class Meta:
+        indexes = [models.Index(fields=["id_number_index"], name="idcardreading_id_number")]
         ordering = ["-captured_at"]
         verbose_name = _("ID-card reading")
         verbose_name_plural = _("ID-card readings")
@@ -300,7 +303,7 @@ class WageCardChange(models.Model):
 
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="card_changes")
     card = EncryptedField(_("bank card"))
-    card_index = BlindIndexField(source="card", null=True, db_index=True)
+    card_index = BlindIndexField(source="card", null=True)
     bank_name = models.CharField(_("card bank"), max_length=64, blank=True)
     previous_masked = models.CharField(_("previous card"), max_length=32, blank=True)
     channel = models.CharField(_("requested"), max_length=12, choices=CardChannel.choices)
@@ -311,6 +314,7 @@ class WageCardChange(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["card_index"], name="wagecardchange_card")]
         ordering = ["-requested_at", "-id"]
         verbose_name = _("wage card change")
         verbose_name_plural = _("wage card changes")

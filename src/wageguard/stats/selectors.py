@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from wageguard.core import access, clock, months
@@ -181,8 +182,8 @@ def as_behind(rows, measure: str) -> list[Behind]:
 
 
 def behind_total(rows: QuerySet[ProjectMonth], measure: str) -> tuple[int, object]:
-    """How many rows and their sum (None for none), read in the database."""
-    found = rows.order_by().aggregate(count=Count("pk"), total=Sum(measure))
+    """How many rows and their sum (zero for none), read in the database."""
+    found = rows.order_by().aggregate(count=Count("pk"), total=Coalesce(Sum(measure), Value(0), output_field=ProjectMonth._meta.get_field(measure)))
     return found["count"], found["total"]
 
 

@@ -3,8 +3,6 @@ link to the projects behind it, the same in Excel), the command room's big scree
 through stats.selectors (scoped), from the read replica when there is one."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -169,14 +167,14 @@ def projects(request):
                                     str(MEASURE_LABELS[measure])[:30])
         for b in behind:
             sheet.append([b.project.code, b.project.name, b.county, b.project.get_industry_display(), b.value])
-        sheet.append(["", _("Total"), "", "", sum((b.value for b in behind), _zero(measure))])
+        sheet.append(["", _("Total"), "", "", selectors.behind_total(rows, measure)[1]])
         return download(to_bytes(workbook), f"统计明细-{area.region.name}-{month}-{measure}.xlsx")
     count, total = selectors.behind_total(rows, measure)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))  # only the page's rows are read
     page.object_list = selectors.as_behind(page.object_list, measure)
     return render(request, "stats/projects.html", {
         "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure],
-        "total": total if total is not None else _zero(measure), "count": count,
+        "total": total, "count": count,
         "page": page, "querystring": _without_page(request),
         "money": measure in MONEY_MEASURES, "xlsx": request.get_full_path() + "&format=xlsx",
         "back": reverse("stats_overview") + "?" + urlencode(_params(area, month))})
@@ -195,10 +193,6 @@ def screen(request):
                                 (selectors.indicator_values(c, m)[code] for m, c in months_counts)]
                          for code in ("coverage", "bank_disbursement", "real_name")}
     return render(request, "stats/screen.html", context)
-
-
-def _zero(measure: str):
-    return Decimal(0) if measure in MONEY_MEASURES else 0
 
 
 def _without_page(request) -> str:

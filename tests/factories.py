@@ -139,6 +139,7 @@ import json as _json
 
 from django.test import Client as _DjangoClient
 
+from wageguard.core import clock as _clock
 from wageguard.exchange.client import Client as SigningClient
 
 
@@ -154,7 +155,9 @@ class Machine:
 
     def __init__(self, client, secret: str):
         self.client, self.secret = client, secret
-        self.signer = SigningClient("http://testserver", client.key_id, secret)
+        # Signs at the platform's moment, so a test travelling in time (or a suite run under WAGEGUARD_CLOCK)
+        # sends requests the platform finds fresh.
+        self.signer = SigningClient("http://testserver", client.key_id, secret, clock=lambda: _clock.now().timestamp())
         self.http = _DjangoClient()
 
     def post(self, path: str, payload, *, headers: dict | None = None, body: bytes | None = None):

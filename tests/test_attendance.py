@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wageguard.core import clock
 from wageguard.attendance.ingest import day_from_punches, roll_up_days
 from wageguard.attendance.models import AttendanceDay, AttendanceRecord, GateDevice, IngestionRejection
 from wageguard.exchange.models import IngestionBatch
@@ -90,7 +91,7 @@ def test_entry_and_exit_dates_bound_attendance(world, gate):
 
 
 def test_recent_punch_is_not_late_and_an_old_one_is(world, gate):
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = clock.now()
     fresh = punch(world.gc_a_worker_emp, at=(now - datetime.timedelta(hours=2)).isoformat(), record_id="fresh")
     old = punch(world.gc_a_worker_emp, at=(now - datetime.timedelta(days=2)).isoformat(), record_id="old")
     answer = gate.post(PATH, {"batch_id": "late", "records": [fresh, old]}).json()
@@ -150,15 +151,17 @@ def test_on_site_today_page_and_api(world, gate):
     from django.test import Client
     from django.utils import timezone
 
-    now = timezone.now()
+    # Mid-morning of today, whatever the hour the suite runs at (30 minutes before a midnight run is yesterday).
+    now = timezone.make_aware(datetime.datetime.combine(clock.localdate(), datetime.time(10, 0)))
     e = world.gc_a_worker_emp
-    gate.post(PATH, {"batch_id": "today", "records": [punch(e, at=(now - datetime.timedelta(minutes=30)).isoformat())]})
-    data = gate.get(f"/api/v1/projects/{e.project.code}/on-site").json()
+    with clock.travel(now):
+        gate.post(PATH, {"batch_id": "today", "records": [punch(e, at=(now - datetime.timedelta(minutes=30)).isoformat())]})
+        data = gate.get(f"/api/v1/projects/{e.project.code}/on-site").json()
+        official = Client()
+        official.force_login(world.users["housing_jinan"])
+        page = official.get(f"/projects/{e.project.pk}/on-site/").content.decode()
     assert data["present"] == 1 and data["on_site_now"] == 1 and data["workers"][0]["name"] == e.worker.name
     assert data["by_trade"] == [{"trade": "钢筋工", "count": 1}]
-    official = Client()
-    official.force_login(world.users["housing_jinan"])
-    page = official.get(f"/projects/{e.project.pk}/on-site/").content.decode()
     assert e.worker.name in page and "今日在场" in page
     other = Client()
     other.force_login(world.users["housing_qingdao"])

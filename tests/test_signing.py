@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from wageguard.core import clock
 from wageguard.exchange import signing
 from wageguard.exchange.services import apiclient_rotate, apiclient_set_active
 from tests.factories import Machine, api_client, punch
@@ -53,11 +54,11 @@ def test_tampered_body(world, gate):
 
 
 def test_clock_skew(world, gate):
-    gate.signer.clock = lambda: time.time() - 301
+    gate.signer.clock = lambda: clock.now().timestamp() - 301
     response = gate.post(PATH, _batch(world))
     assert response.status_code == 401 and response.json() == {
         "error": "clock_skew", "detail": response.json()["detail"], "field": "X-WG-Timestamp"}
-    gate.signer.clock = lambda: time.time() - 290
+    gate.signer.clock = lambda: clock.now().timestamp() - 290
     assert gate.post(PATH, _batch(world)).status_code == 200
 
 

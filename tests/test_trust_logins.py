@@ -2,14 +2,13 @@
 audit chain and its anchors, production settings (issue 13's findings, each reproduced as the attacker tried it)."""
 import datetime
 import json
-import time
 
 import pytest
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from wageguard.core import audit
+from wageguard.core import audit, clock
 from wageguard.core.auth import LOGIN_AT
 from wageguard.core.models import AuditEntry
 from wageguard.core.services import user_create
@@ -69,7 +68,7 @@ def test_sessions_end_after_thirty_idle_minutes_and_twelve_hours_in_all(official
     assert _sign_in(client, "u-login", PASSWORD).status_code == 302
     assert client.get("/").status_code == 200
     session = client.session
-    session[LOGIN_AT] = int(time.time()) - 12 * 3600 - 1
+    session[LOGIN_AT] = int(clock.now().timestamp()) - 12 * 3600 - 1
     session.save()
     expired = client.get("/")
     assert expired.status_code == 302 and expired["Location"].startswith("/login/")

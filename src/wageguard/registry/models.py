@@ -421,7 +421,7 @@ class SignInCode(models.Model):
     """A one-time code texted to a worker's registered phone: valid 5 minutes, a few tries, used once. Only its
     HMAC is kept; the phone by its blind index."""
 
-    phone_index = models.CharField(max_length=64, db_index=True)
+    phone_index = models.CharField(max_length=64)  # the phone's blind index (equality only: indexed in Meta)
     code_hash = models.CharField(max_length=64)
     address = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
@@ -431,3 +431,4 @@ class SignInCode(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone_index"], name="signincode_phone_index")]

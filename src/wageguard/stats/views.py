@@ -170,7 +170,9 @@ def projects(request):
         sheet.append(["", _("Total"), "", "", selectors.behind_total(rows, measure)[1]])
         return download(to_bytes(workbook), f"统计明细-{area.region.name}-{month}-{measure}.xlsx")
     count, total = selectors.behind_total(rows, measure)
-    page = Paginator(rows, 100).get_page(request.GET.get("page"))  # only the page's rows are read
+    paginator = Paginator(rows, 100)
+    paginator.count = count  # counted with the total above: the paginator need not count again
+    page = paginator.get_page(request.GET.get("page"))  # only the page's rows are read
     page.object_list = selectors.as_behind(page.object_list, measure)
     return render(request, "stats/projects.html", {
         "area": area, "month": month, "measure": measure, "label": MEASURE_LABELS[measure],

@@ -127,6 +127,11 @@ def test_nothing_is_raised_inside_the_grace_window(world, gate):
 
 
 def test_a_payroll_change_raises_the_alert_right_after_its_commit(world, gate, django_capture_on_commit_callbacks):
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 11, 30, 10))):  # the June ledger five months on
+        _payroll_change_raises_the_alert(world, gate, django_capture_on_commit_callbacks)
+
+
+def _payroll_change_raises_the_alert(world, gate, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # each request its own transaction, as in production
         attend(gate, world.gc_a_worker_emp, [1, 2])
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from wageguard.accounts import services
 from wageguard.accounts.deposits import DepositStatus, deposit_state
+from wageguard.core import clock
 from wageguard.core.errors import PermissionDenied, ServiceError
 from wageguard.core.models import AuditEntry
 
@@ -17,6 +19,14 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 def pdf():
     return SimpleUploadedFile("cert.pdf", PDF, content_type="application/pdf")
+
+
+@pytest.fixture(autouse=True)
+def _late_2026():
+    """The deposits' story is dated (a contract of September 2026, a refill in January 2027) and a deposit's rate
+    follows the enterprise's clean years up to today: told on a day of that story, whatever day the suite runs."""
+    with clock.travel(timezone.make_aware(datetime.datetime(2026, 12, 2, 10))):
+        yield
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ def run_pending_events() -> None:
     would), so that what the test does next forms its own batch."""
     from django.db import connection
 
-    pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
-    for _savepoints, callback, _robust in pending:
-        callback()
+    while connection.run_on_commit:  # (a callback may emit again: an alert raised by the rules it ran)
+        pending, connection.run_on_commit[:] = list(connection.run_on_commit), []
+        for _savepoints, callback, _robust in pending:
+            callback()

@@ -106,22 +106,41 @@ def test_each_indicator_against_a_small_province_by_hand(world, gate):
     assert coverage_target("2019-12") == (Decimal("1.00"), D(2020, 1, 31)) == coverage_target("2026-06")
 
 
-OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit")
+OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit", "attend", "book", "bank_result")
 
 
 @hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 7)), min_size=1, max_size=8))
-def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, django_capture_on_commit_callbacks, steps):
+def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, gate, django_capture_on_commit_callbacks, steps):
+    from tests.factories import Machine, api_client
+    from tests.test_bank_feed import opened, push, txn
+    from tests.test_payroll import attend
+
     savepoint = transaction.savepoint()
     try:
         run_pending_events()
         rollup.rebuild()
         admin, projects = system_admin(), [world.jinan_building, world.jinan_transport, world.qingdao_building]
         employers = {world.jinan_building.pk: world.gc_a, world.jinan_transport.pk: world.gc_b, world.qingdao_building.pk: world.gc_b}
+        icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+        account = {"sequence": 0, "balance": Decimal("0")}  # the bank's account on 济南 transport, opened at the first booking
         for operation, n in steps:
             target = projects[n % len(projects)]
             with django_capture_on_commit_callbacks(execute=True):
-                if operation.startswith("employ"):
+                if operation == "attend":  # June punches of a Jinan worker, sent today (late)
+                    attend(gate, [world.gc_a_worker_emp, world.sub_worker_emp][n % 2], [10 + n, 11 + n])
+                elif operation == "book":  # the bank books money in or out of the account, a day later each time
+                    if not account["sequence"]:
+                        push(icbc, "accounts", [opened(world.jinan_transport)])
+                    amount = Decimal(5000 * (n + 1)) if n % 2 == 0 or account["balance"] < 1000 else Decimal(-1000)
+                    account["sequence"] += 1
+                    account["balance"] += amount
+                    moment = datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=8))) + datetime.timedelta(days=9 * account["sequence"])
+                    push(icbc, "transactions", [txn(account["sequence"], f"{amount:.2f}", f"{account['balance']:.2f}",
+                                                    "labour_cost_in" if amount > 0 else "wage_out", booked_at=moment.isoformat())])
+                elif operation == "bank_result":  # a ledger of June built, confirmed and answered by the bank (paid or failed)
+                    _a_june_ledger_answered(world, gate, paid=n % 2 == 0)
+                elif operation.startswith("employ"):
                     employ(target, employers[target.pk], entered_on=D(2026, 1 + n, 3), contract=operation == "employ")
                 elif operation == "exit":
                     open_ = target.employments.filter(exited_on__isnull=True).first()
@@ -149,9 +168,35 @@ def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, django_capture_on
         kept = snapshot()
         rollup.rebuild()
         rebuilt = snapshot()
-        assert kept == rebuilt, (steps, set(kept[0]) ^ set(rebuilt[0]), set(kept[1]) ^ set(rebuilt[1]))
+        assert kept == rebuilt, (steps, _differences(kept[0], rebuilt[0]), set(kept[1]) ^ set(rebuilt[1]), set(kept[2]) ^ set(rebuilt[2]))
     finally:
         transaction.savepoint_rollback(savepoint)
+
+
+def _differences(kept: list, rebuilt: list) -> dict:
+    """(project, month) -> {measure: (kept, rebuilt)} where the two project-month snapshots disagree."""
+    names = ("project_id", "month", "county", "industry", *MEASURES)
+    a, b = {r[:2]: r for r in kept}, {r[:2]: r for r in rebuilt}
+    return {key: {n: (x, y) for n, x, y in zip(names, a.get(key, ()), b.get(key, ())) if x != y} or (a.get(key), b.get(key))
+            for key in a.keys() | b.keys() if a.get(key) != b.get(key)}
+
+
+def _a_june_ledger_answered(world, gate, *, paid: bool) -> None:
+    """The sub-contractor's June ledger on 济南 building (once), its one line answered by the bank."""
+    from tests.factories import Machine, api_client
+    from wageguard.payroll.models import Payroll
+
+    if Payroll.objects.filter(project=world.jinan_building, enterprise=world.sub_a, month=JUNE).exists():
+        return
+    _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    answer = {"client_record_id": "r1", "line_id": line["line_id"], "amount": line["amount"], "card": line["card"]}
+    answer |= ({"status": "paid", "bank_txn_id": "W1", "paid_at": "2026-07-05T10:00:00+08:00"} if paid
+               else {"status": "failed", "reason_code": "CARD_CLOSED"})
+    if paid:
+        verify(icbc, line, world.sub_worker_emp.worker.name)
+    assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "res", "records": [answer]}).json()["status"] == "applied"
 
 
 def test_the_projects_behind_a_number_add_up_to_it(world, gate, client):
@@ -282,6 +327,38 @@ def test_the_forecast_explains_its_score_and_raises_a_yellow_alert(world, gate):
     alert = alerts.get(project=world.jinan_transport)
     assert (alert.severity, alert.period) == ("yellow", "2026-08")
     assert set(alert.facts["signals"]) == {"ledger_missing", "no_account"}
+
+
+def test_bank_failures_and_the_account_balance_feed_the_rollup_and_the_forecast(world, gate):
+    """The bank fails June's one line and books the account down from 10,000 to 8,000 yuan in June and to 2,000 in
+    July: June counts a failed line and ends at 8,000; July ends at 2,000 and August carries it (no transaction).
+    July's forecast reads the month before's failures (1 of 1 line) and the balance's fall (1 − 2,000 / 8,000)."""
+    from tests.factories import Machine, api_client
+    from tests.test_bank_feed import push, txn
+
+    payroll = _confirmed(world, gate)
+    icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+    (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+    failed = {"client_record_id": "f1", "line_id": line["line_id"], "status": "failed", "amount": line["amount"], "card": line["card"],
+              "reason_code": "CARD_CLOSED"}
+    assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "fail", "records": [failed]}).json()["status"] == "applied"
+    booked = [txn(1, "10000.00", "10000.00", booked_at="2026-06-10T10:00:00+08:00"),
+              txn(2, "-2000.00", "8000.00", "wage_out", booked_at="2026-06-30T23:30:00+08:00"),
+              txn(3, "-6000.00", "2000.00", "transfer_out", booked_at="2026-07-01T00:10:00+08:00")]
+    assert [r["status"] for r in push(icbc, "transactions", [t | {"account_number": "9001"} for t in booked])["results"]] == ["accepted"] * 3
+    rollup.rebuild()
+    rows = {r.month: r for r in ProjectMonth.objects.filter(project_id=world.jinan_building.pk, month__in=[JUNE, "2026-07", "2026-08"])}
+    assert (rows[JUNE].ledger_lines, rows[JUNE].lines_failed, rows[JUNE].lines_paid) == (1, 1, 0)
+    assert [rows[m].balance for m in (JUNE, "2026-07", "2026-08")] == [Decimal("8000.00"), Decimal("2000.00"), Decimal("2000.00")]
+    assert province_totals(JUNE)["balance"] == Decimal("8000.00")  # the only account of the province
+    assert "lines_failed" in MEASURES and "balance" in MEASURES
+    values = forecast.signals("2026-07", [world.jinan_building.pk])[world.jinan_building.pk]
+    assert (values["bank_failures"], values["balance_falling"]) == (1.0, 0.75)
+    assert forecast.signals("2026-08", [world.jinan_building.pk])[world.jinan_building.pk]["balance_falling"] == 0.0  # held
+    with clock.travel(clock.parse_moment("2026-08-03T09:00")):
+        forecast.refresh("2026-07")
+    parts = RiskScore.objects.get(project_id=world.jinan_building.pk, month="2026-07").parts
+    assert parts["bank_failures"] == {"value": 1.0, "points": 1.5} and parts["balance_falling"] == {"value": 0.75, "points": 0.75}
 
 
 def test_the_backtest_grades_against_the_arrears_that_followed_not_the_score():

@@ -104,7 +104,9 @@ RULES: dict[str, Rule] = {r.key: r for r in [
           ("complaints", "1.5", _("forecast weight: recent complaints")),
           ("credit", "1.0", _("forecast weight: the general contractor's credit band")),
           ("no_account", "1.0", _("forecast weight: no dedicated account")),
-          ("labour_cost_short", "1.5", _("forecast weight: labour cost not allocated in full")))],
+          ("labour_cost_short", "1.5", _("forecast weight: labour cost not allocated in full")),
+          ("bank_failures", "1.5", _("forecast weight: share of the month before's lines the bank could not pay")),
+          ("balance_falling", "1.0", _("forecast weight: the dedicated accounts' balance falling over the month")))],
     Rule("forecast.alert_score", Decimal("0.5"), "risk 0..1", FORECAST_MODEL, _("forecast risk from which a yellow alert is raised"), Decimal("0"), Decimal("1")),
     # Credit (credit/rating.py): each weight is the points one fact adds to the base score (negative: deducted).
     Rule("credit.objection_working_days", Decimal("5"), "working days", f"{CREDIT_45}第九条（告知当事人，5个工作日内陈述申辩）",

@@ -4,7 +4,8 @@ weight a `core.rules` setting ("forecast.*"), so that a province re-fits them on
 (`wageguard forecast --fit` prints the fitted values) without a code change.
 
 Only what is known when the month ends counts: the month before's ledger (its wages fell due at this month's
-end), this month's attendance, alerts and complaints, the allocation of labour cost, the account. The backtest
+end) and the bank's failures in paying it, this month's attendance, alerts and complaints, the allocation of
+labour cost, the account and its balance against the month before. The backtest
 scores every past month M whose next month's wages have fallen due and compares the top 5 % with the projects
 that then owed wages for M + 1 (the arrears rule's own facts: unpaid lines once due), never with the score."""
 from __future__ import annotations
@@ -24,10 +25,11 @@ from wageguard.registry.models import Project
 from .indicators import is_due
 from .models import ProjectMonth, RiskScore
 
-SIGNALS = ("arrears_before", "attendance_falling", "ledger_missing", "alerts_recent", "complaints", "credit", "no_account", "labour_cost_short")
+SIGNALS = ("arrears_before", "attendance_falling", "ledger_missing", "alerts_recent", "complaints", "credit", "no_account", "labour_cost_short",
+           "bank_failures", "balance_falling")
 BAND_RISK = {"D": 1.0, "C": 0.6, "B": 0.2, "A": 0.0}
-FIELDS = ("project_id", "county", "industry", "employments", "attended", "ledger_lines", "net_due", "unpaid_net", "alerts_raised",
-          "complaints", "accounts_opened", "labour_cost_short")
+FIELDS = ("project_id", "county", "industry", "employments", "attended", "ledger_lines", "lines_failed", "net_due", "unpaid_net",
+          "balance", "alerts_raised", "complaints", "accounts_opened", "labour_cost_short")
 
 
 def weights() -> dict[str, float]:
@@ -63,8 +65,16 @@ def signals(month: str, project_ids=None) -> dict[int, dict[str, float]]:
             "credit": BAND_RISK.get(bands.get(contractor.get(pk)), 0.0),
             "no_account": float(not row["accounts_opened"]),
             "labour_cost_short": float(bool(row["labour_cost_short"] or last.get("labour_cost_short"))),
+            # the share of the month before's lines (paid this month) that the bank could not pay
+            "bank_failures": (last.get("lines_failed") or 0) / last["ledger_lines"] if last.get("ledger_lines") else 0.0,
+            # how far the dedicated accounts' balance fell over the month (0: it held or rose)
+            "balance_falling": _fall(Decimal(last.get("balance") or 0), Decimal(row["balance"] or 0)),
         }
     return found
+
+
+def _fall(before: Decimal, now: Decimal) -> float:
+    return float(max(Decimal(0), min(Decimal(1), 1 - now / before))) if before > 0 else 0.0
 
 
 def explain(values: dict[str, float], weights_: dict[str, float]) -> tuple[float, dict]:

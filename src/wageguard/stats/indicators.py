@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from wageguard.core import months
 
 MEASURES = ("projects", "qualifying", "onboarded", "accounts_opened", "accounts_in_time", "labour_cost_short", "employments", "contracts", "real_name",
-            "attended", "ledger_lines", "lines_paid", "net_due", "net_paid", "unpaid_net", "unpaid_workers", "projects_unpaid",
+            "attended", "ledger_lines", "lines_paid", "lines_failed", "net_due", "net_paid", "unpaid_net", "balance", "unpaid_workers", "projects_unpaid",
             "alerts_raised", "alerts_in_time", "alerts_late", "complaints", "credit_records", "records_received", "records_late",
             "records_rejected")
-MONEY_MEASURES = ("net_due", "net_paid", "unpaid_net")
+MONEY_MEASURES = ("net_due", "net_paid", "unpaid_net", "balance")
 
 MEASURE_LABELS = {
     "projects": _("projects"), "qualifying": _("qualifying projects"), "onboarded": _("qualifying projects onboarded"),
@@ -25,6 +25,7 @@ MEASURE_LABELS = {
     "labour_cost_short": _("labour cost not allocated in full"),
     "employments": _("workers on the roster"), "contracts": _("with a labour contract"), "real_name": _("with an ID-card reading"),
     "attended": _("with attendance"), "ledger_lines": _("ledger lines"), "lines_paid": _("lines paid by the bank"),
+    "lines_failed": _("lines the bank could not pay"), "balance": _("dedicated accounts' balance at the month's end (yuan)"),
     "net_due": _("net wages due (yuan)"), "net_paid": _("net wages paid by the bank (yuan)"), "unpaid_net": _("arrears (yuan)"),
     "unpaid_workers": _("workers in arrears"), "projects_unpaid": _("projects in arrears"), "alerts_raised": _("alerts raised"),
     "alerts_in_time": _("alerts handled in time"), "alerts_late": _("alerts handled late"), "complaints": _("complaints"),

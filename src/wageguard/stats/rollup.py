@@ -44,6 +44,7 @@ def month_rows(facts: sources.ProjectFacts, read: dict, first: str, last: str) -
             "contracts": sum(1 for e in on_roster if e[3] is not None and e[3] <= end),
             "real_name": sum(1 for e in on_roster if e[2] in read and read[e[2]] <= end),
             "attended": sum(1 for e in on_roster if (e[2], month) in facts.attended),
+            "balance": sources.balance_at(facts, month),
         } | facts.monthly.get(month, {})
         rows.append(ProjectMonth(project_id=facts.pk, month=month, county=facts.county, industry=facts.industry, **counts))
     return rows

@@ -47,6 +47,8 @@ class ProjectFacts:
     employments: list[tuple[datetime.date, datetime.date | None, int, datetime.date | None]] = field(default_factory=list)
     attended: set[tuple[int, str]] = field(default_factory=set)  # (worker, month)
     senders: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (month, sender) -> [received, late, rejected]
+    # account -> [(month, the balance after its last transaction booked in that month)], months in order
+    balances: dict[int, list[tuple[str, Decimal]]] = field(default_factory=lambda: defaultdict(list))
     monthly: dict[str, dict[str, object]] = field(default_factory=lambda: defaultdict(dict))  # month -> measure -> value
 
 
@@ -89,14 +91,15 @@ def _ledgers(projects: dict[int, ProjectFacts], ids) -> None:
     unpaid_workers: dict[tuple[int, str], set] = defaultdict(set)
     for project_id, month, worker_id, net, status in (PayrollLine.objects.current().filter(payroll__project_id__in=ids, net__gt=0)
                                                      .values_list("payroll__project_id", "payroll__month", "worker_id", "net", "result__status")):
-        row = sums.setdefault((project_id, month), {"ledger_lines": 0, "lines_paid": 0, "net_due": Decimal("0"), "net_paid": Decimal("0"),
-                                                    "unpaid_net": Decimal("0")})
+        row = sums.setdefault((project_id, month), {"ledger_lines": 0, "lines_paid": 0, "lines_failed": 0, "net_due": Decimal("0"),
+                                                    "net_paid": Decimal("0"), "unpaid_net": Decimal("0")})
         row["ledger_lines"] += 1
         row["net_due"] += net
         if status == ResultStatus.PAID:
             row["lines_paid"] += 1
             row["net_paid"] += net
         else:
+            row["lines_failed"] += int(status == ResultStatus.FAILED)  # (a failed line re-issued is no longer in force)
             row["unpaid_net"] += net
             unpaid_workers[(project_id, month)].add(worker_id)
     for (project_id, month), row in sums.items():
@@ -129,12 +132,31 @@ def _counted_events(projects: dict[int, ProjectFacts], ids) -> None:
         month = local_month(received)
         _add(projects, project_id, month, records_received=accepted + rejected, records_late=late, records_rejected=rejected)
         _add_sender(projects[project_id], month, f"gate:{sender}", accepted + rejected, late, rejected)
-    for project_id, bank, booked, received in (AccountTransaction.objects.filter(account__project_id__in=ids)
-                                               .values_list("account__project_id", "bank_id", "booked_at", "received_at")):
+    for project_id, account_id, bank, booked, received, balance in (
+            AccountTransaction.objects.filter(account__project_id__in=ids).order_by("account_id", "booked_at", "pk")
+            .values_list("account__project_id", "account_id", "bank_id", "booked_at", "received_at", "balance_after")):
         _add_sender(projects[project_id], local_month(received), f"bank:{bank}", 1, int(received - booked > BANK_LATE_AFTER), 0)
+        _add_balance(projects[project_id].balances[account_id], local_month(booked), balance)
 
 
 BANK_LATE_AFTER = datetime.timedelta(days=1)  # the data standard: account data within one day of the event
+
+
+def _add_balance(history: list[tuple[str, Decimal]], month: str, balance: Decimal) -> None:
+    """The account's transactions come in booking order: the month's last one leaves its balance."""
+    if history and history[-1][0] == month:
+        history[-1] = (month, balance)
+    else:
+        history.append((month, balance))
+
+
+def balance_at(facts: ProjectFacts, month: str) -> Decimal:
+    """The project's dedicated accounts' balance at the end of `month`: each account's last balance booked by then."""
+    total = Decimal("0")
+    for history in facts.balances.values():
+        last = [balance for booked, balance in history if booked <= month]
+        total += last[-1] if last else Decimal("0")
+    return total
 
 
 def _add_sender(facts: ProjectFacts, month: str, sender: str, received: int, late: int, rejected: int) -> None:

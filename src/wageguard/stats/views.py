@@ -267,6 +267,7 @@ SIGNAL_LABELS = (
     ("ledger_missing", gettext_lazy("no wage ledger for a month with workers")), ("alerts_recent", gettext_lazy("recent alerts")),
     ("complaints", gettext_lazy("recent complaints")), ("credit", gettext_lazy("the general contractor's credit")),
     ("no_account", gettext_lazy("no dedicated account")), ("labour_cost_short", gettext_lazy("labour cost not allocated in full")),
+    ("bank_failures", gettext_lazy("lines the bank could not pay")), ("balance_falling", gettext_lazy("account balance falling")),
 )
 
 

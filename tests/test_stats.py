@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import translation
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from wageguard.attendance.models import REJECTION_REASONS
 from wageguard.core import clock
 from wageguard.core.models import Agency
 from wageguard.core.dbrouter import ReplicaRouter, replica_reads
@@ -398,6 +399,34 @@ def test_an_enterprise_sees_its_own_data_quality_and_not_a_rivals(world, client)
     assert world.jinan_transport.code in page and world.qingdao_building.code not in page  # Qingdao is outside Jinan
     client.force_login(world.users["bank_operator"])
     assert client.get("/stats/quality/").status_code == 404
+
+
+def test_the_data_quality_report_counts_late_refused_and_failed_data_of_every_kind(world, gate, client):
+    """In July 2026: June's punches sent on 20 July (late), one punch from before the worker entered (refused), the
+    bank's failed line of June and its booking of 15 July sent on the 20th (late) — each in its column, in Chinese."""
+    from tests.factories import Machine, api_client, punch
+    from tests.test_bank_feed import push, txn
+
+    with clock.travel(clock.parse_moment("2026-07-20T10:00")):
+        _confirmed(world, gate)
+        early = punch(world.gc_a_worker_emp, at="2026-02-27T08:00:00+08:00", record_id="before-entry")
+        assert gate.post("/api/v1/attendance/batches", {"batch_id": "early", "mode": "partial", "records": [early]}).status_code == 200
+        icbc = Machine(*api_client(kind="bank", bank_code="ICBC"))
+        (line,) = icbc.get("/api/v1/bank/payrolls").json()["payrolls"][0]["lines"]
+        failed = {"client_record_id": "f1", "line_id": line["line_id"], "status": "failed", "amount": line["amount"], "card": line["card"],
+                  "reason_code": "CARD_CLOSED"}
+        assert icbc.post("/api/v1/bank/payroll-results", {"batch_id": "fail", "records": [failed]}).json()["status"] == "applied"
+        push(icbc, "transactions", [txn(1, "100.00", "100.00", booked_at="2026-07-15T10:00:00+08:00") | {"account_number": "9001"}])
+        rollup.rebuild()
+        client.force_login(world.users["gc_a_admin"])
+        page = client.get("/stats/quality/")
+        workbook = client.get("/stats/quality/", {"format": "xlsx"})
+    (row,) = [r for r in page.context["rows"] if r["project"] == world.jinan_building]
+    assert (row["records"], row["late"], row["rejected"]) == (11, 10, 1)  # 10 June punches late, 1 refused
+    assert (row["failed_lines"], row["bank_late"]) == (1, 1)
+    text = page.content.decode()
+    assert "not_registered" not in text and str(REJECTION_REASONS["not_registered"]) in row["rejections"]
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
 def test_a_subcontractor_sees_no_other_firms_data_and_an_official_no_enterprise_outside_scope(world, client):

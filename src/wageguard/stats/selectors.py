@@ -17,7 +17,7 @@ from wageguard.core.models import AGENCY_INDUSTRIES, Agency, Industry, Region, R
 from wageguard.registry.models import Enterprise, Project
 
 from .indicators import INDICATORS, MEASURES, is_due
-from .models import Cell, ProjectMonth
+from .models import Cell, ProjectMonth, SenderMonth
 
 
 
@@ -139,8 +139,6 @@ def senders(area: Area, month: str) -> list[SenderLine]:
     """Data timeliness per sender in the area and month (gate systems' clients, banks), the latest first."""
     from wageguard.accounts.models import Bank
     from wageguard.exchange.models import ApiClient
-
-    from .models import SenderMonth
 
     rows = (SenderMonth.objects.filter(area.q(), month=month).values("sender")
             .annotate(received=Sum("received"), late=Sum("late"), rejected=Sum("rejected")).order_by())
@@ -268,8 +266,7 @@ def quality_projects(*, user, enterprise_id: int | None) -> QuerySet[Project]:
 def quality_rows(projects: QuerySet[Project], first: str, last: str) -> list[dict]:
     """Per project over the months: the data late, missing and rejected, of every kind the platform receives."""
     from wageguard.accounts.models import BankDataIssue
-    from wageguard.attendance.models import IngestionRejection
-    from wageguard.payroll.models import ResultStatus
+    from wageguard.attendance.models import REJECTION_REASONS, IngestionRejection
     from wageguard.registry.models import Employment, EmploymentProof
 
     ids = list(projects.values_list("pk", flat=True))
@@ -282,24 +279,22 @@ def quality_rows(projects: QuerySet[Project], first: str, last: str) -> list[dic
     rejections = defaultdict(dict)
     for project_id, reason, count in (IngestionRejection.objects.filter(project_id__in=ids, batch__received_at__date__gte=first_day)
                                       .values_list("project_id", "reason").annotate(n=Count("id")).order_by()):
-        rejections[project_id][reason] = count
+        rejections[project_id][str(REJECTION_REASONS.get(reason, reason))] = count  # the words, not the API's code
+    bank_late = dict(SenderMonth.objects.filter(project_id__in=ids, month__gte=first, month__lte=last, sender__startswith="bank:")
+                     .values_list("project_id").annotate(n=Sum("late")).order_by())
     bank_issues = defaultdict(int)
     for project_id, count in (BankDataIssue.objects.filter(account__project_id__in=ids, detected_at__date__gte=first_day)
                               .values_list("account__project_id").annotate(n=Count("id")).order_by()):
         bank_issues[project_id] = count
     unproven = dict(Employment.objects.filter(project_id__in=ids, proof=EmploymentProof.NONE, exited_on__isnull=True)
                     .values_list("project_id").annotate(n=Count("id")).order_by())
-    from wageguard.payroll.models import PayrollLine
-
-    failed = dict(PayrollLine.objects.current().filter(payroll__project_id__in=ids, result__status=ResultStatus.FAILED,
-                                                       payroll__month__gte=first, payroll__month__lte=last)
-                  .values_list("payroll__project_id").annotate(n=Count("id")).order_by())
     rows = []
     for project in projects.order_by("code"):
         s = sums.get(project.pk) or dict.fromkeys(MEASURES, 0)
         rows.append({"project": project, "records": s["records_received"], "late": s["records_late"], "rejected": s["records_rejected"],
                      "rejections": rejections.get(project.pk, {}), "missing_contracts": s["employments"] - s["contracts"],
                      "missing_readings": s["employments"] - s["real_name"], "awaiting_card": unproven.get(project.pk, 0),
-                     "missing_ledgers": missing_ledgers.get(project.pk, []), "failed_lines": failed.get(project.pk, 0),
-                     "bank_issues": bank_issues.get(project.pk, 0), "labour_cost_short": s["labour_cost_short"]})
+                     "missing_ledgers": missing_ledgers.get(project.pk, []), "failed_lines": s["lines_failed"],
+                     "bank_late": bank_late.get(project.pk, 0), "bank_issues": bank_issues.get(project.pk, 0),
+                     "labour_cost_short": s["labour_cost_short"]})
     return rows

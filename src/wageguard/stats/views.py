@@ -288,10 +288,10 @@ def quality(request):
         workbook, sheet = new_sheet([_("Project code"), _("Project name"), _("Attendance records"), _("late"), _("rejected"),
                                      _("Worker-months without a contract"), _("Worker-months without an ID-card reading"),
                                      _("Awaiting a card reading"), _("Months without a wage ledger"), _("Lines the bank could not pay"),
-                                     _("Bank data issues"), _("Months labour cost short")], _("Data quality"))
+                                     _("Bank records late"), _("Bank data issues"), _("Months labour cost short")], _("Data quality"))
         for r in rows:
             sheet.append([r["project"].code, r["project"].name, r["records"], r["late"], r["rejected"], r["missing_contracts"],
-                          r["missing_readings"], r["awaiting_card"], "、".join(r["missing_ledgers"]), r["failed_lines"], r["bank_issues"],
+                          r["missing_readings"], r["awaiting_card"], "、".join(r["missing_ledgers"]), r["failed_lines"], r["bank_late"], r["bank_issues"],
                           r["labour_cost_short"]])
         return download(to_bytes(workbook), f"数据质量-{enterprise.name}-{last}.xlsx")
     return render(request, "stats/quality.html", {"enterprise": enterprise, "rows": rows, "first": first, "last": last,

@@ -10,8 +10,8 @@
    results, `--attendance-months` months of attendance days. Timed (target: under 30 minutes at full size).
 2. The rollups rebuilt from scratch (`wageguard stats_rebuild`): `rebuild_s`.
 3. The statistics page through gunicorn as in production (2FA optional, no rate limit), signed in as the
-   province's, a city's and a county's HRSS official: `--requests` GETs of each (month and indicator varied), p95
-   over all of them (target < 300 ms). Baseline in the same run: the sign-in page (no data read), its p95.
+   province's, a city's and a county's HRSS official: `--requests` GETs of each (month and indicator varied), the
+   p95 of each official, `page_p95_ms` the worst of the three (target < 300 ms for each). Baseline in the same run: the sign-in page (no data read), its p95.
 4. The month-end ledger build of the last month (`payroll.tasks.build_month`): `month_end_s` (its drafts rolled
    back: the data stay as generated); the nightly alert sweep (`alerts.engine.sweep`): `sweep_s`.
 
@@ -104,7 +104,8 @@ def main() -> None:
             user = user_create(username=f"bench-{name}", password=password, role=Role.OFFICIAL, department=department)
         officials[name] = (user, code)
     page = _pages(env, officials, password, args.requests)
-    print(f"statistics page p95 {page['p95']:.0f} ms over {page['count']} GETs (max {page['max']:.0f} ms); "
+    print("statistics page p95 by official: " + ", ".join(f"{name} {value:.0f} ms" for name, value in page["each"].items()))
+    print(f"statistics page p95 {page['p95']:.0f} ms (the worst official's) over {page['count']} GETs (max {page['max']:.0f} ms); "
           f"sign-in page p95 {page['baseline_p95']:.0f} ms; ratio {page['p95'] / max(page['baseline_p95'], 0.1):.1f}")
 
     sweep_s = month_end_s = None
@@ -168,7 +169,7 @@ def _pages(env: dict, officials: dict, password: str, count: int) -> dict:
         first, last = window()
         choices = month_math.span(month_math.first_day(month_math.shift(last, -6)), month_math.first_day(last))
         rng = random.Random(1)
-        times, baseline = [], []
+        times, baseline = {}, []
         for name, (user, region) in officials.items():
             # production cookies are Secure: over this local plain HTTP they are sent by hand
             first_visit = requests.get(f"{base}/login/")
@@ -182,12 +183,15 @@ def _pages(env: dict, officials: dict, password: str, count: int) -> dict:
                 params = {"region": region, "month": rng.choice(choices), "indicator": rng.choice(list(INDICATORS))}
                 started = time.perf_counter()
                 response = session.get(f"{base}/stats/", params=params)
-                times.append((time.perf_counter() - started) * 1000)
+                times.setdefault(name, []).append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (name, params, response.status_code)
                 started = time.perf_counter()
                 requests.get(f"{base}/login/")
                 baseline.append((time.perf_counter() - started) * 1000)
-        return {"p95": p95(times), "max": max(times), "count": len(times), "baseline_p95": p95(baseline)}
+        each = {name: p95(values) for name, values in times.items()}
+        every = [t for values in times.values() for t in values]
+        # the target holds for the province, a city and a county each: the figure is the worst of the three
+        return {"p95": max(each.values()), "each": each, "max": max(every), "count": len(every), "baseline_p95": p95(baseline)}
     finally:
         server.terminate()
         server.wait(timeout=30)

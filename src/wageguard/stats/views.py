@@ -229,6 +229,7 @@ def report_list(request):
 
 @require_safe
 @route("stats.view", pk=MonthlyReport, kind=["xlsx", "pdf"])
+@reads_from_replica
 def report_download(request, pk: int, kind: str):
     if kind not in ("xlsx", "pdf"):
         raise NotFound()

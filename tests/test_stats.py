@@ -2,6 +2,7 @@
 a rebuild after any sequence of events, the list behind a number adding up to it, the scope of every role, the
 monthly reports, the forecast and its yellow alert, the read replica."""
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -214,6 +215,11 @@ def test_the_projects_behind_a_number_add_up_to_it(world, gate, client):
         response = client.get("/stats/projects/", {"month": JUNE, "measure": measure})
         assert response.status_code == 200 and all(b.project.code in response.content.decode() for b in listed)
         assert (response.context["count"], response.context["total"]) == (len(listed), shown)
+    ranking = client.get("/stats/", {"month": JUNE, "indicator": "contracts"}).content.decode()  # each city's counts, clickable
+    links = re.findall(r'href="(/stats/projects/\?region=\d+&month=[\d-]+&measure=(?:contracts|employments))">(\d+)</a>', ranking)
+    assert links and any(int(n) for _url, n in links)
+    for url, number in links:
+        assert client.get(url).context["total"] == int(number), url
     workbook = client.get("/stats/projects/", {"month": JUNE, "measure": "employments", "format": "xlsx"})
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get("/stats/", {"month": JUNE, "format": "xlsx"}).status_code == 200

@@ -308,6 +308,20 @@ def test_the_monthly_reports_rank_the_cities_and_open_as_pdf_and_excel(world, ga
     assert client.post("/stats/reports/", {"month": JUNE}).status_code == 302
 
 
+@pytest.mark.parametrize("moment, month", [("2027-01-01T06:00", "2026-12"), ("2028-03-01T06:00", "2028-02"),
+                                            ("2027-02-01T06:00", "2027-01")])  # a new year; after 29 February; Spring Festival's eve month
+def test_the_1st_of_a_month_makes_the_reports_of_the_month_before(world, moment, month):
+    from wageguard.stats import tasks
+
+    at = clock.parse_moment(moment).replace(tzinfo=None)
+    assert tasks.monthly_reports.task_class().validate_datetime(at)  # its crontab: the 1st at 06:00, no other day
+    assert not tasks.monthly_reports.task_class().validate_datetime(at + datetime.timedelta(days=1))
+    with clock.travel(clock.parse_moment(moment)):
+        tasks.monthly_reports.call_local()
+    assert set(MonthlyReport.objects.values_list("month", flat=True)) == {month}
+    assert MonthlyReport.objects.filter(region__code="370000").count() == 1
+
+
 def test_the_forecast_explains_its_score_and_raises_a_yellow_alert(world, gate):
     from wageguard.alerts import engine
     from wageguard.alerts.models import Alert

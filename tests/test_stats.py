@@ -4,6 +4,7 @@ monthly reports, the forecast and its yellow alert, the read replica."""
 import datetime
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import pytest
 from django.db import transaction
@@ -305,7 +306,11 @@ def test_the_monthly_reports_rank_the_cities_and_open_as_pdf_and_excel(world, ga
     assert client.get(f"/stats/reports/{province.pk}.xlsx").status_code == 200
     assert client.post("/stats/reports/", {"month": JUNE}).status_code == 403  # only the province's HRSS generates again
     client.force_login(world.users["hrss_province"])
+    signed = bytes(jinan.pdf)
     assert client.post("/stats/reports/", {"month": JUNE}).status_code == 302
+    first, second = MonthlyReport.objects.filter(region__code="370100", month=JUNE).order_by("version")
+    assert (first.pk, first.version, second.version, bytes(first.pdf)) == (jinan.pk, 1, 2, signed)  # the signed one kept
+    assert "第2版" in unquote(client.get(f"/stats/reports/{second.pk}.pdf")["Content-Disposition"])
 
 
 @pytest.mark.parametrize("moment, month", [("2027-01-01T06:00", "2026-12"), ("2028-03-01T06:00", "2028-02"),
@@ -318,6 +323,7 @@ def test_the_1st_of_a_month_makes_the_reports_of_the_month_before(world, moment,
     assert not tasks.monthly_reports.task_class().validate_datetime(at + datetime.timedelta(days=1))
     with clock.travel(clock.parse_moment(moment)):
         tasks.monthly_reports.call_local()
+        tasks.monthly_reports.call_local()  # run twice (a retry): nothing new
     assert set(MonthlyReport.objects.values_list("month", flat=True)) == {month}
     assert MonthlyReport.objects.filter(region__code="370000").count() == 1
 

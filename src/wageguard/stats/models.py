@@ -89,18 +89,20 @@ class SenderMonth(models.Model):
 
 
 class MonthlyReport(models.Model):
-    """通报: a city's (or the province's) month, as generated on the 1st of the next month, in Excel and PDF."""
+    """通报: a city's (or the province's) month, as generated on the 1st of the next month, in Excel and PDF. A
+    report generated again is a new version: the one an official has signed stays as it was."""
 
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
     month = models.CharField(_("month"), max_length=7)
+    version = models.PositiveIntegerField(_("version"), default=1)
     generated_at = models.DateTimeField(_("generated at"))
     figures = models.JSONField(default=dict)  # what the report says, for the page and for tests
     xlsx = models.BinaryField()
     pdf = models.BinaryField()
 
     class Meta:
-        ordering = ["-month", "region__code"]
-        constraints = [models.UniqueConstraint(fields=["region", "month"], name="stats_report_unique")]
+        ordering = ["-month", "region__code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["region", "month", "version"], name="stats_report_version_unique")]
         verbose_name = _("monthly report")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -154,17 +155,29 @@ def report_regions() -> list[Region]:
     return list(Region.objects.filter(level__in=(RegionLevel.PROVINCE, RegionLevel.CITY)).order_by("code"))
 
 
-def generate(month: str, *, actor=None, regions=None) -> list[MonthlyReport]:
-    """The province's and every city's report of a month (or those `regions`'); again: replaces that month's, audited."""
+def generate(month: str, *, actor=None, regions=None, again: bool = False) -> list[MonthlyReport]:
+    """The province's and every city's report of a month (or those `regions`'), audited: those not made yet (the
+    1st's task run twice, or the demo set up again, makes nothing new); `again`: a new version of each (the
+    earlier ones, perhaps signed, stay as they were)."""
+    wanted = list(regions or report_regions())
+    if not again:
+        made_already = set(MonthlyReport.objects.filter(month=month).values_list("region_id", flat=True))
+        wanted = [region for region in wanted if region.pk not in made_already]
+    if not wanted:
+        return []
     with replica_reads():
-        made = [(region, figures(region, month)) for region in (regions or report_regions())]
+        made = [(region, figures(region, month)) for region in wanted]
     documents = [(region, data, to_xlsx(data), to_pdf(data)) for region, data in made]
     now = clock.now()
     with transaction.atomic():
+        ids = [region.pk for region, *_rest in documents]
+        list(Region.objects.select_for_update().filter(pk__in=ids).order_by("pk"))  # one generation at a time numbers them
+        versions = dict(MonthlyReport.objects.filter(month=month, region_id__in=ids).values("region_id")
+                        .annotate(last=Max("version")).values_list("region_id", "last"))
         reports = []
         for region, data, xlsx, pdf in documents:
-            report, created = MonthlyReport.objects.update_or_create(
-                region=region, month=month, defaults={"generated_at": now, "figures": data, "xlsx": xlsx, "pdf": pdf})
+            report = MonthlyReport.objects.create(region=region, month=month, version=versions.get(region.pk, 0) + 1, generated_at=now,
+                                                  figures=data, xlsx=xlsx, pdf=pdf)
             reports.append(report)
         audit.record(actor=actor, action="stats.reports_generated", obj=reports[0] if reports else None,
                      after={"month": month, "regions": [r.region_id for r in reports]})

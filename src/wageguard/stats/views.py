@@ -234,7 +234,7 @@ def report_download(request, pk: int, kind: str):
     if kind not in ("xlsx", "pdf"):
         raise NotFound()
     report = selectors.report_get(user=request.user, pk=pk)
-    name = f"通报-{report.region.name}-{report.month}"
+    name = f"通报-{report.region.name}-{report.month}" + (f"-第{report.version}版" if report.version > 1 else "")
     if kind == "xlsx":
         return download(bytes(report.xlsx), f"{name}.xlsx")
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")

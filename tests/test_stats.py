@@ -1,6 +1,7 @@
 """Statistics: each indicator against a small province computed by hand, the rollups kept by the events equal to
 a rebuild after any sequence of events, the list behind a number adding up to it, the scope of every role, the
 monthly reports, the forecast and its yellow alert, the read replica."""
+import contextlib
 import datetime
 import re
 from decimal import Decimal
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from wageguard.attendance.models import REJECTION_REASONS
 from wageguard.core import clock
+from wageguard.core.errors import ServiceError
 from wageguard.core.models import Agency
 from wageguard.core.dbrouter import ReplicaRouter, replica_reads
 from wageguard.credit import services as credit_services
@@ -109,7 +111,8 @@ def test_each_indicator_against_a_small_province_by_hand(world, gate):
     assert coverage_target("2019-12") == (Decimal("1.00"), D(2020, 1, 31)) == coverage_target("2026-06")
 
 
-OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit", "attend", "book", "bank_result")
+OPERATIONS = ("employ", "employ_without_contract", "exit", "contract", "onboard", "file", "credit", "attend", "book", "bank_result",
+              "complain", "progress_payment", "alerts")
 
 
 @hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -118,6 +121,9 @@ def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, gate, django_capt
     from tests.factories import Machine, api_client
     from tests.test_bank_feed import opened, push, txn
     from tests.test_payroll import attend
+    from wageguard.accounts.services import progress_payment_record
+    from wageguard.alerts import engine
+    from wageguard.complaints import services as complaint_services
 
     savepoint = transaction.savepoint()
     try:
@@ -143,6 +149,14 @@ def test_the_rollups_kept_by_the_events_equal_a_rebuild(world, gate, django_capt
                                                     "labour_cost_in" if amount > 0 else "wage_out", booked_at=moment.isoformat())])
                 elif operation == "bank_result":  # a ledger of June built, confirmed and answered by the bank (paid or failed)
                     _a_june_ledger_answered(world, gate, paid=n % 2 == 0)
+                elif operation == "complain":  # the worker's one-tap complaint about 济南 building (one open per month)
+                    with contextlib.suppress(ServiceError):
+                        complaint_services.complaint_file(actor=world.users["worker"], project=world.jinan_building, kinds=["unpaid"],
+                                                          months_claimed=[f"2026-{1 + n % 6:02d}"])
+                elif operation == "progress_payment":  # the owner's progress payment of a month (labour cost now due)
+                    progress_payment_record(actor=admin, project=world.jinan_building, month=f"2026-{1 + n % 6:02d}", amount=Decimal("1000000"))
+                elif operation == "alerts":  # the nightly rules over everything (arrears, labour cost short, …)
+                    engine.evaluate(["arrears", "labour_cost_missing", "no_attendance", "account_not_opened"], engine.Scope.everything())
                 elif operation.startswith("employ"):
                     employ(target, employers[target.pk], entered_on=D(2026, 1 + n, 3), contract=operation == "employ")
                 elif operation == "exit":

@@ -20,6 +20,7 @@ from wageguard.core.dbrouter import ReplicaRouter, replica_reads
 from wageguard.credit import services as credit_services
 from wageguard.credit.models import RecordKind
 from wageguard.payroll import services as payroll_services
+from wageguard.payroll.models import PayrollLine
 from wageguard.registry import services as registry_services
 from wageguard.stats import forecast, reports, rollup, selectors
 from wageguard.stats.indicators import MEASURE_LABELS, MEASURES, coverage_target
@@ -371,8 +372,8 @@ def test_the_forecast_explains_its_score_and_raises_a_yellow_alert(world, gate):
 
 
 def test_bank_failures_and_the_account_balance_feed_the_rollup_and_the_forecast(world, gate):
-    """The bank fails June's one line and books the account down from 10,000 to 8,000 yuan in June and to 2,000 in
-    July: June counts a failed line and ends at 8,000; July ends at 2,000 and August carries it (no transaction).
+    """The bank fails June's one line and books the account down from 10,000 to 8,000 yuan in June, to 2,000 in July
+    and to 1,000 in August: June counts a failed line and ends at 8,000; July at 2,000; August at 1,000.
     July's forecast reads the month before's failures (1 of 1 line) and the balance's fall (1 − 2,000 / 8,000)."""
     from tests.factories import Machine, api_client
     from tests.test_bank_feed import push, txn
@@ -387,19 +388,29 @@ def test_bank_failures_and_the_account_balance_feed_the_rollup_and_the_forecast(
               txn(2, "-2000.00", "8000.00", "wage_out", booked_at="2026-06-30T23:30:00+08:00"),
               txn(3, "-6000.00", "2000.00", "transfer_out", booked_at="2026-07-01T00:10:00+08:00")]
     assert [r["status"] for r in push(icbc, "transactions", [t | {"account_number": "9001"} for t in booked])["results"]] == ["accepted"] * 3
+    # two payouts of one second in August, the later one (sequence 5) delivered first: the bank's order decides
+    for seq, balance in ((5, "1000.00"), (4, "1500.00")):
+        push(icbc, "transactions", [txn(seq, "-500.00", balance, "wage_out", booked_at="2026-08-20T10:00:00+08:00") | {"account_number": "9001"}])
     rollup.rebuild()
     rows = {r.month: r for r in ProjectMonth.objects.filter(project_id=world.jinan_building.pk, month__in=[JUNE, "2026-07", "2026-08"])}
     assert (rows[JUNE].ledger_lines, rows[JUNE].lines_failed, rows[JUNE].lines_paid) == (1, 1, 0)
-    assert [rows[m].balance for m in (JUNE, "2026-07", "2026-08")] == [Decimal("8000.00"), Decimal("2000.00"), Decimal("2000.00")]
+    assert [rows[m].balance for m in (JUNE, "2026-07", "2026-08")] == [Decimal("8000.00"), Decimal("2000.00"), Decimal("1000.00")]
     assert province_totals(JUNE)["balance"] == Decimal("8000.00")  # the only account of the province
     assert "lines_failed" in MEASURES and "balance" in MEASURES
     values = forecast.signals("2026-07", [world.jinan_building.pk])[world.jinan_building.pk]
     assert (values["bank_failures"], values["balance_falling"]) == (1.0, 0.75)
-    assert forecast.signals("2026-08", [world.jinan_building.pk])[world.jinan_building.pk]["balance_falling"] == 0.0  # held
+    assert forecast.signals("2026-08", [world.jinan_building.pk])[world.jinan_building.pk]["balance_falling"] == 0.5
     with clock.travel(clock.parse_moment("2026-08-03T09:00")):
         forecast.refresh("2026-07")
     parts = RiskScore.objects.get(project_id=world.jinan_building.pk, month="2026-07").parts
     assert parts["bank_failures"] == {"value": 1.0, "points": 1.5} and parts["balance_falling"] == {"value": 0.75, "points": 0.75}
+    # the line re-issued to a new card later: June still had its failure (what the forecast knew at July's end)
+    original = PayrollLine.objects.get(pk=line["line_id"])
+    registry_services.card_change_request(actor=world.users["hrss_province"], worker=original.worker, card="6222021234567890011")
+    payroll_services.line_reissue(actor=world.users["gc_a_admin"], line=original, reason="原卡已注销，改发新卡", card="6222021234567890011")
+    rollup.rebuild()
+    june = ProjectMonth.objects.get(project_id=world.jinan_building.pk, month=JUNE)
+    assert (june.ledger_lines, june.lines_failed) == (1, 1)
 
 
 def test_the_backtest_grades_against_the_arrears_that_followed_not_the_score():

@@ -66,9 +66,10 @@ def signals(month: str, project_ids=None) -> dict[int, dict[str, float]]:
             "no_account": float(not row["accounts_opened"]),
             "labour_cost_short": float(bool(row["labour_cost_short"] or last.get("labour_cost_short"))),
             # the share of the month before's lines (paid this month) that the bank could not pay
-            "bank_failures": (last.get("lines_failed") or 0) / last["ledger_lines"] if last.get("ledger_lines") else 0.0,
-            # how far the dedicated accounts' balance fell over the month (0: it held or rose)
-            "balance_falling": _fall(Decimal(last.get("balance") or 0), Decimal(row["balance"] or 0)),
+            "bank_failures": min(1.0, (last.get("lines_failed") or 0) / last["ledger_lines"]) if last.get("ledger_lines") else 0.0,
+            # how far the dedicated accounts' balance fell over the month (0: it held or rose; or no one works there
+            # any more, e.g. the account emptied when the project closed)
+            "balance_falling": _fall(Decimal(last.get("balance") or 0), Decimal(row["balance"] or 0)) if row["employments"] else 0.0,
         }
     return found
 

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -155,14 +155,18 @@ def report_regions() -> list[Region]:
     return list(Region.objects.filter(level__in=(RegionLevel.PROVINCE, RegionLevel.CITY)).order_by("code"))
 
 
+def _made(month: str) -> set[int]:
+    """The regions whose report of the month exists, read on the primary (generation may run inside replica reads)."""
+    return set(MonthlyReport.objects.using(DEFAULT_DB_ALIAS).filter(month=month).values_list("region_id", flat=True))
+
+
 def generate(month: str, *, actor=None, regions=None, again: bool = False) -> list[MonthlyReport]:
     """The province's and every city's report of a month (or those `regions`'), audited: those not made yet (the
     1st's task run twice, or the demo set up again, makes nothing new); `again`: a new version of each (the
     earlier ones, perhaps signed, stay as they were)."""
     wanted = list(regions or report_regions())
-    if not again:
-        made_already = set(MonthlyReport.objects.filter(month=month).values_list("region_id", flat=True))
-        wanted = [region for region in wanted if region.pk not in made_already]
+    if not again:  # (checked again under the lock below: this one only spares the work)
+        wanted = [region for region in wanted if region.pk not in _made(month)]
     if not wanted:
         return []
     with replica_reads():
@@ -172,8 +176,10 @@ def generate(month: str, *, actor=None, regions=None, again: bool = False) -> li
     with transaction.atomic():
         ids = [region.pk for region, *_rest in documents]
         list(Region.objects.select_for_update().filter(pk__in=ids).order_by("pk"))  # one generation at a time numbers them
-        versions = dict(MonthlyReport.objects.filter(month=month, region_id__in=ids).values("region_id")
-                        .annotate(last=Max("version")).values_list("region_id", "last"))
+        if not again:
+            documents = [d for d in documents if d[0].pk not in _made(month)]  # another run made them meanwhile
+        versions = dict(MonthlyReport.objects.using(DEFAULT_DB_ALIAS).filter(month=month, region_id__in=ids).values("region_id")
+                        .annotate(last=Max("version")).values_list("region_id", "last"))  # the primary's, not a lagging replica's
         reports = []
         for region, data, xlsx, pdf in documents:
             report = MonthlyReport.objects.create(region=region, month=month, version=versions.get(region.pk, 0) + 1, generated_at=now,

@@ -86,20 +86,25 @@ def facts_of(project_ids) -> tuple[dict[int, ProjectFacts], dict[int, datetime.d
 
 
 def _ledgers(projects: dict[int, ProjectFacts], ids) -> None:
-    """Each line in force (net above zero) with the bank's result, summed here: one plain read, no per-line subquery."""
+    """Each line in force (net above zero) with the bank's result, summed here: one plain read, no per-line subquery.
+    The bank's failures count every failed line of the month's ledgers, re-issued ones too (a failure that was later
+    mended was still a failure when the month ended: the forecast must not learn from what came after)."""
     sums: dict[tuple[int, str], dict] = {}
     unpaid_workers: dict[tuple[int, str], set] = defaultdict(set)
-    for project_id, month, worker_id, net, status in (PayrollLine.objects.current().filter(payroll__project_id__in=ids, net__gt=0)
-                                                     .values_list("payroll__project_id", "payroll__month", "worker_id", "net", "result__status")):
+    for project_id, month, worker_id, net, status, reissued in (
+            PayrollLine.objects.filter(payroll__project_id__in=ids, net__gt=0)
+            .values_list("payroll__project_id", "payroll__month", "worker_id", "net", "result__status", "reissue")):
         row = sums.setdefault((project_id, month), {"ledger_lines": 0, "lines_paid": 0, "lines_failed": 0, "net_due": Decimal("0"),
                                                     "net_paid": Decimal("0"), "unpaid_net": Decimal("0")})
+        row["lines_failed"] += int(status == ResultStatus.FAILED)
+        if reissued is not None:  # superseded by its re-issue: only its failure counts
+            continue
         row["ledger_lines"] += 1
         row["net_due"] += net
         if status == ResultStatus.PAID:
             row["lines_paid"] += 1
             row["net_paid"] += net
         else:
-            row["lines_failed"] += int(status == ResultStatus.FAILED)  # (a failed line re-issued is no longer in force)
             row["unpaid_net"] += net
             unpaid_workers[(project_id, month)].add(worker_id)
     for (project_id, month), row in sums.items():
@@ -133,7 +138,7 @@ def _counted_events(projects: dict[int, ProjectFacts], ids) -> None:
         _add(projects, project_id, month, records_received=accepted + rejected, records_late=late, records_rejected=rejected)
         _add_sender(projects[project_id], month, f"gate:{sender}", accepted + rejected, late, rejected)
     for project_id, account_id, bank, booked, received, balance in (
-            AccountTransaction.objects.filter(account__project_id__in=ids).order_by("account_id", "booked_at", "pk")
+            AccountTransaction.objects.filter(account__project_id__in=ids).order_by("account_id", "sequence")
             .values_list("account__project_id", "account_id", "bank_id", "booked_at", "received_at", "balance_after")):
         _add_sender(projects[project_id], local_month(received), f"bank:{bank}", 1, int(received - booked > BANK_LATE_AFTER), 0)
         _add_balance(projects[project_id].balances[account_id], local_month(booked), balance)
@@ -143,7 +148,7 @@ BANK_LATE_AFTER = datetime.timedelta(days=1)  # the data standard: account data 
 
 
 def _add_balance(history: list[tuple[str, Decimal]], month: str, balance: Decimal) -> None:
-    """The account's transactions come in booking order: the month's last one leaves its balance."""
+    """The account's transactions come in the bank's order (its sequence): the month's last one leaves its balance."""
     if history and history[-1][0] == month:
         history[-1] = (month, balance)
     else:

@@ -241,6 +241,40 @@ def test_the_projects_behind_a_number_add_up_to_it(world, gate, client):
     assert client.get("/stats/", {"month": JUNE, "format": "xlsx"}).status_code == 200
 
 
+def test_the_province_ranks_its_cities_or_every_county_and_a_city_its_counties(world, gate, client):
+    from openpyxl import load_workbook
+    import io
+    from wageguard.core.models import Region
+
+    _paid_june(world, gate)
+    rollup.rebuild()
+    client.force_login(world.users["hrss_province"])
+    page = client.get("/stats/", {"month": JUNE, "indicator": "contracts", "rank": "county"})
+    ranked, cities = page.context["ranked"], page.context["rows"]
+    counties = Region.objects.filter(level="county", code__startswith="37")
+    assert sorted(r["region"].code for r in ranked) == sorted(counties.values_list("code", flat=True))
+    assert len(cities) == Region.objects.filter(level="city").count()  # the map stays by city
+    assert sum(r["counts"]["contracts"] for r in ranked) == province_totals(JUNE)["contracts"] > 0
+    valued = [r for r in ranked if r["value"] is not None]
+    assert [r["value"] for r in valued] == sorted((r["value"] for r in valued), reverse=True) and valued[0]["rank"] == 1
+    assert {r["name"] for r in ranked if r["region"].code == world.jinan_building.region.code} == {"济南市历下区"}
+    links = re.findall(r'href="(/stats/projects/\?region=(\d{6})&month=[\d-]+&measure=contracts)">(\d+)</a>', page.content.decode())
+    assert {code for _u, code, _n in links} >= {r["region"].code for r in ranked if r["counts"]["contracts"]}
+    for url, _code, number in links:
+        if int(number):
+            assert client.get(url).context["total"] == int(number), url
+    book = load_workbook(io.BytesIO(client.get("/stats/", {"month": JUNE, "indicator": "contracts", "rank": "county",
+                                                           "format": "xlsx"}).content))
+    assert book.worksheets[1].max_row == 1 + counties.count()
+    by_city = client.get("/stats/", {"month": JUNE, "indicator": "contracts"}).context
+    assert by_city["ranked"] is by_city["rows"] and by_city["rank"] == ""
+    client.force_login(world.users["hrss_jinan"])  # a city ranks its own counties, whatever it asks
+    jinan = client.get("/stats/", {"month": JUNE, "rank": "county"}).context["ranked"]
+    assert {r["region"].code[:4] for r in jinan} == {"3701"} and all(r["name"] == r["region"].name for r in jinan)
+    client.force_login(world.users["housing_lixia"])  # a county has nothing below it
+    assert client.get("/stats/", {"month": JUNE, "rank": "county"}).context["ranked"] == []
+
+
 @pytest.mark.parametrize("role, region, industry, status", [
     ("hrss_province", "", "", 200), ("hrss_province", "370200", "", 200), ("pboc_province", "370102", "", 200),
     ("hrss_jinan", "", "", 200), ("hrss_jinan", "370102", "", 200), ("hrss_jinan", "370200", "", 404), ("hrss_jinan", "370000", "", 404),

@@ -95,12 +95,19 @@ def totals(area: Area, month: str) -> dict:
     return {m: row[m] or 0 for m in MEASURES}
 
 
-def children(area: Area, month: str) -> list[tuple[Region, dict]]:
-    """Each city (of the province) or county (of a city) with its totals, in code order; a county has none."""
-    level = area.child_level
+def rank_levels(area: Area) -> tuple[str, ...]:
+    """The levels the area's regions can be ranked at: the province's cities or all its counties, a city's counties."""
+    return {RegionLevel.PROVINCE: (RegionLevel.CITY, RegionLevel.COUNTY),
+            RegionLevel.CITY: (RegionLevel.COUNTY,)}.get(area.region.level, ())
+
+
+def children(area: Area, month: str, level: str = "") -> list[tuple[Region, dict]]:
+    """Each region of `level` below the area with its totals, in code order: by default the level just below (the
+    province's cities, a city's counties); the province's counties on asking; a county has none."""
+    level = level if level in rank_levels(area) else area.child_level
     if level is None:
         return []
-    regions = list(Region.objects.filter(level=level, parent=area.region).order_by("code"))
+    regions = list(Region.objects.filter(level=level, code__startswith=area.prefix).select_related("parent").order_by("code"))
     width = 4 if level == RegionLevel.CITY else 6
     grouped = defaultdict(list)
     for cell in cells(area, month).values("county", *MEASURES):

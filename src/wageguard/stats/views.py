@@ -79,12 +79,14 @@ def cards(area: selectors.Area, month: str, counts: dict) -> list[dict]:
     return found
 
 
-def ranking(area: selectors.Area, month: str, code: str) -> list[dict]:
+def ranking(area: selectors.Area, month: str, code: str, level: str = "") -> list[dict]:
     indicator = INDICATORS[code]
     rows = []
-    for region, counts in selectors.children(area, month):
+    for region, counts in selectors.children(area, month, level):
         value = selectors.indicator_values(counts, month)[code]
-        rows.append({"region": region, "value": value, "shown": shown(code, value), "counts": counts,
+        # the province's counties carry their city's name: 市中区 is in three cities
+        name = region.parent.name + region.name if region.parent_id != area.region.pk else region.name
+        rows.append({"region": region, "name": name, "value": value, "shown": shown(code, value), "counts": counts,
                      "url": reverse("stats_overview") + "?" + urlencode(_params(selectors.Area(region, area.industries), month, indicator=code))})
     ordered = sorted((r for r in rows if r["value"] is not None), key=lambda r: r["value"], reverse=indicator.higher_is_better)
     for row in ordered:
@@ -98,7 +100,9 @@ def overview_context(request) -> dict:
     code = _indicator(request, area)
     indicator = INDICATORS[code]
     counts = selectors.totals(area, month)
-    rows = ranking(area, month, code)
+    rows = ranking(area, month, code)  # the map's regions: the level just below
+    rank = request.GET.get("rank", "")
+    ranked = ranking(area, month, code, rank) if rank in selectors.rank_levels(area) and rank != area.child_level else rows
     trend = [(m, selectors.indicator_values(c, m)[code]) for m, c in selectors.trend(area, month)]
     as_share = bool(indicator.denominator)
     series = [{"name": r["region"].name, "code": r["region"].code, "value": (float(r["value"] * 100) if as_share else float(r["value"]))
@@ -107,7 +111,8 @@ def overview_context(request) -> dict:
         series += [{"name": "莱芜市", "code": "370100", "value": s["value"]} for s in series if s["code"] == "370100"]
     first, last = window()
     return {
-        "area": area, "month": month, "indicator": indicator, "code": code, "cards": cards(area, month, counts), "rows": rows,
+        "area": area, "month": month, "indicator": indicator, "code": code, "cards": cards(area, month, counts), "rows": rows, "ranked": ranked,
+        "rank": rank if ranked is not rows else "", "rank_levels": selectors.rank_levels(area),
         "series": series, "trend": {"months": [m for m, _v in trend],
                                     "values": [None if v is None else float(v * 100 if as_share else v) for _m, v in trend]},
         "as_share": as_share, "indicators": [(c, i) for c, i in INDICATORS.items() if not _hides(area, c)], "months": list(reversed(months.span(months.first_day(first), months.first_day(last)))),
@@ -143,12 +148,12 @@ def _overview_xlsx(context: dict):
         den = card.get("denominator") or {}
         sheet.append([str(card["label"]), card["value"], str(card["numerator"]["label"]), card["numerator"]["count"],
                       str(den.get("label", "")), den.get("count", ""), str(card["definition"])])
-    if context["rows"]:
+    if context["ranked"]:
         ranking_sheet = add_sheet(workbook, _("Ranking"))
         measures = [m for m in MEASURE_LABELS if m not in area.hidden]
         ranking_sheet.append([_("Rank"), _("Region"), str(context["indicator"].label)] + [str(MEASURE_LABELS[m]) for m in measures])
-        for row in context["rows"]:
-            ranking_sheet.append([row.get("rank", ""), row["region"].name, row["shown"]] + [row["counts"][m] for m in measures])
+        for row in context["ranked"]:
+            ranking_sheet.append([row.get("rank", ""), row["name"], row["shown"]] + [row["counts"][m] for m in measures])
     return download(to_bytes(workbook), f"统计-{area.region.name}-{month}.xlsx")
 
 

@@ -1,6 +1,6 @@
 """The province at full size: statistics pages, rollup rebuild, nightly sweep, month-end ledgers.
 
-    python bench/stats.py [--projects 30000] [--workers 3000000] [--attendance-months 1] [--requests 60]
+    python bench/stats.py [--projects 30000] [--workers 3000000] [--attendance-months 12] [--requests 60]
                           [--skip-sweep] [--skip-month-end] [--today D]
                           [--again] [--database NAME]
 
@@ -45,7 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=int, default=30_000)
     parser.add_argument("--workers", type=int, default=3_000_000)
-    parser.add_argument("--attendance-months", type=int, default=1)
+    parser.add_argument("--attendance-months", type=int, help="default: BulkParams's, a year")
     parser.add_argument("--requests", type=int, default=60, help="GETs per official")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-month-end", action="store_true")
@@ -85,8 +85,9 @@ def main() -> None:
         print(f"\r  {stage}: {done}/{total}        ", end="", file=sys.stderr, flush=True)
 
     if not args.again:
-        summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, attendance_months=args.attendance_months,
-                                      seed=args.seed), progress=progress)
+        window = {"attendance_months": args.attendance_months} if args.attendance_months else {}
+        summary = generate(BulkParams(projects=args.projects, workers=args.workers, months=12, seed=args.seed, **window),
+                           progress=progress)
         print(f"\nprovince written in {summary.seconds:.0f} s: " + ", ".join(f"{n:,} {t}" for t, n in summary.rows.items()))
         ends = [*list(stages.values())[1:], time.perf_counter()]  # (the last stage ends when the generation does, near enough)
         print("stages: " + ", ".join(f"{stage} {end - start:.0f} s" for (stage, start), end in zip(stages.items(), ends)))

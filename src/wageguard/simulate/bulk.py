@@ -43,7 +43,7 @@ class BulkParams:
     projects: int
     workers: int
     months: int = 12             # months of ledgers (and of employment history)
-    attendance_months: int = 1   # the last months (rolling) with attendance days (a year at full size is ~300 M rows: see docs/scaling.md)
+    attendance_months: int = 12  # the last months (rolling) with attendance days: a year (288 M rows, ~45 GB at full size)
     seed: int = 1
     processes: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))  # for the workers and their attendance
 

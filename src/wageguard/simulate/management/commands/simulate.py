@@ -51,12 +51,12 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, help="default 3 (with --scale: 12 months of ledgers)")
         parser.add_argument("--scale", choices=sorted(SCALES), help="bulk-generate a province of that size with PostgreSQL COPY "
                                                                      "(simulate/bulk.py; no labelled anomalies)")
-        parser.add_argument("--attendance-months", dest="attendance_months", type=int, default=1,
-                            help="with --scale: the last months that get attendance days")
+        parser.add_argument("--attendance-months", dest="attendance_months", type=int, default=BulkParams.attendance_months,
+                            help="with --scale: the last months that get attendance days (default a year; 1 needs a sixth of the disk)")
         parser.add_argument("--labels-out", dest="labels_out", help="write each injected anomaly as a JSON line here")
         parser.add_argument("--today", help="run at this moment, YYYY-MM-DD[THH:MM] (Asia/Shanghai; a day means 20:30)")
 
-    def handle(self, *args, seed, projects, workers, months, labels_out, today=None, scale=None, attendance_months=1, **options):
+    def handle(self, *args, seed, projects, workers, months, labels_out, today=None, scale=None, attendance_months=BulkParams.attendance_months, **options):
         if today:
             set_today(today)
         if scale:

@@ -101,16 +101,22 @@ def rank_levels(area: Area) -> tuple[str, ...]:
             RegionLevel.CITY: (RegionLevel.COUNTY,)}.get(area.region.level, ())
 
 
-def children(area: Area, month: str, level: str = "") -> list[tuple[Region, dict]]:
+def cell_rows(area: Area, month: str) -> list[dict]:
+    """The area's cells of the month (county and measures), read once to be summed at more than one level."""
+    return list(cells(area, month).values("county", *MEASURES))
+
+
+def children(area: Area, month: str, level: str = "", rows: list[dict] | None = None) -> list[tuple[Region, dict]]:
     """Each region of `level` below the area with its totals, in code order: by default the level just below (the
-    province's cities, a city's counties); the province's counties on asking; a county has none."""
+    province's cities, a city's counties); the province's counties on asking; a county has none. `rows`: the
+    area's `cell_rows` when already read."""
     level = level if level in rank_levels(area) else area.child_level
     if level is None:
         return []
     regions = list(Region.objects.filter(level=level, code__startswith=area.prefix).select_related("parent").order_by("code"))
     width = 4 if level == RegionLevel.CITY else 6
     grouped = defaultdict(list)
-    for cell in cells(area, month).values("county", *MEASURES):
+    for cell in cell_rows(area, month) if rows is None else rows:
         grouped[cell["county"][:width]].append(cell)
     return [(r, _sum(grouped.get(r.code[:width], []))) for r in regions]
 

@@ -79,10 +79,10 @@ def cards(area: selectors.Area, month: str, counts: dict) -> list[dict]:
     return found
 
 
-def ranking(area: selectors.Area, month: str, code: str, level: str = "") -> list[dict]:
+def ranking(area: selectors.Area, month: str, code: str, level: str = "", cell_rows: list[dict] | None = None) -> list[dict]:
     indicator = INDICATORS[code]
     rows = []
-    for region, counts in selectors.children(area, month, level):
+    for region, counts in selectors.children(area, month, level, cell_rows):
         value = selectors.indicator_values(counts, month)[code]
         # the province's counties carry their city's name: 市中区 is in three cities
         name = region.parent.name + region.name if region.parent_id != area.region.pk else region.name
@@ -100,9 +100,11 @@ def overview_context(request) -> dict:
     code = _indicator(request, area)
     indicator = INDICATORS[code]
     counts = selectors.totals(area, month)
-    rows = ranking(area, month, code)  # the map's regions: the level just below
+    cell_rows = selectors.cell_rows(area, month)  # one read for the map's level and the ranking's
+    rows = ranking(area, month, code, cell_rows=cell_rows)  # the map's regions: the level just below
     rank = request.GET.get("rank", "")
-    ranked = ranking(area, month, code, rank) if rank in selectors.rank_levels(area) and rank != area.child_level else rows
+    ranked = (ranking(area, month, code, rank, cell_rows) if rank in selectors.rank_levels(area) and rank != area.child_level
+              else rows)
     trend = [(m, selectors.indicator_values(c, m)[code]) for m, c in selectors.trend(area, month)]
     as_share = bool(indicator.denominator)
     series = [{"name": r["region"].name, "code": r["region"].code, "value": (float(r["value"] * 100) if as_share else float(r["value"]))
